@@ -1,0 +1,38 @@
+# patchlens: the two commands in the README, plus the real-tree suites.
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+# Real Debian kernel trees are unpacked once into this cache.
+KERNEL_CACHE ?= $(HOME)/.cache/patchlens/kernels
+
+.PHONY: demo test test-kernel kernels bench fuzz clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/patchlens report fixtures/demo/series.mbox --tree fixtures/demo/tree
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -m 'not kernel'
+
+kernels: $(STAMP)
+	$(BIN)/python -m benchmarks.kernels --cache $(KERNEL_CACHE)
+
+test-kernel: kernels
+	PATCHLENS_KERNEL_TREE=$(KERNEL_CACHE)/linux-6.12 \
+	PATCHLENS_KERNEL_TREE_6_1=$(KERNEL_CACHE)/linux-6.1 \
+	PATCHLENS_KERNEL_GIT=$(KERNEL_CACHE)/linux.git \
+	$(BIN)/python -m pytest -q -m kernel
+
+bench: kernels
+	$(BIN)/python -m benchmarks.run --cache $(KERNEL_CACHE)
+
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,164 @@
+"""Command line: parse arguments, call one function per subcommand.
+
+Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 usage or
+unusable input (one line on stderr: ``patchlens: <file>: <what>``).
+
+``-v N`` selects a series revision (as b4's ``-v``); verbosity is
+``--verbose`` / ``-q``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from patchlens import __version__
+from patchlens.errors import EXIT_USAGE, InputError
+
+__all__ = ["main", "build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"patchlens: {self.prog.split()[-1]}: {message}\n")
+        sys.exit(EXIT_USAGE)
+
+
+def _output(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    p.add_argument("--format", choices=list(formats), default=formats[0],
+                   help=f"output format (default: {formats[0]})")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write to FILE instead of stdout")
+    p.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    p.add_argument("--verbose", action="store_true", help="say more")
+
+
+def _series(p: argparse.ArgumentParser, required: bool = True) -> None:
+    if required:
+        p.add_argument("series", metavar="SERIES",
+                       help="mbox, .mbox.gz, maildir, .eml, patch directory, "
+                            "archive text, or - for stdin")
+    else:
+        p.add_argument("--series", metavar="SERIES", dest="series",
+                       help="also look at this series' post-images")
+    p.add_argument("-v", "--revision", type=int, metavar="N",
+                   help="series revision to use (default: highest complete)")
+
+
+def _tree(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tree", metavar="PATH",
+                   help="kernel tree: git repository or directory "
+                        "(default: the current directory if it is one)")
+    p.add_argument("--rev", metavar="REV",
+                   help="revision of a git tree (default: base-commit, else HEAD)")
+    p.add_argument("--no-tree", action="store_true",
+                   help="patch-only analysis, even inside a kernel tree")
+    p.add_argument("--profile", metavar="FILE",
+                   help="constant families (TOML; default: genirq/msi)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the scan cache")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="patchlens",
+                     description="What a kernel patch series does to "
+                                 "interrupt-domain constants, and who uses them.")
+    parser.add_argument("--version", action="version",
+                        version=f"patchlens {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                parser_class=_Parser)
+
+    p = sub.add_parser("series", help="the series in a mailbox: patches, "
+                                      "missing ones, replies")
+    _series(p)
+    _output(p, ("text", "json"))
+
+    p = sub.add_parser("apply", help="apply the series in memory, per hunk")
+    _series(p)
+    _tree(p)
+    _output(p, ("text", "json"))
+
+    p = sub.add_parser("constants", help="family constants and their values "
+                                         "before and after each patch")
+    p.add_argument("series", metavar="SERIES", nargs="?")
+    p.add_argument("-v", "--revision", type=int, metavar="N")
+    _tree(p)
+    p.add_argument("--family", metavar="NAME", help="only this family")
+    _output(p, ("text", "json"))
+
+    p = sub.add_parser("refs", help="every use of the named constants")
+    p.add_argument("names", metavar="NAME", nargs="*")
+    p.add_argument("--family", metavar="NAME")
+    p.add_argument("--all", action="store_true", help="every family constant")
+    _series(p, required=False)
+    _tree(p)
+    _output(p, ("text", "json"))
+
+    p = sub.add_parser("graph", help="the usage graph")
+    p.add_argument("--focus", metavar="NAME", action="append",
+                   help="only this constant and its neighbours")
+    _series(p, required=False)
+    _tree(p)
+    _output(p, ("json", "graphml", "dot", "svg"))
+
+    for name, text in (("report", "the reviewer's report"),
+                       ("check", "findings only; exit 1 at --fail-on")):
+        p = sub.add_parser(name, help=text)
+        _series(p)
+        _tree(p)
+        _output(p, ("text", "markdown", "json", "terse", "b4-check"))
+        p.add_argument("--fail-on", choices=("error", "warning", "check"),
+                       default="error",
+                       help="exit 1 on findings at or above this (default: error)")
+
+    p = sub.add_parser("impact", help="what-if questions")
+    q = p.add_subparsers(dest="question", metavar="QUESTION",
+                         parser_class=_Parser, required=True)
+    r = q.add_parser("rename", help="rename OLD to NEW")
+    r.add_argument("old", metavar="OLD")
+    r.add_argument("new", metavar="NEW")
+    r.add_argument("--emit-patch", metavar="FILE",
+                   help="write a unified diff doing the rename")
+    i = q.add_parser("invert", help="invert FLAG's meaning")
+    i.add_argument("flag", metavar="FLAG")
+    i.add_argument("--as", dest="new_name", metavar="NEWNAME")
+    a = q.add_parser("accept", help="which parents accept bus TOKEN")
+    a.add_argument("token", metavar="TOKEN")
+    for qp in (r, i, a):
+        _series(qp, required=False)
+        _tree(qp)
+        _output(qp, ("text", "markdown", "json"))
+
+    p = sub.add_parser("diff", help="semantic diff of two series revisions")
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW", nargs="?")
+    p.add_argument("-v", "--revision", type=int, action="append", metavar="N",
+                   help="with one SERIES: the two revisions to compare")
+    _tree(p)
+    _output(p, ("text", "json"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    opts = parser.parse_args(argv)
+    if not opts.command:
+        parser.print_usage(sys.stderr)
+        return EXIT_USAGE
+    name = opts.command
+    if name == "impact":
+        name = f"impact_{opts.question}"
+    module = importlib.import_module(f"patchlens.commands.{name}")
+    try:
+        return int(module.run(opts))
+    except InputError as exc:
+        sys.stderr.write(f"patchlens: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

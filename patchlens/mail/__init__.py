@@ -1,0 +1,4 @@
+"""Mail stage: read a mailbox, thread it, choose a series, recover quotes.
+
+Entry point: :func:`patchlens.mail.read_series` (see ``series.py``).
+"""

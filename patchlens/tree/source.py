@@ -1,0 +1,40 @@
+"""Kernel trees as read-only sources: a git revision, a directory, or none.
+
+One interface for all kinds, so the scanner can cache by content id
+(the blob id for git, a content hash for directories).  Nothing here
+ever writes into the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+__all__ = ["TreeSource", "TreeInfo"]
+
+
+@dataclass(frozen=True)
+class TreeInfo:
+    kind: str                 # "git", "directory", "none", "overlay"
+    label: str                # what the report prints: "linux-6.12 (directory)"
+    root: str | None          # filesystem path of the repository / directory
+    revision: str | None      # the revision asked for (git only)
+    commit: str | None        # resolved commit id (git only)
+    reason: str = ""          # why this revision ("base-commit of the series")
+
+
+@runtime_checkable
+class TreeSource(Protocol):
+    info: TreeInfo
+
+    def read(self, path: str) -> bytes | None:
+        """Contents of ``path`` (posix, relative to the top), None if absent."""
+
+    def exists(self, path: str) -> bool: ...
+
+    def content_id(self, path: str) -> str | None:
+        """A stable id for the file's content (blob id / content hash)."""
+
+    def files(self, under: str = "", suffixes: tuple[str, ...] = ()) -> Iterator[str]:
+        """Paths of regular files below ``under`` ending in one of ``suffixes``."""

@@ -1,0 +1,1 @@
+"""Tree-sitter queries (``*.scm``), shipped as package data."""
