@@ -7,11 +7,12 @@ ever writes into the tree.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-__all__ = ["TreeSource", "TreeInfo"]
+__all__ = ["TreeSource", "TreeInfo", "blob_id"]
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,15 @@ class TreeSource(Protocol):
 
     def files(self, under: str = "", suffixes: tuple[str, ...] = ()) -> Iterator[str]:
         """Paths of regular files below ``under`` ending in one of ``suffixes``."""
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id (SHA-1 of ``blob <size>\\0<data>``) of ``data``.
+
+    Directories and overlays identify content the way git does, so one
+    file has one id whichever kind of tree it came from, and an
+    ``index <pre>..<post>`` line can be compared with any tree.
+    """
+    h = hashlib.sha1(b"blob %d\0" % len(data))
+    h.update(data)
+    return h.hexdigest()

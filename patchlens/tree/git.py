@@ -1,0 +1,215 @@
+"""A git revision as a read-only tree, read through pygit2.
+
+No checkout, no index, no temporary copy: every read goes to the
+object database.  Works on bare repositories and on work trees alike
+(the work tree's files are never looked at, only the revision).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+import pygit2
+
+from patchlens.errors import InputError
+from patchlens.tree.paths import normalise_path
+from patchlens.tree.source import TreeInfo
+
+__all__ = ["GitTree", "open_repository", "resolve_revision"]
+
+# git's file modes (struct tree entry modes in tree objects).
+_MODE_TREE = 0o040000
+_MODE_BLOB = 0o100644
+_MODE_EXEC = 0o100755
+_MODE_LINK = 0o120000
+_FILE_MODES = (_MODE_BLOB, _MODE_EXEC)
+# Symlink chains longer than this are treated as loops.
+_MAX_LINKS = 8
+_HEX = re.compile(r"[0-9a-fA-F]{4,40}\Z")
+
+
+def open_repository(path: str) -> pygit2.Repository | None:
+    """The repository whose work tree top (or git dir) is ``path``, else None.
+
+    Only the top counts: a directory somewhere inside a work tree is a
+    directory tree of its own, not the whole repository.
+    """
+    try:
+        repo = pygit2.Repository(path)
+    except (pygit2.GitError, KeyError, ValueError):
+        return None
+    top = repo.workdir or repo.path
+    if posixpath.realpath(top.rstrip("/")) not in (
+            posixpath.realpath(path), posixpath.realpath(repo.path.rstrip("/"))):
+        return None
+    return repo
+
+
+def resolve_revision(repo: pygit2.Repository, rev: str,
+                     where: str) -> tuple[pygit2.Tree, pygit2.Commit | None]:
+    """The tree (and commit, when there is one) that ``rev`` names.
+
+    ``rev`` is anything ``git rev-parse`` takes: a tag, a branch, a
+    sha (full or abbreviated), ``HEAD~3``.  Unknown revisions and
+    objects that are not commits or trees raise :class:`InputError`.
+    """
+    try:
+        obj = repo.revparse_single(rev)
+    except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+        raise InputError(where, f"unknown revision: {rev}") from None
+    try:
+        commit = obj.peel(pygit2.Commit)
+        return commit.tree, commit
+    except (pygit2.GitError, ValueError, pygit2.InvalidSpecError):
+        pass
+    try:
+        return obj.peel(pygit2.Tree), None
+    except (pygit2.GitError, ValueError, pygit2.InvalidSpecError):
+        raise InputError(where, f"{rev} is a {obj.type_str}, not a commit "
+                                "or a tree") from None
+
+
+class GitTree:
+    """One revision of a git repository (:class:`TreeSource`).
+
+    ``content_id`` is the blob id; ``tree_id`` gives a subtree's id so a
+    scanner can skip whole directories that did not change.
+    """
+
+    def __init__(self, repo: pygit2.Repository, tree: pygit2.Tree,
+                 info: TreeInfo) -> None:
+        self.repo = repo
+        self.info = info
+        self._tree = tree
+
+    @classmethod
+    def open(cls, root: str, rev: str, *, reason: str = "") -> "GitTree":
+        """Open ``rev`` of the repository at ``root`` (InputError if unusable)."""
+        repo = open_repository(root)
+        if repo is None:
+            raise InputError(root, "not a git repository")
+        tree, commit = resolve_revision(repo, rev, root)
+        name = posixpath.basename(posixpath.realpath(root).rstrip("/")) or root
+        short = str(commit.id)[:12] if commit is not None else str(tree.id)[:12]
+        info = TreeInfo(kind="git", label=f"{name} at {rev} ({short})",
+                        root=root, revision=rev,
+                        commit=str(commit.id) if commit is not None else None,
+                        reason=reason)
+        return cls(repo, tree, info)
+
+    # -- lookups ---------------------------------------------------------
+
+    def _lookup(self, path: str) -> pygit2.Object | None:
+        """The object at ``path``, following symlinks inside the tree."""
+        path = normalise_path(path, self.info.root or "<git>")
+        try:
+            obj = self._tree[path]
+        except KeyError:
+            # A directory on the way may be a symlink; walk by components.
+            return self._walk_components(path, 0)
+        if obj.filemode == _MODE_LINK:
+            return self._follow(path, obj, 0)
+        return obj
+
+    def _follow(self, path: str, link: pygit2.Object,
+                depth: int) -> pygit2.Object | None:
+        if depth >= _MAX_LINKS:
+            return None
+        target = link.data.decode("utf-8", "surrogateescape")
+        if target.startswith("/"):
+            return None          # points outside the tree
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if joined == ".." or joined.startswith("../"):
+            return None
+        return self._walk_components(joined, depth + 1)
+
+    def _walk_components(self, path: str, depth: int) -> pygit2.Object | None:
+        if depth >= _MAX_LINKS:
+            return None
+        obj: pygit2.Object = self._tree
+        parts = path.split("/")
+        for i, part in enumerate(parts):
+            if obj.type_str != "tree":
+                return None
+            try:
+                obj = obj[part]
+            except KeyError:
+                return None
+            if obj.filemode == _MODE_LINK:
+                here = "/".join(parts[:i + 1])
+                obj = self._follow(here, obj, depth)
+                if obj is None:
+                    return None
+        return obj
+
+    # -- TreeSource ----------------------------------------------------
+
+    def read(self, path: str) -> bytes | None:
+        obj = self._lookup(path)
+        if obj is None or obj.type_str != "blob":
+            return None
+        return obj.data
+
+    def exists(self, path: str) -> bool:
+        obj = self._lookup(path)
+        return obj is not None and obj.type_str == "blob"
+
+    def content_id(self, path: str) -> str | None:
+        obj = self._lookup(path)
+        if obj is None or obj.type_str != "blob":
+            return None
+        return str(obj.id)
+
+    def files(self, under: str = "", suffixes: tuple[str, ...] = ()) -> Iterator[str]:
+        """Regular files (not symlinks, not submodules), in git's order."""
+        if under:
+            under = normalise_path(under, self.info.root or "<git>")
+            try:
+                start = self._tree[under]
+            except KeyError:
+                return
+            if start.type_str != "tree":
+                if start.filemode in _FILE_MODES and under.endswith(suffixes or ("",)):
+                    yield under
+                return
+            prefix = under + "/"
+        else:
+            start, prefix = self._tree, ""
+        # libgit2 flattens the tree into an in-memory index in C; far
+        # faster than walking 5000 tree objects from Python.
+        index = pygit2.Index()
+        index.read_tree(start)
+        ends = suffixes or ("",)
+        for entry in index:
+            p = entry.path
+            if p.endswith(ends) and entry.mode in _FILE_MODES:
+                yield prefix + p
+
+    # -- git only ------------------------------------------------------
+
+    def tree_id(self, path: str = "") -> str | None:
+        """The id of the subtree at ``path`` ('' is the top), None if absent."""
+        if not path:
+            return str(self._tree.id)
+        path = normalise_path(path, self.info.root or "<git>")
+        try:
+            obj = self._tree[path]
+        except KeyError:
+            return None
+        return str(obj.id) if obj.type_str == "tree" else None
+
+    def blob(self, oid_prefix: str) -> bytes | None:
+        """The blob with this (abbreviated) id, anywhere in the repository.
+
+        Used for the pre-image named by a diff's ``index a..b`` line;
+        None when absent, ambiguous, or not a blob.
+        """
+        if not _HEX.match(oid_prefix or ""):
+            return None
+        try:
+            obj = self.repo[oid_prefix]
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+        return obj.data if obj.type_str == "blob" else None

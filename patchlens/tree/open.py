@@ -1,0 +1,126 @@
+"""Choosing the tree from ``--tree``, ``--rev``, ``--no-tree`` and the cwd.
+
+The rules, in the order they apply:
+
+- ``--no-tree``: the empty tree (patch-only analysis).
+- ``--tree PATH``: a git repository (bare, or the top of a work tree)
+  is read at ``--rev``; without ``--rev`` at the series' base-commit
+  when the repository has it, else HEAD.  Anything else that is a
+  directory is read as plain files (``--rev`` is then an error).
+- no ``--tree``: the kernel tree the current directory is inside (as
+  b4 and checkpatch do), git or not; else the empty tree, and the
+  reason says so.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pygit2
+
+from patchlens.errors import InputError
+from patchlens.tree.directory import DirectoryTree
+from patchlens.tree.empty import EmptyTree
+from patchlens.tree.git import GitTree, open_repository, resolve_revision
+from patchlens.tree.source import TreeSource
+
+__all__ = ["open_tree", "find_kernel_top", "KERNEL_MARKERS"]
+
+# What every kernel tree has at its top, and no other project does all of.
+KERNEL_MARKERS = (("MAINTAINERS", "file"), ("Kbuild", "file"),
+                  ("include/linux", "dir"))
+
+
+def _is_kernel_dir(path: str) -> bool:
+    for rel, kind in KERNEL_MARKERS:
+        full = os.path.join(path, rel)
+        if not (os.path.isfile(full) if kind == "file" else os.path.isdir(full)):
+            return False
+    return True
+
+
+def _is_kernel_repo(path: str) -> bool:
+    """A bare repository whose HEAD holds a kernel tree."""
+    repo = open_repository(path)
+    if repo is None or repo.head_is_unborn:
+        return False
+    tree = repo.head.peel(pygit2.Commit).tree
+    for rel, kind in KERNEL_MARKERS:
+        try:
+            obj = tree[rel]
+        except KeyError:
+            return False
+        if obj.type_str != ("blob" if kind == "file" else "tree"):
+            return False
+    return True
+
+
+def find_kernel_top(cwd: str) -> str | None:
+    """The top of the kernel tree ``cwd`` is inside, or None."""
+    here = os.path.realpath(cwd)
+    while True:
+        if _is_kernel_dir(here) or (os.path.isfile(os.path.join(here, "HEAD"))
+                                    and _is_kernel_repo(here)):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def _default_revision(repo: pygit2.Repository, root: str,
+                      base_commit: str | None) -> tuple[str, str]:
+    """(revision, reason) when ``--rev`` is not given."""
+    if base_commit:
+        try:
+            resolve_revision(repo, base_commit, root)
+        except InputError:
+            pass
+        else:
+            return base_commit, "base-commit of the series"
+    if repo.head_is_unborn:
+        raise InputError(root, "repository has no commits (HEAD is unborn)")
+    if base_commit:
+        return "HEAD", (f"HEAD: the series' base-commit {base_commit[:12]} "
+                        "is not in the repository")
+    return "HEAD", "HEAD: the series names no base-commit"
+
+
+def open_tree(path: str | None, rev: str | None, *,
+              base_commit: str | None = None, no_tree: bool = False,
+              cwd: str = ".") -> TreeSource:
+    """The tree to analyse against; ``info.reason`` says why this one.
+
+    Raises :class:`InputError` for a missing path, an unknown revision,
+    a revision that names neither a commit nor a tree, or ``--rev``
+    on a plain directory.
+    """
+    if no_tree:
+        return EmptyTree(reason="--no-tree: patch-only analysis")
+    how = ""
+    if path is None:
+        top = find_kernel_top(cwd)
+        if top is None:
+            if rev is not None:
+                raise InputError("--rev", "needs --tree, or a kernel tree in "
+                                          "the current directory")
+            return EmptyTree(reason="the current directory is not inside a "
+                                    "kernel tree: patch-only analysis")
+        path, how = top, "the current directory is inside this kernel tree"
+    if not os.path.exists(path):
+        raise InputError(path, "no such file or directory")
+    if not os.path.isdir(path):
+        raise InputError(path, "not a directory (a kernel tree is needed)")
+    repo = open_repository(path)
+    if repo is not None:
+        if rev is None:
+            rev, reason = _default_revision(repo, path, base_commit)
+        else:
+            reason = "--rev"
+        if how:
+            reason = f"{how}; {reason}"
+        return GitTree.open(path, rev, reason=reason)
+    if rev is not None:
+        raise InputError(path, "--rev needs a git repository; this is a plain "
+                               "directory")
+    return DirectoryTree(path, reason=how or "--tree")
