@@ -38,6 +38,8 @@ class SubjectTag:
     resend: bool
     is_reply: bool                # subject starts with Re:
     title: str                    # subject without prefix and Re:
+    # True when a bracket prefix named PATCH or RFC (or gave n/m or vN).
+    patch: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class Patch:
     commit_message: str           # body text before the diff, trailers included
     files: tuple[FilePatch, ...]
     trailers: tuple[Trailer, ...]  # own trailers plus those given in replies
+    # The patch author: an in-body "From:" line overrides the sender.
+    author: str = ""
 
     @property
     def label(self) -> str:
@@ -102,6 +106,12 @@ class Series:
     # the quote as stand-alone partial hunks (FilePatch.hunks[i].partial).
     # Empty when the patches themselves are in the mailbox.
     rebuilt: tuple[FilePatch, ...] = ()
+    # rebuilt_index[i]: the patch index rebuilt[i] was quoted from (None
+    # when the quote named no patch); same length as ``rebuilt``.
+    rebuilt_index: tuple[int | None, ...] = ()
+    # Problems in parts of the input that were skipped or repaired
+    # ("<file>: <msgid>: <what>"); the rest is still analysed.
+    warnings: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

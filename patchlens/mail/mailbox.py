@@ -1,0 +1,201 @@
+"""Read a mailbox from disk or stdin, whatever its form, into messages.
+
+Detected by content, not by name: mbox (mboxo and mboxrd quoting),
+gzip-compressed mbox, maildir, a single message (``.eml``, a ``git
+format-patch`` file), a directory of format-patch files, ``-`` for stdin,
+and plain text copied from a web archive page (a few ``From:``/``Date:``
+/``Subject:`` lines on top, then the body).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import sys
+import zlib
+from pathlib import Path
+
+from patchlens.errors import InputError
+from patchlens.mail.message import parse_message
+from patchlens.mail.model import Message
+
+__all__ = ["read_mailbox", "split_mbox", "MAX_LINE", "MAX_INPUT"]
+
+# Longer lines are cut (with a warning): no patch line is a megabyte.
+MAX_LINE = 1024 * 1024
+# Bound on decompressed input, so a gzip bomb is an error, not a hang.
+MAX_INPUT = 1024 * 1024 * 1024
+
+_SEP_RE = re.compile(rb"^From \S+[^\n]*\d{4}[ \t]*\r?$", re.MULTILINE)
+_MBOXRD_RE = re.compile(rb"^>(>*From )", re.MULTILINE)
+_MBOXO_RE = re.compile(rb"^>From ", re.MULTILINE)
+_LONG_RE = re.compile(rb"[^\n]{%d,}" % MAX_LINE)
+_HEADER_RE = re.compile(rb"^[!-9;-~]+:[ \t]?")
+_ARCHIVE_HEADERS = ("from", "date", "subject", "to", "cc", "message-id",
+                    "in-reply-to", "references")
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+
+
+def _gunzip(data: bytes, where: str) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(data, MAX_INPUT)
+    except zlib.error as exc:
+        raise InputError(where, f"broken gzip data: {exc}") from None
+    if d.unconsumed_tail:
+        raise InputError(where, f"decompresses to more than {MAX_INPUT >> 20} MiB")
+    return out
+
+
+def _cut_long_lines(raw: bytes, where: str, warnings: list[str]) -> bytes:
+    if len(raw) < MAX_LINE or _LONG_RE.search(raw) is None:
+        return raw
+    warnings.append(f"{where}: line(s) longer than {MAX_LINE >> 20} MiB cut")
+    return _LONG_RE.sub(lambda m: m.group(0)[:200], raw)
+
+
+def split_mbox(data: bytes) -> list[bytes]:
+    """The messages of an mbox, quoting undone (mboxrd when the file says
+    so by its separator or by ``>>From`` lines, else mboxo)."""
+    starts = [m.start() for m in _SEP_RE.finditer(data)
+              if m.start() == 0 or data[m.start() - 2:m.start()] in (b"\n\n", b"\r\n")
+              or data[m.start() - 4:m.start()] == b"\r\n\r\n"]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0) if data[:5] == b"From " else None
+    rd = data.startswith(b"From mboxrd@") or re.search(rb"^>>+From ", data, re.M) is not None
+    out: list[bytes] = []
+    for k, s in enumerate(starts):
+        e = starts[k + 1] if k + 1 < len(starts) else len(data)
+        chunk = data[s:e]
+        nl = chunk.find(b"\n")
+        chunk = chunk[nl + 1:] if nl >= 0 else b""
+        if b">From " in chunk:
+            chunk = _MBOXRD_RE.sub(rb"\1", chunk) if rd else _MBOXO_RE.sub(b"From ", chunk)
+        out.append(chunk)
+    return out
+
+
+def _looks_like_headers(data: bytes) -> bool:
+    """A real header block: header lines (or folds) up to a blank line,
+    naming at least one of From / Subject / Message-ID."""
+    head = data[:65536].replace(b"\r\n", b"\n")
+    end = head.find(b"\n\n")
+    block = head if end < 0 else head[:end]
+    names = set()
+    for line in block.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and names:
+            continue
+        m = _HEADER_RE.match(line)
+        if m is None:
+            return False
+        names.add(line.split(b":", 1)[0].strip().lower())
+    if names & {b"re", b"fwd", b"aw"}:
+        return False
+    return bool(names & {b"from", b"subject", b"message-id"})
+
+
+def _archive_text(data: bytes, where: str, warnings: list[str]) -> Message | None:
+    """A web archive page's text: a title line maybe, some ``Name: value``
+    lines, then the body.  None when it is not that."""
+    text = data.decode("utf-8", errors="replace")
+    if "\ufffd" in text:
+        warnings.append(f"{where}: undecodable bytes replaced")
+    lines = text.replace("\r\n", "\n").split("\n")
+    fields: dict[str, str] = {}
+    title = ""
+    i = 0
+    while i < min(len(lines), 16):
+        line = lines[i]
+        name, sep, value = line.partition(":")
+        if sep and name.strip().lower() in _ARCHIVE_HEADERS and value.strip():
+            fields.setdefault(name.strip().lower(), value.strip())
+        elif i == 0 and line.strip():
+            title = line.strip()
+        elif not line.strip() and fields:
+            i += 1
+            break
+        else:
+            break
+        i += 1
+    if "from" not in fields or not (title or "subject" in fields):
+        return None
+    from patchlens.mail.message import _author, _date  # one parser for both
+    subject = fields.get("subject", title)
+    msgid = fields.get("message-id", "").strip("<> ") or f"{where}#1"
+    irt = fields.get("in-reply-to", "").strip("<> ") or None
+    return Message(msgid=msgid, subject=" ".join(subject.split()),
+                   author=_author(fields["from"]), date=_date(fields.get("date")),
+                   in_reply_to=irt, references=(), body="\n".join(lines[i:]),
+                   source=where)
+
+
+def _messages_in(data: bytes, where: str, warnings: list[str],
+                 first: int = 1) -> list[Message]:
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(data, where)
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    stripped = data.lstrip(b"\r\n")
+    if stripped.startswith(b"From ") and _SEP_RE.match(stripped):
+        raws = split_mbox(stripped)
+    elif _looks_like_headers(stripped):
+        raws = [stripped]
+    else:
+        msg = _archive_text(_cut_long_lines(stripped, where, warnings), where, warnings)
+        if msg is None:
+            raise InputError(where, "not mail: no mbox 'From ' line, no mail "
+                                    "headers, no archive From:/Subject: lines")
+        return [msg]
+    out: list[Message] = []
+    for k, raw in enumerate(raws, start=first):
+        msg = parse_message(_cut_long_lines(raw, where, warnings), where, k, warnings)
+        if msg is not None:
+            out.append(msg)
+    return out
+
+
+def _directory(path: Path, warnings: list[str]) -> list[Message]:
+    if (path / "cur").is_dir() or (path / "new").is_dir():
+        files = sorted(p for sub in ("cur", "new") if (path / sub).is_dir()
+                       for p in (path / sub).iterdir() if p.is_file())
+    else:
+        files = sorted(p for p in path.iterdir()
+                       if p.is_file() and not p.name.startswith("."))
+    out: list[Message] = []
+    for f in files:
+        try:
+            out.extend(_messages_in(_read_bytes(str(f)), str(f), warnings))
+        except InputError as exc:
+            # one stray file in a patch directory is not fatal
+            warnings.append(str(exc))
+    return out
+
+
+def read_mailbox(path: str, warnings: list[str]) -> list[Message]:
+    """All messages at ``path`` ('-' = stdin) in file order.
+
+    Raises :class:`InputError` when ``path`` cannot be read or holds no
+    mail at all; problems in single messages go to ``warnings``.
+    """
+    if path != "-" and os.path.isdir(path):
+        msgs = _directory(Path(path), warnings)
+        if not msgs:
+            raise InputError(path, "directory holds no mail")
+        return msgs
+    data = _read_bytes(path)
+    where = "<stdin>" if path == "-" else path
+    if not data.strip():
+        raise InputError(where, "empty input")
+    msgs = _messages_in(data, where, warnings)
+    if not msgs:
+        raise InputError(where, "no readable message")
+    return msgs

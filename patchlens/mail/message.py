@@ -1,0 +1,169 @@
+"""One raw e-mail (bytes) -> :class:`Message`: headers and decoded text.
+
+MIME as mailers really send it: quoted-printable and base64 (with a size
+bound), any charset (undecodable bytes replaced and reported), RFC 2047
+encoded headers, ``format=flowed``, multipart with the patch inline or
+as a text attachment, CRLF line ends.
+"""
+
+from __future__ import annotations
+
+import email
+import email.errors
+import email.header
+import email.policy
+import email.utils
+import re
+from email.message import Message as EmailMessage
+
+from patchlens.mail.model import Message
+
+__all__ = ["parse_message", "decode_header", "MAX_PART_BYTES"]
+
+# A base64/QP part larger than this is not a patch anyone reviews by mail.
+MAX_PART_BYTES = 32 * 1024 * 1024
+_MSGID_RE = re.compile(r"<([^<>\s]+)>")
+_PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/plain", "application/x-patch",
+                "application/x-diff", "text/x-log")
+
+
+def decode_header(value: str | None) -> str:
+    """RFC 2047 decoded, unfolded header text ('' when absent)."""
+    if not value:
+        return ""
+    value = str(value)
+    if "=?" in value:
+        try:
+            value = str(email.header.make_header(email.header.decode_header(value)))
+        except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+            pass
+    return " ".join(value.split())
+
+
+def _msgids(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    found = _MSGID_RE.findall(str(value))
+    if not found and str(value).strip():
+        found = [str(value).strip().strip("<>")]
+    return tuple(found)
+
+
+def _date(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return email.utils.parsedate_to_datetime(str(value)).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return " ".join(str(value).split())
+
+
+def _author(value: str | None) -> str:
+    text = decode_header(value)
+    if "@" not in text:
+        return text  # archive pages hide addresses: keep the name
+    name, addr = email.utils.parseaddr(text)
+    if addr and name:
+        return f"{name} <{addr}>"
+    return addr or text
+
+
+def _unflow(text: str, delsp: bool) -> str:
+    """RFC 3676: join soft-broken lines, undo space-stuffing."""
+    out: list[str] = []
+    buf = ""
+    for line in text.split("\n"):
+        quote = len(line) - len(line.lstrip(">"))
+        if line[quote:quote + 1] == " ":
+            line = line[:quote] + line[quote + 1:]
+        if line.endswith(" ") and line != "-- ":
+            buf += line[:-1] if delsp else line
+            continue
+        out.append(buf + line)
+        buf = ""
+    if buf:
+        out.append(buf)
+    return "\n".join(out)
+
+
+def _part_text(part: EmailMessage, where: str, warnings: list[str]) -> str | None:
+    raw = part.get_payload()
+    if isinstance(raw, str) and len(raw) > MAX_PART_BYTES:
+        warnings.append(f"{where}: part of {len(raw)} bytes skipped (limit "
+                        f"{MAX_PART_BYTES})")
+        return None
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return None
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        text = data.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode(charset if _known(charset) else "utf-8", errors="replace")
+            warnings.append(f"{where}: undecodable bytes in {charset} text replaced")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if (part.get_param("format") or "").lower() == "flowed":
+        text = _unflow(text, (part.get_param("delsp") or "").lower() == "yes")
+    return text
+
+
+def _known(charset: str) -> bool:
+    import codecs
+    try:
+        codecs.lookup(charset)
+        return True
+    except LookupError:
+        return False
+
+
+def _body(msg: EmailMessage, where: str, warnings: list[str]) -> str:
+    if not msg.is_multipart():
+        ctype = msg.get_content_type()
+        if ctype.startswith("text/") or ctype in _PATCH_TYPES:
+            return _part_text(msg, where, warnings) or ""
+        return ""
+    texts: list[str] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        filename = (part.get_filename() or "").lower()
+        if ctype in _PATCH_TYPES or filename.endswith((".patch", ".diff")):
+            text = _part_text(part, where, warnings)
+            if text:
+                texts.append(text)
+    return "\n".join(t if t.endswith("\n") else t + "\n" for t in texts)
+
+
+def parse_message(raw: bytes, source: str, ordinal: int,
+                  warnings: list[str]) -> Message | None:
+    """Parse one message; None (with a warning) when it has no headers.
+
+    ``ordinal`` names a message without a Message-ID (``source#3``).
+    """
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    if not msg.keys():
+        warnings.append(f"{source}: message {ordinal} has no headers; skipped")
+        return None
+    ids = _msgids(msg.get("Message-ID"))
+    msgid = ids[0] if ids else f"{source}#{ordinal}"
+    where = f"{source}: <{msgid}>"
+    for defect in msg.defects:
+        name = type(defect).__name__
+        if name in ("CloseBoundaryNotFoundDefect", "StartBoundaryNotFoundDefect",
+                    "MissingHeaderBodySeparatorDefect"):
+            warnings.append(f"{where}: message looks truncated ({name})")
+    in_reply = _msgids(msg.get("In-Reply-To"))
+    return Message(
+        msgid=msgid,
+        subject=decode_header(msg.get("Subject")),
+        author=_author(msg.get("From")),
+        date=_date(msg.get("Date")),
+        in_reply_to=in_reply[0] if in_reply else None,
+        references=_msgids(msg.get("References")),
+        body=_body(msg, where, warnings),
+        source=source,
+    )

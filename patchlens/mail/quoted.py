@@ -1,0 +1,337 @@
+"""Quoted diff fragments in review replies, and the comments after them.
+
+A reviewer quotes part of a patch with ``> `` and writes below it.  This
+module finds those fragments (tolerating diff whitespace that a web
+archive collapsed and ``@@`` counts that no longer match because the
+quote was cut), matches each to the lines of the original patch to get
+(patch, file, new-side line), and takes the reviewer's text after the
+quote as a :class:`Comment`.  Without the original patch, fragments
+with file and ``@@`` headers are rebuilt as stand-alone partial hunks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from patchlens.diff import FilePatch, FileStatus, Hunk, HunkLine
+from patchlens.mail.model import Comment, Message, Patch
+
+__all__ = ["Fragment", "QuotedBlock", "read_quotes", "anchor_comments",
+           "rebuild_files"]
+
+_QUOTE_RE = re.compile(r"^(>(?:[ \t]?>)*) ?")
+_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@ ?(.*)$")
+_FILE_RE = re.compile(r"^(?:\+\+\+|---) (?:[abiwco12]/)?(\S+)")
+_GIT_RE = re.compile(r"^diff --git \S+ (?:[abiwco12]/)?(\S+)")
+_ATTRIBUTION_RE = re.compile(r"(wrote|writes|said):\s*$")
+# how many comment lines a Comment keeps: the reviewer's paragraph(s)
+_MAX_COMMENT_LINES = 40
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A run of quoted diff lines.  ``lines`` are (kind, text) with the
+    kind guessed when the archive dropped the leading whitespace."""
+    file: str | None
+    old_start: int | None
+    new_start: int | None
+    section: str
+    lines: tuple[tuple[str, str], ...]
+    raw: tuple[str, ...]          # the quoted lines, quote marks removed
+
+
+@dataclass(frozen=True)
+class QuotedBlock:
+    """Consecutive quoted lines, their diff fragments, and the reviewer
+    text that follows them."""
+    fragments: tuple[Fragment, ...]
+    text: str
+
+
+def _unquote(line: str) -> tuple[int, str]:
+    m = _QUOTE_RE.match(line)
+    if m is None:
+        return 0, line
+    return m.group(1).count(">"), line[m.end():]
+
+
+def _classify(content: str) -> tuple[str, str]:
+    c = content[:1]
+    if c in ("+", "-", " "):
+        return c, content[1:]
+    if c == "\t":
+        return " ", content   # tab-indented context whose space was lost
+    return " ", content       # collapsed whitespace: context line
+
+
+class _FragmentReader:
+    """State machine over one quoted block's lines."""
+
+    def __init__(self) -> None:
+        self.out: list[Fragment] = []
+        self.file: str | None = None
+        self.hunk: tuple[int, int, str] | None = None
+        self.depth = 0
+        self.lines: list[tuple[str, str]] = []
+        self.raw: list[str] = []
+        self.pending: list[str] = []     # blank lines inside a hunk
+
+    def flush(self) -> None:
+        if self.lines and (self.hunk is not None
+                           or any(k in "+-" for k, _ in self.lines)):
+            old, new, section = self.hunk if self.hunk else (None, None, "")
+            self.out.append(Fragment(self.file, old, new, section,
+                                     tuple(self.lines), tuple(self.raw)))
+        self.lines, self.raw, self.pending = [], [], []
+
+    def feed(self, depth: int, content: str) -> None:
+        g = _GIT_RE.match(content)
+        if g:
+            self.flush()
+            self.file, self.hunk = g.group(1), None
+            return
+        f = _FILE_RE.match(content)
+        if f:
+            self.flush()
+            if f.group(1) != "/dev/null":
+                self.file = f.group(1)   # "+++" wins: it names the new path
+            self.hunk = None
+            return
+        h = _HUNK_RE.match(content)
+        if h:
+            self.flush()
+            self.hunk = (int(h.group(1)), int(h.group(2)), h.group(3))
+            self.depth = depth
+            return
+        if self.lines and depth != self.depth:
+            self.flush()
+            self.hunk = None
+        if not content.strip():
+            if self.lines:
+                self.pending.append(content)
+            return
+        if self.hunk is not None and depth == self.depth:
+            kind_text = _classify(content)
+        elif content[:1] in "+-" and content not in ("---", "--", "-- ") \
+                and not content.startswith(("+++", "---")):
+            # a headerless quote of added/removed lines: only kept if it
+            # matches the patch (see anchor_comments)
+            if not self.lines:
+                self.depth = depth
+            kind_text = (content[0], content[1:])
+        elif self.lines and self.hunk is None and content[:1] in (" ", "\t"):
+            kind_text = (" ", content[1:] if content[0] == " " else content)
+        else:
+            self.flush()
+            return
+        for blank in self.pending:
+            self.lines.append((" ", ""))
+            self.raw.append(blank)
+        self.pending = []
+        self.lines.append(kind_text)
+        self.raw.append(content)
+
+
+def _comment_text(lines: list[str]) -> str:
+    body = [l.rstrip() for l in lines]
+    # a signature ends the reviewer's words
+    if "-- " in lines:
+        body = body[:lines.index("-- ")]
+    while body and not body[-1]:
+        body.pop()
+    # "On <date>, X wrote:" introduces the next quote, not this comment
+    if body and _ATTRIBUTION_RE.search(body[-1]):
+        body.pop()
+    while body and not body[0]:
+        body.pop(0)
+    while body and not body[-1]:
+        body.pop()
+    return "\n".join(body[:_MAX_COMMENT_LINES])
+
+
+def read_quotes(body: str) -> tuple[QuotedBlock, ...]:
+    """The quoted blocks of a reply body, each with the text after it."""
+    blocks: list[QuotedBlock] = []
+    reader: _FragmentReader | None = None
+    text: list[str] = []
+    in_quote = False
+
+    def close() -> None:
+        nonlocal reader, text
+        if reader is not None:
+            reader.flush()
+            blocks.append(QuotedBlock(tuple(reader.out), _comment_text(text)))
+        reader, text = None, []
+
+    for line in body.split("\n"):
+        depth, content = _unquote(line)
+        if depth:
+            if not in_quote:
+                if reader is not None and any(t.strip() for t in text):
+                    close()
+                if reader is None:
+                    reader = _FragmentReader()
+                    text = []
+                in_quote = True
+            reader.feed(depth, content)  # type: ignore[union-attr]
+        else:
+            if in_quote and not line.strip():
+                continue   # a blank line between quote and reply text
+            in_quote = False
+            if reader is not None:
+                text.append(line)
+    close()
+    return tuple(blocks)
+
+
+def _norm(kind: str, text: str) -> str:
+    """Whitespace-free form: survives an archive collapsing indentation
+    and a guessed kind for a context line."""
+    return "".join(((kind if kind in "+-" else "") + text).split())
+
+
+@dataclass(frozen=True)
+class _Flat:
+    norm: str
+    kind: str
+    new_pos: int | None        # new-side line (for '-': where it would be)
+    hunk_new_start: int
+    hunk_old_start: int
+
+
+def _flatten(fp: FilePatch) -> list[_Flat]:
+    out: list[_Flat] = []
+    for h in fp.hunks:
+        next_new = h.new_start
+        for l in h.lines:
+            pos = l.new_no if l.new_no is not None else next_new
+            if l.new_no is not None:
+                next_new = l.new_no + 1
+            out.append(_Flat(_norm(l.kind, l.text), l.kind, pos,
+                             h.new_start, h.old_start))
+    return out
+
+
+def _match(frag: Fragment, patch: Patch) -> tuple[str, int | None] | None:
+    """(file, new-side line of the fragment's last line) in ``patch``."""
+    want = [_norm(k, t) for k, t in frag.lines]
+    while want and not want[-1]:
+        want.pop()
+    if not want:
+        return None
+    files = [f for f in patch.files
+             if frag.file is None or frag.file in (f.new_path, f.old_path)]
+    if not files and frag.file is not None:
+        files = list(patch.files)
+    best: tuple[int, int, str, int | None] | None = None  # score, bonus, file, line
+    for drop in range(0, min(3, len(want))):
+        last = len(want) - 1 - drop
+        for fp in files:
+            flat = _flatten(fp)
+            for p, entry in enumerate(flat):
+                if entry.norm != want[last]:
+                    continue
+                score = 0
+                while score <= last and p - score >= 0 \
+                        and flat[p - score].norm == want[last - score]:
+                    score += 1
+                changed = any(flat[p - k].kind in "+-" for k in range(score))
+                bonus = int(frag.new_start is not None
+                            and entry.hunk_new_start == frag.new_start) \
+                    + int(frag.old_start is not None
+                          and entry.hunk_old_start == frag.old_start)
+                if frag.file is None and not changed:
+                    continue   # a headerless quote must include a change
+                cand = (score, bonus, fp.path, entry.new_pos)
+                if best is None or cand[:2] > best[:2]:
+                    best = cand
+        if best is not None:
+            return best[2], best[3]
+    return None
+
+
+def _rebuilt_line(frag: Fragment) -> int | None:
+    """New-side line of the fragment's last line, counted from its @@."""
+    if frag.new_start is None:
+        return None
+    n = frag.new_start
+    last: int | None = None
+    for kind, _ in frag.lines:
+        if kind == "-":
+            last = n
+        else:
+            last = n
+            n += 1
+    return last
+
+
+def anchor_comments(reply: Message, patch_index: int | None,
+                    patch: Patch | None,
+                    blocks: tuple[QuotedBlock, ...]) -> tuple[Comment, ...]:
+    """One :class:`Comment` per quoted block followed by reviewer text.
+
+    The anchor is the block's last usable fragment: matched against
+    ``patch`` when given, else numbered from the fragment's own ``@@``.
+    """
+    comments: list[Comment] = []
+    for block in blocks:
+        if not block.text:
+            continue
+        file: str | None = None
+        line: int | None = None
+        quoted: tuple[str, ...] = ()
+        for frag in reversed(block.fragments):
+            if patch is not None:
+                hit = _match(frag, patch)
+                if hit is None:
+                    continue
+                file, line = hit
+            else:
+                if frag.file is None:
+                    continue
+                file, line = frag.file, _rebuilt_line(frag)
+            quoted = frag.raw
+            break
+        comments.append(Comment(author=reply.author, msgid=reply.msgid,
+                                patch_index=patch_index, file=file,
+                                new_line=line, quoted=quoted, text=block.text))
+    return tuple(comments)
+
+
+def _hunk_from(frag: Fragment) -> Hunk:
+    old = frag.old_start or 0
+    new = frag.new_start or 0
+    lines: list[HunkLine] = []
+    for kind, text in frag.lines:
+        if kind == "+":
+            lines.append(HunkLine("+", text, None, new))
+            new += 1
+        elif kind == "-":
+            lines.append(HunkLine("-", text, old, None))
+            old += 1
+        else:
+            lines.append(HunkLine(" ", text, old, new))
+            old += 1
+            new += 1
+    while lines and lines[-1].kind == " " and not lines[-1].text:
+        lines.pop()
+    return Hunk(frag.old_start or 0, sum(1 for l in lines if l.kind != "+"),
+                frag.new_start or 0, sum(1 for l in lines if l.kind != "-"),
+                frag.section, tuple(lines), partial=True)
+
+
+def rebuild_files(fragments: list[Fragment]) -> tuple[FilePatch, ...]:
+    """Stand-alone partial hunks, one :class:`FilePatch` per quoted file
+    (files in first-quoted order, hunks by position, duplicates merged)."""
+    by_file: dict[str, list[Hunk]] = {}
+    for frag in fragments:
+        if frag.file is None or frag.new_start is None:
+            continue
+        hunk = _hunk_from(frag)
+        hunks = by_file.setdefault(frag.file, [])
+        if not any(h.lines == hunk.lines and h.new_start == hunk.new_start for h in hunks):
+            hunks.append(hunk)
+    return tuple(FilePatch(path, path, FileStatus.MODIFIED,
+                           tuple(sorted(hunks, key=lambda h: h.new_start)))
+                 for path, hunks in by_file.items())

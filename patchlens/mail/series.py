@@ -1,0 +1,139 @@
+"""``read_series``: a mailbox in, the chosen :class:`Series` out.
+
+Stages: read messages (``mailbox``) -> subject tags (``subject``) ->
+revisions and replies (``thread``) -> patch bodies and diffs (``body``,
+``patchlens.diff``) -> trailers (``trailers``) -> quoted fragments and
+comments (``quoted``).
+"""
+
+from __future__ import annotations
+
+from patchlens.diff import FilePatch, parse_diff
+from patchlens.errors import InputError
+from patchlens.mail.body import find_meta, split_patch
+from patchlens.mail.mailbox import read_mailbox
+from patchlens.mail.model import Message, Patch, Reply, Series, SubjectTag, Trailer
+from patchlens.mail.quoted import Fragment, anchor_comments, read_quotes, rebuild_files
+from patchlens.mail.subject import parse_subject
+from patchlens.mail.thread import Revision, choose_revision, group_revisions, link_replies
+from patchlens.mail.trailers import find_trailers
+
+__all__ = ["read_series"]
+
+
+def _build_patch(msg: Message, tag: SubjectTag, index: int, total: int,
+                 warnings: list[str]) -> Patch:
+    parts = split_patch(msg.body)
+    where = f"{msg.source}: <{msg.msgid}>"
+    files: tuple[FilePatch, ...] = ()
+    if parts.diff_text:
+        try:
+            files = parse_diff(parts.diff_text, where, warnings)
+        except InputError as exc:
+            warnings.append(str(exc))
+    if not files:
+        warnings.append(f"{where}: patch {index}/{total} has no usable diff")
+    return Patch(revision=tag.revision, index=index, total=total,
+                 title=tag.title, message=msg,
+                 commit_message=parts.commit_message, files=files,
+                 trailers=find_trailers(parts.commit_message, msg.msgid),
+                 author=parts.author or msg.author)
+
+
+def _reply_only_revision(messages: list[Message],
+                         tags: dict[str, SubjectTag]) -> dict[int, Revision]:
+    """No patch in the input (an archive page of a reply): the revision and
+    size the replies' subjects name."""
+    revs: dict[int, Revision] = {}
+    for msg in messages:
+        tag = tags[msg.msgid]
+        if tag.index is not None and tag.total:
+            rev = revs.setdefault(tag.revision, Revision(tag.revision))
+            rev.total = max(rev.total, tag.total)
+    return revs
+
+
+def read_series(path: str, revision: int | None = None) -> Series:
+    """Read the mailbox at ``path`` ('-' = stdin) and return one revision
+    of the series in it, replies attached.
+
+    Raises :class:`patchlens.errors.InputError` naming the file when
+    nothing usable is there (not mail, no patches and no replies to one,
+    an unknown ``revision``).
+    """
+    warnings: list[str] = []
+    where = "<stdin>" if path == "-" else path
+    messages = read_mailbox(path, warnings)
+    tags = {m.msgid: parse_subject(m.subject) for m in messages}
+    revs = group_revisions(messages, tags, warnings)
+    reply_only = not any(r.patches for r in revs.values())
+    if reply_only:
+        revs = _reply_only_revision(messages, tags) or revs
+        if not revs:
+            raise InputError(where, f"no patches: none of {len(messages)} "
+                                    "message(s) carries a diff or a patch subject")
+    choice = choose_revision(revs, revision, where)
+    chosen = choice.revision
+    if reply_only:
+        reason = (f"v{chosen.number}: no patch in the input, only replies "
+                  f"naming {chosen.total} patch(es)")
+    else:
+        reason = choice.reason
+
+    patches: list[Patch] = []
+    for index in sorted(chosen.patches):
+        msg = chosen.patches[index]
+        patches.append(_build_patch(msg, tags[msg.msgid], index, chosen.total, warnings))
+
+    other_ids = {m.msgid for n, r in revs.items() if n != chosen.number
+                 for m in ([r.cover] if r.cover else []) + list(r.patches.values())}
+    links = link_replies(messages, tags, chosen, other_ids)
+    by_index = {p.index: p for p in patches}
+    replies: list[Reply] = []
+    fragments: list[tuple[int, Fragment]] = []
+    extra_trailers: dict[int, list[Trailer]] = {}
+    for link in links:
+        patch = by_index.get(link.patch_index)
+        blocks = read_quotes(link.message.body)
+        comments = anchor_comments(link.message, link.patch_index, patch, blocks)
+        replies.append(Reply(link.message, link.parent_msgid, link.patch_index, comments))
+        if patch is None and link.patch_index:
+            fragments.extend((link.patch_index, f) for b in blocks for f in b.fragments)
+        given = find_trailers(link.message.body, link.message.msgid)
+        if given:
+            # a trailer given to the cover letter applies to every patch
+            targets = list(by_index) if link.patch_index == 0 else [link.patch_index]
+            for t in targets:
+                extra_trailers.setdefault(t, []).extend(given)
+    if extra_trailers:
+        patches = [Patch(p.revision, p.index, p.total, p.title, p.message,
+                         p.commit_message, p.files,
+                         p.trailers + tuple(extra_trailers.get(p.index, ())), p.author)
+                   for p in patches]
+
+    rebuilt: list[FilePatch] = []
+    rebuilt_index: list[int | None] = []
+    for index in sorted({i for i, _ in fragments}):
+        for fp in rebuild_files([f for i, f in fragments if i == index]):
+            rebuilt.append(fp)
+            rebuilt_index.append(index)
+
+    meta_sources = ([chosen.cover.body] if chosen.cover else []) + [p.message.body for p in patches]
+    base = change = None
+    prereqs: list[str] = []
+    for text in meta_sources:
+        meta = find_meta(text)
+        base = base or meta.base_commit
+        change = change or meta.change_id
+        prereqs.extend(x for x in meta.prerequisite_patch_ids if x not in prereqs)
+
+    if not patches and not replies:
+        raise InputError(where, f"no patches of v{chosen.number} and no replies to them")
+    return Series(
+        revision=chosen.number, revision_reason=reason,
+        revisions_seen=choice.seen, total=chosen.total, cover=chosen.cover,
+        patches=tuple(patches), missing=chosen.missing, replies=tuple(replies),
+        base_commit=base, prerequisite_patch_ids=tuple(prereqs), change_id=change,
+        source=path, rebuilt=tuple(rebuilt), rebuilt_index=tuple(rebuilt_index),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,66 @@
+"""Subject prefixes: ``[PATCH v3 07/12]`` -> :class:`SubjectTag`.
+
+Accepts the spellings seen on the lists: ``[patch V2 27/33]``,
+``[PATCHv2]``, ``[RFC PATCH]``, ``[PATCH RESEND]``, ``[PATCH net-next
+v2 1/3]``, several bracket groups in a row, and ``Re:``/``Fwd:``/``AW:``
+in front.
+"""
+
+from __future__ import annotations
+
+import re
+
+from patchlens.mail.model import SubjectTag
+
+__all__ = ["parse_subject"]
+
+_REPLY_RE = re.compile(r"^\s*(?:(?:re|aw|sv|antw|fwd?)\s*(?:\[\d+\])?\s*:\s*)+",
+                       re.IGNORECASE)
+_BRACKET_RE = re.compile(r"^\s*\[([^\]]*)\]\s*")
+_FWD_RE = re.compile(r"^\s*fwd?\s*:", re.IGNORECASE)
+_COUNT_RE = re.compile(r"^0*(\d+)/0*(\d+)$")
+_VERSION_RE = re.compile(r"^v(\d+)$", re.IGNORECASE)
+_GLUED_RE = re.compile(r"^(patch|rfc)-?v(\d+)$", re.IGNORECASE)
+
+
+def parse_subject(subject: str) -> SubjectTag:
+    """Read the patch prefix of an (already RFC 2047 decoded) subject.
+
+    ``index``/``total`` stay None when there is no ``n/m``; ``revision``
+    is 1 when no ``vN`` is given.  A subject with no ``PATCH``/``RFC``
+    bracket still yields a tag (index None) so replies can be told apart.
+    """
+    text = " ".join(subject.split())
+    is_reply = False
+    m = _REPLY_RE.match(text)
+    if m:
+        is_reply = not _FWD_RE.match(text)
+        text = text[m.end():]
+    revision, index, total = 1, None, None
+    rfc = resend = is_patch = False
+    while True:
+        b = _BRACKET_RE.match(text)
+        if b is None:
+            break
+        text = text[b.end():]
+        for token in re.split(r"[\s,]+", b.group(1)):
+            if not token:
+                continue
+            low = token.lower()
+            c = _COUNT_RE.match(token)
+            v = _VERSION_RE.match(token) or _GLUED_RE.match(token)
+            if c or v or low.startswith(("patch", "rfc")):
+                is_patch = True
+            if c:
+                index, total = int(c.group(1)), int(c.group(2))
+            elif v:
+                revision = int(v.group(v.lastindex or 1))
+                if low.startswith("rfc"):
+                    rfc = True
+            elif low == "rfc":
+                rfc = True
+            elif low == "resend":
+                resend = True
+    return SubjectTag(revision=revision, index=index, total=total, rfc=rfc,
+                      resend=resend, is_reply=is_reply, title=text.strip(),
+                      patch=is_patch)

@@ -1,0 +1,185 @@
+"""Threading: which messages are the series, which revision, who replies
+to what.
+
+Patches are grouped by revision and index from their subject prefixes;
+the revision chosen is the highest complete one unless the caller asks
+for one (b4's ``-v``).  Replies hang off the message they answer
+(In-Reply-To, then References), with the subject's ``n/m`` as fallback
+when the answered message is not in the mailbox.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from patchlens.mail.body import has_diff
+from patchlens.mail.model import Message, SubjectTag
+
+__all__ = ["Revision", "RevisionChoice", "group_revisions", "choose_revision",
+           "ThreadLink", "link_replies"]
+
+
+@dataclass
+class Revision:
+    """Everything of one revision found in the mailbox."""
+    number: int
+    total: int = 0
+    cover: Message | None = None
+    patches: dict[int, Message] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> tuple[int, ...]:
+        return tuple(i for i in range(1, self.total + 1) if i not in self.patches)
+
+
+@dataclass(frozen=True)
+class RevisionChoice:
+    revision: Revision
+    reason: str
+    seen: tuple[int, ...]
+
+
+def _patch_slot(msg: Message, tag: SubjectTag) -> tuple[int, int] | None:
+    """(index, total) when ``msg`` is a cover or patch, else None."""
+    if tag.is_reply:
+        return None
+    if tag.index is not None and tag.total:
+        if tag.index == 0 or has_diff(msg.body):
+            return tag.index, tag.total
+        return None
+    if has_diff(msg.body):
+        return 1, 1          # a lone "[PATCH] x" (or a bare format-patch)
+    return None
+
+
+def group_revisions(messages: list[Message], tags: dict[str, SubjectTag],
+                    warnings: list[str]) -> dict[int, Revision]:
+    revs: dict[int, Revision] = {}
+    totals: dict[int, Counter[int]] = {}
+    for msg in messages:
+        tag = tags[msg.msgid]
+        slot = _patch_slot(msg, tag)
+        if slot is None:
+            continue
+        index, total = slot
+        rev = revs.setdefault(tag.revision, Revision(tag.revision))
+        totals.setdefault(tag.revision, Counter())[total] += 1
+        if index == 0:
+            rev.cover = msg
+            continue
+        if index in rev.patches:
+            # a RESEND or a duplicate copy: the later one wins
+            warnings.append(f"{msg.source}: <{msg.msgid}>: v{tag.revision} "
+                            f"patch {index}/{total} seen twice; using this one")
+        rev.patches[index] = msg
+    for number, rev in revs.items():
+        counts = totals[number]
+        rev.total = max(counts)
+        if len(counts) > 1:
+            warnings.append(f"v{number}: patches disagree on the total "
+                            f"({', '.join(map(str, sorted(counts)))}); using {rev.total}")
+        rev.total = max([rev.total, *rev.patches])
+    return revs
+
+
+def _range_text(indexes: tuple[int, ...], total: int) -> str:
+    return ", ".join(f"{i}/{total}" for i in indexes)
+
+
+def choose_revision(revs: dict[int, Revision], wanted: int | None,
+                    where: str) -> RevisionChoice:
+    """The revision to analyse and a one-line reason.
+
+    Raises :class:`InputError` when ``wanted`` is not in the mailbox.
+    """
+    from patchlens.errors import InputError
+    seen = tuple(sorted(revs))
+    if wanted is not None:
+        if wanted not in revs:
+            have = ", ".join(f"v{r}" for r in seen) or "none"
+            raise InputError(where, f"no revision v{wanted} in the mailbox "
+                                    f"(revisions seen: {have})")
+        rev = revs[wanted]
+        state = "complete" if not rev.missing else f"{len(rev.missing)} missing"
+        return RevisionChoice(rev, f"v{wanted}: asked for with -v ({state})", seen)
+    complete = [r for r in seen if not revs[r].missing and revs[r].patches]
+    if complete:
+        best = max(complete)
+        newer = [r for r in seen if r > best]
+        reason = f"v{best}: highest complete revision"
+        if newer:
+            reason += "; " + ", ".join(
+                f"v{r} incomplete ({len(revs[r].missing)} missing)" for r in newer)
+        return RevisionChoice(revs[best], reason, seen)
+    best = max(seen)
+    rev = revs[best]
+    reason = (f"v{best}: highest revision seen; none complete "
+              f"({len(rev.patches)} of {rev.total} present)")
+    return RevisionChoice(rev, reason, seen)
+
+
+@dataclass(frozen=True)
+class ThreadLink:
+    """Where a reply sits: the message it answers and the patch it is about
+    (0 = the cover letter)."""
+    message: Message
+    parent_msgid: str | None
+    patch_index: int
+
+
+def link_replies(messages: list[Message], tags: dict[str, SubjectTag],
+                 chosen: Revision, other_ids: set[str]) -> list[ThreadLink]:
+    """Replies to ``chosen`` in mailbox order.
+
+    ``other_ids`` are cover/patch msgids of other revisions: replies that
+    lead there belong to those revisions and are left out.
+    """
+    anchors: dict[str, int] = {}
+    if chosen.cover is not None:
+        anchors[chosen.cover.msgid] = 0
+    for index, msg in chosen.patches.items():
+        anchors[msg.msgid] = index
+    own = set(anchors)
+    by_id = {m.msgid: m for m in messages if m.msgid not in own and m.msgid not in other_ids}
+    memo: dict[str, int | None] = {}
+
+    def index_of(msgid: str, depth: int = 0) -> int | None:
+        if msgid in anchors:
+            return anchors[msgid]
+        if msgid in other_ids or depth > 200:
+            return None
+        if msgid in memo:
+            return memo[msgid]
+        memo[msgid] = None  # cycle guard
+        msg = by_id.get(msgid)
+        result = None if msg is None else _resolve(msg, depth + 1)
+        memo[msgid] = result
+        return result
+
+    def _resolve(msg: Message, depth: int) -> int | None:
+        chain = ([msg.in_reply_to] if msg.in_reply_to else []) + list(reversed(msg.references))
+        for ref in chain:
+            if ref in other_ids:
+                return None
+            found = index_of(ref, depth)
+            if found is not None:
+                return found
+        tag = tags[msg.msgid]
+        # fallback: "Re: [patch 28/33] ..." of this revision, answered
+        # message absent from the mailbox
+        if (tag.is_reply and tag.index is not None and tag.revision == chosen.number
+                and tag.total == chosen.total):
+            return tag.index
+        return None
+
+    links: list[ThreadLink] = []
+    for msg in messages:
+        if msg.msgid not in by_id:
+            continue
+        idx = index_of(msg.msgid)
+        if idx is None:
+            continue
+        parent = msg.in_reply_to or (msg.references[-1] if msg.references else None)
+        links.append(ThreadLink(msg, parent, idx))
+    return links
