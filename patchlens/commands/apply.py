@@ -1,0 +1,170 @@
+"""``patchlens apply``: the series applied in memory, per hunk.
+
+Exit 0 whatever the hunks do (a hunk that does not apply is a finding
+for ``check``, not an error); 2 for unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+from typing import Any
+
+from patchlens.commands.common import emit
+from patchlens.errors import EXIT_OK
+from patchlens.mail.model import Series
+from patchlens.tree import open_tree
+from patchlens.tree.apply import (AppliedSeries, FileResult, HunkResult,
+                                  HunkStatus, apply_series)
+
+__all__ = ["run", "format_text", "format_json", "summary_line"]
+
+WIDTH = 72
+
+
+def run(opts: argparse.Namespace) -> int:
+    from patchlens.mail import read_series
+    series = read_series(opts.series, getattr(opts, "revision", None))
+    tree = open_tree(opts.tree, opts.rev, base_commit=series.base_commit,
+                     no_tree=getattr(opts, "no_tree", False))
+    applied = apply_series(tree, series)
+    if getattr(opts, "quiet", False):
+        return EXIT_OK
+    if opts.format == "json":
+        emit(format_json(series, applied), opts.output)
+    else:
+        emit(format_text(series, applied), opts.output)
+    return EXIT_OK
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+def _fit(text: str, width: int) -> str:
+    """One line of at most ``width`` columns: tabs expanded, ASCII only."""
+    text = _ascii(text.expandtabs(8).rstrip())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(_ascii(text), WIDTH, initial_indent=indent,
+                         subsequent_indent=indent, break_on_hyphens=False) or [indent]
+
+
+def summary_line(applied: AppliedSeries) -> str:
+    """``NN of NN hunks clean, NN offset, NN with fuzz, NN failed``."""
+    c = applied.counts()
+    total = sum(c.values())
+    line = (f"{c[HunkStatus.CLEAN]} of {total} hunks clean, "
+            f"{c[HunkStatus.OFFSET]} offset, {c[HunkStatus.FUZZ]} with fuzz, ")
+    if c[HunkStatus.PREIMAGE]:
+        line += f"{c[HunkStatus.PREIMAGE]} on pre-image, "
+    return line + f"{c[HunkStatus.FAILED]} failed"
+
+
+def _range(h: HunkResult) -> str:
+    if h.new_start is None:
+        return "removes all lines" if h.applied else ""
+    if h.new_end == h.new_start:
+        return f"line {h.new_start}"
+    return f"lines {h.new_start}-{h.new_end}"
+
+
+def _hunk_lines(h: HunkResult) -> list[str]:
+    status = "FAILED" if h.status is HunkStatus.FAILED else h.describe
+    head = f"    hunk {h.number:<3d} {status:<22s}"
+    if h.applied:
+        return [_fit(head + _range(h), WIDTH)]
+    hk = h.hunk
+    out = [_fit(head + f"@@ -{hk.old_start},{hk.old_len} "
+                       f"+{hk.new_start},{hk.new_len} @@", WIDTH)]
+    near = h.near
+    if near is None or h.already_at is not None:
+        out += _wrap(f"does not apply: {h.message}", "      ")
+        return out
+    out += _wrap(f"does not apply cleanly: nearly fits at line "
+                 f"{near.line} ({near.matched} of {near.total} lines "
+                 "match)" + (f"; line {near.differs_at} differs:"
+                             if near.differs_at else ""), "      ")
+    if near.differs_at is not None:
+        out.append(_fit("        tree:  " + (near.tree_text.strip()
+                                             if near.tree_text is not None
+                                             else "(end of file)"), WIDTH))
+        out.append(_fit("        patch: " + (near.hunk_text or "").strip(), WIDTH))
+    return out
+
+
+def _file_lines(f: FileResult) -> list[str]:
+    name = f.path if f.old_path in (None, f.path) else f"{f.old_path} -> {f.path}"
+    kind = "" if f.status.value == "modified" else f" ({f.status.value})"
+    out = [_fit(f"  {name}{kind}", WIDTH)]
+    # A failed file's message is repeated on each of its hunks.
+    if f.message and (f.applied or not f.hunks):
+        out += _wrap(f.message, "    ")
+    for h in f.hunks:
+        out += _hunk_lines(h)
+    return out
+
+
+def format_text(series: Series, applied: AppliedSeries) -> str:
+    info = applied.base.info
+    lines = [_fit(f"series: {series.title}", WIDTH),
+             _fit(f"tree:   {info.label}", WIDTH)]
+    if info.reason:
+        lines += _wrap(info.reason, "        ")
+    if series.missing:
+        lines.append(_fit("missing patches: " + ", ".join(
+            f"{i}/{series.total}" for i in series.missing), WIDTH))
+    for r in applied.results:
+        lines.append("")
+        lines.append(_fit(f"patch {r.label}  {r.patch.title}", WIDTH))
+        if not r.files:
+            lines.append("  (no diff)")
+        for f in r.files:
+            lines += _file_lines(f)
+    lines.append("")
+    lines.append(summary_line(applied))
+    return "\n".join(lines)
+
+
+def _hunk_json(h: HunkResult) -> dict[str, Any]:
+    near = h.near
+    return {
+        "number": h.number, "status": h.status.value,
+        "offset": h.offset, "fuzz": h.fuzz,
+        "old_start": h.hunk.old_start, "old_len": h.hunk.old_len,
+        "new_start": h.new_start, "new_end": h.new_end,
+        "message": h.message, "already_at": h.already_at,
+        "context": list(h.context) if not h.applied else [],
+        "near": None if near is None else {
+            "line": near.line, "matched": near.matched, "total": near.total,
+            "differs_at": near.differs_at, "tree_text": near.tree_text,
+            "hunk_text": near.hunk_text},
+    }
+
+
+def format_json(series: Series, applied: AppliedSeries) -> str:
+    info = applied.base.info
+    c = applied.counts()
+    doc = {
+        "series": {"title": series.title, "revision": series.revision,
+                   "total": series.total, "missing": list(series.missing),
+                   "base_commit": series.base_commit},
+        "tree": {"kind": info.kind, "label": info.label, "root": info.root,
+                 "revision": info.revision, "commit": info.commit,
+                 "reason": info.reason},
+        "patches": [{
+            "index": r.index, "label": r.label, "title": r.patch.title,
+            "files": [{
+                "path": f.path, "old_path": f.old_path,
+                "status": f.status.value, "applied": f.applied,
+                "preimage": f.preimage, "message": f.message,
+                "hunks": [_hunk_json(h) for h in f.hunks],
+            } for f in r.files],
+        } for r in applied.results],
+        "summary": {s.name.lower(): c[s] for s in HunkStatus}
+                   | {"total": sum(c.values())},
+    }
+    return json.dumps(doc, indent=2)
