@@ -128,6 +128,16 @@ def _is_file_header(lines: list[str], i: int) -> bool:
             and lines[i + 1].startswith("+++ "))
 
 
+_VERSION_RE = re.compile(r"^\d+(\.\d+)+\S*$")
+
+
+def _is_signature(lines: list[str], i: int) -> bool:
+    """``-- `` then a tool version (``2.42.0``) or nothing: the sender's
+    signature, not a removed line reading ``- ``."""
+    rest = [l for l in lines[i + 1:i + 3] if l.strip()]
+    return not rest or _VERSION_RE.match(rest[0].strip()) is not None
+
+
 def _read_hunk(lines: list[str], i: int, m: re.Match[str]
                ) -> tuple[list[str], int, bool]:
     """Consume one hunk starting at header line ``i``.
@@ -150,7 +160,7 @@ def _read_hunk(lines: list[str], i: int, m: re.Match[str]
                 break
             new_seen += 1
         elif c == "-":
-            if old_seen >= old_len or line == "-- " and new_seen >= new_len:
+            if old_seen >= old_len or (line == "-- " and _is_signature(lines, i)):
                 break
             old_seen += 1
         elif c == " " or line == "":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import unicodedata
 from argparse import Namespace
 from dataclasses import asdict
 from typing import Any
@@ -24,6 +25,9 @@ _COMMENT_LINES = 3
 
 
 def _ascii(text: str) -> str:
+    # "Jörg" -> "Jorg": readable when quoted back into ASCII mail
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
     return text.encode("ascii", "replace").decode("ascii")
 
 
