@@ -449,7 +449,12 @@ def _patch_content(tree: TreeSource, fp: FilePatch, data: bytes | None,
     else:
         placed = [None] * len(hunks)
         failed_msg = f"{where} is not in the tree"
-    pre = _preimage(tree, fp)
+    # A hunk whose result is already in the file was applied before
+    # (upstream, or twice in the series): say so rather than replace
+    # the file with the patched pre-image.
+    already = all(isinstance(p, _Failure) and p.already_at is not None
+                  for p in placed if not isinstance(p, _Placement))
+    pre = None if data is not None and already else _preimage(tree, fp)
     if pre is not None:
         pre_lines, pre_eol = _split(pre)
         pre_out, pre_placed = apply_hunks(pre_lines, hunks)

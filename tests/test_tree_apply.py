@@ -1,0 +1,223 @@
+"""The series applied in memory: every hunk status, file operations,
+patches stacking on one file, refusal of escaping paths, no writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patchlens.cli import main
+from patchlens.diff import FilePatch, FileStatus, Hunk, HunkLine
+from patchlens.errors import InputError
+from patchlens.tree import open_tree
+from patchlens.tree.apply import HunkStatus, apply_series
+from tests.tree_helpers import (fixture, make_dir, make_repo, make_series,
+                                snapshot)
+
+W = "include/linux/widget.h"
+
+
+def patch(name: str) -> str:
+    return fixture(name).decode()
+
+
+@pytest.fixture
+def repo_path(tmp_path: Path) -> Path:
+    path = tmp_path / "linux"
+    make_repo(path, [
+        {W: fixture("widget.h"), "drivers/widget/core.c": fixture("core.c"),
+         "drivers/widget/legacy.c": fixture("legacy.c")},
+        {W: fixture("widget-moved.h")},
+    ], tags={0: "v1", 1: "v2"})
+    return path
+
+
+def only_hunk(applied, k: int = 0):
+    (f,) = applied.results[k].files
+    (h,) = f.hunks
+    return f, h
+
+
+def test_clean_at_the_base_revision(repo_path: Path) -> None:
+    tree = open_tree(str(repo_path), "v1")
+    applied = apply_series(tree, make_series(patch("bus.patch"), patch("flag.patch"),
+                                             patch("ops.patch")))
+    statuses = [h.status for r in applied.results for h in r.hunks]
+    # the ops hunk moves down by the three lines the first two patches added
+    assert statuses == [HunkStatus.CLEAN, HunkStatus.CLEAN, HunkStatus.OFFSET]
+    assert applied.results[2].hunks[0].offset == 3
+    _, bus = only_hunk(applied, 0)
+    assert (bus.new_start, bus.new_end) == (23, 29)
+    final = applied.state(3).read(W).decode()
+    assert "WIDGET_BUS_USB," in final and "WIDGET_FLAG_IMS" in final
+    assert "(*suspend)" in final
+
+
+def test_offset_fuzz_failed_and_preimage_on_a_moved_tree(repo_path: Path) -> None:
+    tree = open_tree(str(repo_path), "v2")
+    before = snapshot(repo_path)
+    applied = apply_series(tree, make_series(
+        patch("bus.patch"), patch("ops.patch"), patch("flag-noindex.patch"),
+        patch("flag.patch")))
+    _, bus = only_hunk(applied, 0)
+    assert bus.status is HunkStatus.OFFSET and bus.offset == 5
+    assert "offset +5" == bus.describe
+    _, ops = only_hunk(applied, 1)
+    assert ops.status is HunkStatus.FUZZ and ops.fuzz == 1
+    f, failed = only_hunk(applied, 2)
+    assert failed.status is HunkStatus.FAILED and not f.applied
+    # names where it nearly fits: the three lines before the new flag
+    assert failed.near is not None
+    assert (failed.near.line, failed.near.matched, failed.near.total) == (19, 3, 6)
+    assert failed.near.differs_at == 22
+    assert "cannot be steered" in failed.near.tree_text
+    assert failed.near.hunk_text == "};"
+    assert "line 19" in failed.message
+    # the failed hunk's added lines are still readable
+    assert [l.text.split()[0] for l in failed.hunk.added] == ["/*", "WIDGET_FLAG_IMS"]
+    # the same hunk with its index line: applied to the pre-image blob
+    f, pre = only_hunk(applied, 3)
+    assert pre.status is HunkStatus.PREIMAGE and f.applied
+    assert f.preimage == "2b5121c" and "moved on" in f.message
+    assert "WIDGET_FLAG_IMS" in applied.state(4).read(W).decode()
+    assert "WIDGET_FLAG_IMS" not in applied.state(3).read(W).decode()
+    counts = applied.counts()
+    assert counts[HunkStatus.FAILED] == 1 and counts[HunkStatus.PREIMAGE] == 1
+    codes = [x.code for x in applied.findings()]
+    assert codes == ["hunk-fuzz", "hunk-failed", "tree-moved-on"]
+    assert snapshot(repo_path) == before
+
+
+def test_preimage_needs_a_repository(repo_path: Path, tmp_path: Path) -> None:
+    root = make_dir(tmp_path / "dir", {W: fixture("widget-moved.h")})
+    before = snapshot(root)
+    applied = apply_series(open_tree(str(root), None),
+                           make_series(patch("flag.patch")))
+    _, h = only_hunk(applied)
+    assert h.status is HunkStatus.FAILED
+    assert snapshot(root) == before
+
+
+def test_a_later_patch_changes_lines_an_earlier_one_added(repo_path: Path) -> None:
+    tree = open_tree(str(repo_path), "v1")
+    applied = apply_series(tree, make_series(patch("bus.patch"), patch("bus2.patch")))
+    assert [h.status for r in applied.results for h in r.hunks] == [HunkStatus.CLEAN] * 2
+    assert b"WIDGET_BUS_USB," in applied.state(1).read(W)
+    after = applied.state(2).read(W)
+    assert b"WIDGET_BUS_USB_HOST," in after and b"WIDGET_BUS_USB," not in after
+    assert applied.state(0).read(W) == fixture("widget.h")
+    assert applied.changed(2) == frozenset({W}) and applied.changed(0) == frozenset()
+    assert applied.state_after(1).read(W) == applied.state(1).read(W)
+    with pytest.raises(IndexError):
+        applied.state(3)
+
+
+def test_rename_delete_create(repo_path: Path) -> None:
+    tree = open_tree(str(repo_path), "v1")
+    applied = apply_series(tree, make_series(patch("files.patch"), patch("bus.patch")))
+    files = {f.path: f for f in applied.results[0].files}
+    assert all(f.applied for f in files.values())
+    assert files["drivers/widget/widget-core.c"].status is FileStatus.RENAMED
+    assert files["drivers/widget/widget-core.c"].hunks[0].status is HunkStatus.CLEAN
+    s = applied.state(1)
+    assert not s.exists("drivers/widget/core.c")
+    assert b"-EBUSY" in s.read("drivers/widget/widget-core.c")
+    assert not s.exists("drivers/widget/legacy.c")
+    assert s.read("drivers/widget/usb.c").startswith(b"// SPDX")
+    assert sorted(s.files("drivers")) == ["drivers/widget/usb.c",
+                                          "drivers/widget/widget-core.c"]
+    assert applied.changed(1) == frozenset({
+        "drivers/widget/core.c", "drivers/widget/widget-core.c",
+        "drivers/widget/legacy.c", "drivers/widget/usb.c"})
+    assert tree.exists("drivers/widget/core.c")      # the base is untouched
+
+
+def test_file_level_failures_do_not_stop_the_series(repo_path: Path) -> None:
+    tree = open_tree(str(repo_path), "v1")
+    # applying files.patch twice: the second time every file op fails
+    applied = apply_series(tree, make_series(patch("files.patch"),
+                                             patch("files.patch"),
+                                             patch("bus.patch")))
+    second = applied.results[1]
+    assert not any(f.applied for f in second.files)
+    assert any("already exists" in f.message for f in second.files)
+    assert any("not in the tree" in f.message for f in second.files)
+    assert applied.results[2].hunks[0].status is HunkStatus.CLEAN
+
+
+def test_already_applied_is_recognised(repo_path: Path) -> None:
+    tree = open_tree(str(repo_path), "v1")
+    applied = apply_series(tree, make_series(patch("bus.patch"), patch("bus.patch")))
+    _, again = only_hunk(applied, 1)
+    assert again.status is HunkStatus.FAILED and again.already_at == 23
+
+
+def test_no_tree_reads_new_files_only(tmp_path: Path) -> None:
+    tree = open_tree(None, None, cwd=str(tmp_path))
+    applied = apply_series(tree, make_series(patch("files.patch")))
+    usb = next(f for f in applied.results[0].files if f.path.endswith("usb.c"))
+    assert usb.applied and applied.state(1).exists("drivers/widget/usb.c")
+
+
+@pytest.mark.parametrize("name", ["../outside.h", "/etc/passwd"])
+def test_escaping_paths_are_refused(repo_path: Path, name: str) -> None:
+    hunk = Hunk(old_start=1, old_len=1, new_start=1, new_len=2, section="",
+                lines=(HunkLine(" ", "x", 1, 1), HunkLine("+", "y", None, 2)))
+    series = make_series()
+    from dataclasses import replace
+    from tests.tree_helpers import make_series as ms
+    base = ms(patch("bus.patch"))
+    p = replace(base.patches[0], files=(FilePatch(name, name, FileStatus.MODIFIED,
+                                                  (hunk,)),))
+    series = replace(base, patches=(p,))
+    before = snapshot(repo_path)
+    with pytest.raises(InputError) as err:
+        apply_series(open_tree(str(repo_path), "v1"), series)
+    assert "\n" not in str(err.value)
+    assert snapshot(repo_path) == before
+
+
+def _mbox(path: Path, *diffs: str) -> Path:
+    total = len(diffs)
+    parts = []
+    for i, d in enumerate(diffs, start=1):
+        parts.append(
+            f"From patchlens@z Thu Jan  1 00:00:00 1970\n"
+            f"From: Test Author <author@example.org>\n"
+            f"Subject: [PATCH {i}/{total}] widget: change {i}\n"
+            f"Message-ID: <{i}.test@example.org>\n"
+            f"Date: Mon, 1 Jan 2024 00:00:0{i} +0000\n\n"
+            f"Change {i}.\n\nSigned-off-by: Test Author <author@example.org>\n"
+            f"---\n{d}\n")
+    path.write_text("".join(parts))
+    return path
+
+
+def test_cli_apply_text_and_json(repo_path: Path, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    mbox = _mbox(tmp_path / "s.mbox", patch("bus.patch"), patch("flag-noindex.patch"))
+    before = snapshot(repo_path)
+    rc = main(["apply", str(mbox), "--tree", str(repo_path), "--rev", "v2"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "offset +5" in out and "FAILED" in out
+    assert "nearly fits at line 19" in out
+    assert out.rstrip().splitlines()[-1] == \
+        "0 of 2 hunks clean, 1 offset, 0 with fuzz, 1 failed"
+    assert all(len(l) <= 72 and l.isascii() for l in out.splitlines())
+    rc = main(["apply", str(mbox), "--tree", str(repo_path), "--rev", "v2",
+               "--format", "json"])
+    import json
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"]["failed"] == 1
+    assert doc["patches"][1]["files"][0]["hunks"][0]["near"]["line"] == 19
+    assert snapshot(repo_path) == before
+
+
+def test_cli_bad_revision_exits_2(repo_path: Path, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    mbox = _mbox(tmp_path / "s.mbox", patch("bus.patch"))
+    rc = main(["apply", str(mbox), "--tree", str(repo_path), "--rev", "v9"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "unknown revision: v9" in err
