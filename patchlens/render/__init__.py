@@ -1,0 +1,43 @@
+"""Renderers: text (72 columns, ASCII), markdown, json, terse, b4-check.
+
+:func:`render` picks one by the ``--format`` word.  A report rendered
+as terse or b4-check is its findings; a tuple of findings (``check``)
+renders in every format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patchlens.findings import Finding
+from patchlens.impact.model import Report
+
+__all__ = ["render", "FORMATS"]
+
+FORMATS = ("text", "markdown", "json", "terse", "b4-check")
+
+
+def render(answer: Any, fmt: str, source: str = "-") -> str:
+    """``answer`` (a Report, an impact answer, or findings) as ``fmt``."""
+    from patchlens.render import b4check, json, markdown, terse, text
+
+    findings: tuple[Finding, ...] | None = None
+    if isinstance(answer, Report):
+        findings = answer.findings
+    elif isinstance(answer, (tuple, list)):
+        findings = tuple(answer)
+    if fmt == "terse":
+        return terse.render(findings or (), source)
+    if fmt == "b4-check":
+        return b4check.render(findings or (), source)
+    if isinstance(answer, (tuple, list)):
+        if fmt == "json":
+            return json.render(tuple(answer))
+        lines = text.render_findings(tuple(answer), heading=False)
+        body = "\n".join(lines) + "\n"
+        return body if fmt == "text" else f"## Findings\n\n```\n{body}```\n"
+    if fmt == "json":
+        return json.render(answer)
+    if fmt == "markdown":
+        return markdown.render(answer)
+    return text.render(answer)

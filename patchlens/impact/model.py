@@ -1,0 +1,262 @@
+"""The impact stage's answers: the report and the what-if questions.
+
+Plain frozen dataclasses, built by pure functions in ``report.py``,
+``rename.py``, ``invert.py``, ``accept.py`` and ``seriesdiff.py``, and
+printed by ``patchlens.render``.  Values are already resolved to what a
+reviewer reads (a patch is ``"27/33"``, a site is ``file:line``), so the
+renderers only lay them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from patchlens.findings import Finding
+
+__all__ = [
+    "SeriesInfo", "PatchApplied", "Application", "ConstantChange", "Site",
+    "SubsystemUse", "FilterVerdict", "Advertiser", "Impact", "ReviewNote",
+    "Report", "RenameAnswer", "InstanceRow", "InvertAnswer", "AcceptAnswer",
+    "PatchDiff", "SeriesDiff", "REPORT_SCHEMA",
+]
+
+REPORT_SCHEMA = "patchlens-report/1"
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """Which series, which revision and why, against which tree."""
+    title: str
+    author: str
+    date: str
+    revision: int
+    revision_reason: str
+    total: int
+    present: tuple[int, ...]
+    missing: tuple[int, ...]
+    replies: int
+    base_commit: str | None
+    tree: str                 # "linux-6.12 (directory)"
+    tree_reason: str          # why this tree / revision
+    source: str               # the mailbox path
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PatchApplied:
+    """How one patch's hunks applied to the tree (counts per status)."""
+    label: str                # "27/33"
+    title: str
+    hunks: int = 0
+    clean: int = 0
+    offset: int = 0
+    fuzz: int = 0
+    preimage: int = 0         # applied to the pre-image blob (tree moved on)
+    failed: int = 0
+    notes: tuple[str, ...] = ()  # "include/linux/msi.h:548: hunk 2 failed ..."
+
+
+@dataclass(frozen=True)
+class Application:
+    patches: tuple[PatchApplied, ...] = ()
+
+    def total(self, what: str) -> int:
+        return sum(getattr(p, what) for p in self.patches)
+
+
+@dataclass(frozen=True)
+class ConstantChange:
+    """One family constant the series adds, removes, or moves."""
+    family: str               # the family's title: "bus token"
+    family_key: str           # "bus_token"
+    name: str
+    kind: str                 # "added" | "removed" | "changed" | "shifted"
+    before: int | None        # value in the tree (None: absent)
+    after: int | None         # value after the whole series
+    bit: bool = False         # show values as "bit n"
+    patch: str | None = None  # the patch that made the change ("27/33")
+    file: str | None = None
+    line: int | None = None
+    marks: tuple[str, ...] = ()  # "shift", "collision", "unknown"
+
+    def show(self, value: int | None) -> str:
+        if value is None:
+            return "-"
+        if self.bit and value > 0 and value & (value - 1) == 0:
+            return f"bit {value.bit_length() - 1}"
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A use of a name: role, where, in which function and subsystem.
+
+    ``patch`` is None for a site in the tree, else the patch whose
+    post-image has it (a site the series adds).
+    """
+    name: str
+    role: str                 # "check", "set", ..., "comment", "doc"
+    file: str
+    line: int
+    function: str | None = None
+    subsystem: str = ""
+    patch: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SubsystemUse:
+    """The sites of one constant in one MAINTAINERS entry."""
+    subsystem: str
+    maintainers: tuple[str, ...]
+    sites: tuple[Site, ...]
+
+    @property
+    def counts(self) -> tuple[tuple[str, int], ...]:
+        roles: dict[str, int] = {}
+        for s in self.sites:
+            roles[s.role] = roles.get(s.role, 0) + 1
+        return tuple(sorted(roles.items()))
+
+
+@dataclass(frozen=True)
+class FilterVerdict:
+    """A parent-domain path that filters bus tokens (a switch, an if
+    chain, a ``bus_select_mask``) and what it does with one token."""
+    function: str
+    file: str
+    line: int
+    subsystem: str
+    today: bool | None        # accepts the token in the tree (None: unknown)
+    with_series: bool | None  # accepts it after the series
+    patch: str | None         # the patch that changed the answer
+    otherwise: str            # what a refused token gets: "WARN, false"
+    kind: str = "switch"      # "switch" | "if" | "mask"
+
+
+@dataclass(frozen=True)
+class Advertiser:
+    """A struct instance whose field advertises (supports/sets) a flag."""
+    instance: str             # "x86_vector_msi_parent_ops"
+    struct: str               # "msi_parent_ops"
+    field: str                # "supported_flags"
+    file: str
+    line: int
+    subsystem: str
+    via: str | None           # flag-set macro that carries it
+    today: bool
+    with_series: bool
+    patch: str | None = None
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Who uses a new or changed constant, and its neighbours."""
+    name: str
+    family: str
+    what: str                 # "new bus token", "value shifts 15 -> 16"
+    uses: tuple[SubsystemUse, ...] = ()
+    neighbours: tuple[str, ...] = ()
+    filters: tuple[FilterVerdict, ...] = ()
+    advertisers: tuple[Advertiser, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """A reviewer comment, anchored to the constants it discusses,
+    with the questions it raises answered from the tree."""
+    author: str
+    patch: str | None
+    file: str | None
+    line: int | None
+    quoted: tuple[str, ...]
+    text: str
+    subjects: tuple[str, ...] = ()
+    answers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    series: SeriesInfo
+    application: Application
+    constants: tuple[ConstantChange, ...]
+    findings: tuple[Finding, ...]
+    impacts: tuple[Impact, ...]
+    references: tuple[Site, ...]
+    comments: tuple[ReviewNote, ...]
+    schema: str = REPORT_SCHEMA
+
+
+@dataclass(frozen=True)
+class RenameAnswer:
+    old: str
+    new: str
+    family: str | None
+    old_value: int | None
+    sites: tuple[Site, ...]          # code sites in tree and series
+    mentions: tuple[Site, ...]       # comments, strings, Documentation/
+    collisions: tuple[str, ...]      # "NEW exists: value 2, file:line"
+    respin: tuple[tuple[str, str, int], ...]  # (label, title, lines)
+    patch_file: str | None = None
+    patch_files: int = 0             # files the emitted diff touches
+
+
+@dataclass(frozen=True)
+class InstanceRow:
+    """A struct instance and whether it names the flag in a field."""
+    instance: str
+    struct: str
+    file: str
+    line: int
+    subsystem: str
+    sets: bool
+    via: str | None = None           # field or macro that carries it
+
+
+@dataclass(frozen=True)
+class InvertAnswer:
+    flag: str
+    new_name: str
+    setters: tuple[InstanceRow, ...]     # would stop setting FLAG
+    others: tuple[InstanceRow, ...]      # would have to set NEW_NAME
+    set_sites: tuple[Site, ...]          # code that sets FLAG outside structs
+    checks: tuple[Site, ...]             # conditions that flip
+    flagsets: tuple[Site, ...]           # flag-set macros containing FLAG
+
+    def per_subsystem(self) -> tuple[tuple[str, int, int, int, int], ...]:
+        """(subsystem, setters, others, checks, flag sets), sorted."""
+        rows: dict[str, list[int]] = {}
+        for i, group in enumerate((self.setters, self.others)):
+            for r in group:
+                rows.setdefault(r.subsystem, [0, 0, 0, 0])[i] += 1
+        for i, group in ((2, self.checks), (3, self.flagsets)):
+            for s in group:
+                rows.setdefault(s.subsystem, [0, 0, 0, 0])[i] += 1
+        return tuple((k, *v) for k, v in sorted(rows.items()))
+
+
+@dataclass(frozen=True)
+class AcceptAnswer:
+    token: str
+    value: int | None
+    defined: str | None                  # "file:line" or "patch 27/33"
+    filters: tuple[FilterVerdict, ...]
+
+
+@dataclass(frozen=True)
+class PatchDiff:
+    """One patch matched by subject across two revisions."""
+    old: str | None                      # "27/33" in the old revision
+    new: str | None
+    title: str
+    changes: tuple[str, ...]             # "adds MSI_FLAG_PCI_IMS (bit 21)"
+
+
+@dataclass(frozen=True)
+class SeriesDiff:
+    old: str                             # "v1 (ims-part3-v1.mbox)"
+    new: str
+    constants: tuple[tuple[str, str, str], ...]  # (name, old value, new value)
+    patches: tuple[PatchDiff, ...]
+    roles: tuple[tuple[str, str, str], ...] = ()  # (name, old, new) roles
+    notes: tuple[str, ...] = field(default=())

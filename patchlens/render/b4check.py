@@ -1,0 +1,63 @@
+"""The JSON array ``b4 review`` reads from a check command.
+
+One object per concern: ``tool``, ``status`` (``pass`` | ``warn`` |
+``fail``), ``summary`` (one line) and ``details`` (the findings, one a
+line, as terse text).  An ERROR fails; a WARNING or a CHECK warns; no
+finding passes.  One object per patch that has findings, plus one for
+findings about the series as a whole, so b4 can show them beside the
+patch they belong to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from patchlens.findings import Finding, Severity
+from patchlens.render import terse
+
+__all__ = ["render", "status"]
+
+TOOL = "patchlens"
+
+
+def status(findings: Sequence[Finding]) -> str:
+    if any(f.severity >= Severity.ERROR for f in findings):
+        return "fail"
+    return "warn" if findings else "pass"
+
+
+def _summary(findings: Sequence[Finding]) -> str:
+    if not findings:
+        return "no constant hazards found"
+    counts = []
+    for sev in (Severity.ERROR, Severity.WARNING, Severity.CHECK):
+        n = sum(1 for f in findings if f.severity == sev)
+        if n:
+            counts.append(f"{n} {sev.name.lower()}{'s' if n > 1 else ''}")
+    codes = sorted({f.code for f in findings})
+    return f"{', '.join(counts)}: {', '.join(codes)}"
+
+
+def render(findings: Sequence[Finding], source: str = "-") -> str:
+    groups: dict[str | None, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.patch, []).append(f)
+    out = []
+    if not findings:
+        out.append({"tool": TOOL, "status": "pass",
+                    "summary": _summary(()), "details": ""})
+    for patch in sorted(groups, key=lambda p: (p is not None, _order(p))):
+        group = groups[patch]
+        where = f"patch {patch}" if patch else "series"
+        out.append({"tool": TOOL, "status": status(group),
+                    "summary": f"{where}: {_summary(group)}",
+                    "details": terse.render(group, source).rstrip("\n")})
+    return json.dumps(out, indent=2, ensure_ascii=True) + "\n"
+
+
+def _order(patch: str | None) -> int:
+    try:
+        return int((patch or "0").split("/")[0])
+    except ValueError:
+        return 0

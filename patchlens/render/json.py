@@ -1,0 +1,71 @@
+"""JSON output, versioned: ``schema: "patchlens-report/1"``.
+
+The report's shape is documented in ``docs/json-schema.md``; answers
+to the impact questions carry ``schema: "patchlens-answer/1"`` and a
+``question`` key.  Severities are their names (``"ERROR"``), tuples
+are arrays, every key is always present (null when unknown).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json as _json
+from enum import Enum
+from typing import Any
+
+from patchlens.impact.model import (
+    AcceptAnswer, InvertAnswer, RenameAnswer, Report, SeriesDiff,
+)
+
+__all__ = ["render", "to_data", "ANSWER_SCHEMA"]
+
+ANSWER_SCHEMA = "patchlens-answer/1"
+
+_QUESTIONS = {RenameAnswer: "rename", InvertAnswer: "invert",
+              AcceptAnswer: "accept", SeriesDiff: "diff"}
+
+
+def to_data(obj: Any) -> Any:
+    """Dataclasses, enums and tuples as plain JSON values."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_data(getattr(obj, f.name))
+                for f in dataclasses.fields(obj)}
+    if isinstance(obj, Enum):
+        return obj.name if isinstance(obj.value, int) else obj.value
+    if isinstance(obj, (list, tuple)):
+        return [to_data(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_data(v) for k, v in obj.items()}
+    return obj
+
+
+def _report(report: Report) -> dict[str, Any]:
+    data = to_data(report)
+    app = report.application
+    data["application"] = {
+        "hunks": app.total("hunks"), "clean": app.total("clean"),
+        "offset": app.total("offset"), "fuzz": app.total("fuzz"),
+        "preimage": app.total("preimage"), "failed": app.total("failed"),
+        "patches": data["application"]["patches"],
+    }
+    for imp, out in zip(report.impacts, data["impacts"]):
+        for use, o in zip(imp.uses, out["uses"]):
+            o["counts"] = dict(use.counts)
+    ordered = {"schema": report.schema}
+    ordered.update((k, v) for k, v in data.items() if k != "schema")
+    return ordered
+
+
+def render(answer: Any) -> str:
+    if isinstance(answer, Report):
+        data = _report(answer)
+    else:
+        data = {"schema": ANSWER_SCHEMA,
+                "question": _QUESTIONS.get(type(answer), "findings")}
+        if isinstance(answer, InvertAnswer):
+            data["per_subsystem"] = [
+                dict(zip(("subsystem", "set", "unset", "checks", "flagsets"),
+                         row)) for row in answer.per_subsystem()]
+        body = to_data(answer)
+        data.update(body if isinstance(body, dict) else {"findings": body})
+    return _json.dumps(data, indent=2, ensure_ascii=True) + "\n"

@@ -1,0 +1,109 @@
+"""Plain-text layout: ASCII, at most 72 columns, quoting-safe tables.
+
+Every text the tool prints for pasting into a mail reply goes through
+here, so the width rule lives in one place: a line is at most
+``WIDTH`` columns, ASCII only, no tabs (a tab after ``> `` quoting
+lands somewhere else).
+"""
+
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+from collections.abc import Sequence
+
+__all__ = ["WIDTH", "ascii_text", "wrap", "table", "fit", "site", "plural"]
+
+WIDTH = 72
+
+
+def ascii_text(text: str) -> str:
+    """``text`` in ASCII: accents dropped (NFKD), tabs as spaces, other
+    characters as ``?`` so nothing is silently lost."""
+    text = text.replace("\t", "    ")
+    out = []
+    for ch in unicodedata.normalize("NFKD", text):
+        if ord(ch) < 128:
+            out.append(ch)
+        elif unicodedata.combining(ch):
+            continue
+        else:
+            out.append("?")
+    return "".join(out)
+
+
+def wrap(text: str, width: int = WIDTH, first: str = "",
+         rest: str | None = None) -> list[str]:
+    """Word-wrap ``text`` with a first-line and a continuation prefix.
+
+    Words longer than the line (paths, long identifiers) are broken
+    only when there is no other way to keep within ``width``.
+    """
+    rest = first if rest is None else rest
+    text = ascii_text(text)
+    lines = textwrap.wrap(text, width=width, initial_indent=first,
+                          subsequent_indent=rest, break_on_hyphens=False,
+                          break_long_words=True) or [first.rstrip()]
+    return [line.rstrip() for line in lines]
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, with ``~`` marking the cut."""
+    text = ascii_text(text)
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "~"
+
+
+def site(file: str | None, line: int | None) -> str:
+    if not file:
+        return "-"
+    return f"{file}:{line}" if line else file
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str] | str],
+          width: int = WIDTH, gap: int = 2) -> list[str]:
+    """A table with a dashed rule under the headers.
+
+    A row given as a plain string is a full-width line under the row
+    before it (a location, a note), indented by two columns.
+
+    Columns take their natural width; when the total is too wide, the
+    widest columns give way first and their cells wrap onto
+    continuation lines (the other cells blank), so no line is ever
+    longer than ``width``.
+    """
+    cells = [[ascii_text(str(c)) for c in headers]]
+    cells += [[ascii_text(str(c)) for c in row] for row in rows
+              if not isinstance(row, str)]
+    ncol = len(headers)
+    natural = [max(len(r[i]) for r in cells) for i in range(ncol)]
+    natural = [max(n, 1) for n in natural]
+    widths = list(natural)
+    budget = width - gap * (ncol - 1)
+    while sum(widths) > budget:
+        i = max(range(ncol), key=lambda k: widths[k])
+        if widths[i] <= 4:
+            break
+        widths[i] -= 1
+    out: list[str] = []
+
+    def emit(row: Sequence[str]) -> None:
+        parts = [textwrap.wrap(c, widths[i], break_on_hyphens=False) or [""]
+                 for i, c in enumerate(row)]
+        for k in range(max(len(p) for p in parts)):
+            line = (" " * gap).join(
+                (p[k] if k < len(p) else "").ljust(widths[i])
+                for i, p in enumerate(parts))
+            out.append(line.rstrip())
+
+    emit(cells[0])
+    out.append((" " * gap).join("-" * w for w in widths))
+    for row in rows:
+        if isinstance(row, str):
+            out += wrap(row, width, first="  ", rest="    ")
+        else:
+            emit([ascii_text(str(c)) for c in row])
+    return out

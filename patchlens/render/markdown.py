@@ -1,0 +1,104 @@
+"""Markdown output: the report as headings, tables and lists (for a
+web review, a wiki, a CI summary).  Answers to the impact questions
+are their text form in a fenced block under a heading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from patchlens.impact.model import Report
+from patchlens.render import text
+from patchlens.render.layout import site
+
+__all__ = ["render"]
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]
+           ) -> list[str]:
+    out = ["| " + " | ".join(headers) + " |",
+           "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def _yes(v: bool | None) -> str:
+    return "?" if v is None else ("yes" if v else "no")
+
+
+def _report(r: Report) -> str:
+    s = r.series
+    out = [f"# patchlens report: {s.title}", ""]
+    missing = (", missing " + text.ranges(s.missing)) if s.missing else ""
+    out += [f"- **Series** v{s.revision}: {s.revision_reason}; "
+            f"{len(s.present)} of {s.total} patches present{missing}",
+            f"- **Tree** {s.tree}: {s.tree_reason}",
+            f"- **Applied** {text._applied_summary(r.application)}", ""]
+    rows = [(p.label, p.title, p.hunks, p.clean, p.offset, p.fuzz,
+             p.preimage, p.failed) for p in r.application.patches
+            if p.hunks]
+    if rows:
+        out += _table(("patch", "title", "hunks", "clean", "offset", "fuzz",
+                       "pre-image", "failed"), rows) + [""]
+    out += ["## Constants changed by the series", ""]
+    out += _table(("family", "name", "before", "after", "patch", "marks"),
+                  [(c.family, f"`{c.name}`", c.show(c.before),
+                    c.show(c.after), c.patch or "-", ", ".join(c.marks))
+                   for c in r.constants]) if r.constants else ["none"]
+    out += ["", "## Findings", ""]
+    out += _table(("severity", "where", "patch", "code", "message"),
+                  [(f.severity.name, site(f.file, f.line), f.patch or "-",
+                    f.code, f.message) for f in sorted(
+                        r.findings, key=lambda f: -int(f.severity))]) \
+        if r.findings else ["none"]
+    for imp in r.impacts:
+        out += ["", f"## Impact: `{imp.name}` ({imp.what})", ""]
+        if imp.neighbours:
+            out += ["Neighbours: " + ", ".join(f"`{n}`" for n in
+                                               imp.neighbours), ""]
+        for g in imp.uses:
+            counts = ", ".join(f"{n} {role}" for role, n in g.counts)
+            who = f" ({'; '.join(g.maintainers)})" if g.maintainers else ""
+            out.append(f"- **{g.subsystem}**{who}: {counts}")
+            for st in g.sites:
+                fn = f" `{st.function}()`" if st.function else ""
+                patch = f" [{st.patch}]" if st.patch else ""
+                out.append(f"  - {st.role} {site(st.file, st.line)}"
+                           f"{fn}{patch}")
+        if imp.filters:
+            out += [""] + _table(
+                ("parent", "where", "today", "+series", "otherwise"),
+                [(f"`{f.function}`", site(f.file, f.line), _yes(f.today),
+                  _yes(f.with_series) + (f" ({f.patch})" if f.patch else ""),
+                  f.otherwise) for f in imp.filters])
+        if imp.advertisers:
+            out += [""] + _table(
+                ("parent", "where", "today", "+series", "via"),
+                [(f"`{a.instance}.{a.field}`", site(a.file, a.line),
+                  _yes(a.today), _yes(a.with_series), a.via or "-")
+                 for a in imp.advertisers])
+    out += ["", "## Review", ""]
+    if not r.comments:
+        out.append("no reviewer comments anchored in the thread")
+    for n in r.comments:
+        where = ", ".join(x for x in (n.patch, site(n.file, n.line)) if x)
+        out.append(f"**{n.author}** on {where}")
+        out.append("")
+        out += [f"> {q}" for q in n.quoted[-3:]]
+        out += ["", n.text, ""]
+        out += [f"- {a}" for a in n.answers]
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render(answer: Any) -> str:
+    if isinstance(answer, Report):
+        return _report(answer)
+    body = text.render(answer)
+    title = body.splitlines()[0] if body else ""
+    return f"## {title}\n\n```\n{body}```\n"

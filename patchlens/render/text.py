@@ -1,0 +1,332 @@
+"""Text output: what a reviewer pastes into a reply.
+
+ASCII only, every line at most 72 columns (see ``layout.py``), tables
+with spaces only, so ``> `` quoting keeps them aligned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import singledispatch
+
+from patchlens.findings import Finding, Severity
+from patchlens.impact.model import (
+    AcceptAnswer, Application, FilterVerdict, Impact, InvertAnswer,
+    RenameAnswer, Report, ReviewNote, SeriesDiff, SeriesInfo,
+)
+from patchlens.render.layout import WIDTH, plural, site, table, wrap
+
+__all__ = ["render", "render_findings", "ranges"]
+
+
+@singledispatch
+def render(answer: object) -> str:
+    """The text form of a report or of an impact answer."""
+    raise TypeError(f"no text renderer for {type(answer).__name__}")
+
+
+def ranges(numbers: Sequence[int]) -> str:
+    """``1, 2, 3, 7`` -> ``1-3, 7``."""
+    out: list[str] = []
+    nums = sorted(numbers)
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        out.append(str(nums[i]) if i == j else
+                   f"{nums[i]}, {nums[j]}" if j == i + 1 else
+                   f"{nums[i]}-{nums[j]}")
+        i = j + 1
+    return ", ".join(out)
+
+
+def _field(label: str, text: str) -> list[str]:
+    return wrap(text, first=f"{label:<9}", rest=" " * 9)
+
+
+def _series(info: SeriesInfo, app: Application) -> list[str]:
+    out = wrap(f"patchlens report -- {info.title}", rest="  ")
+    who = ", ".join(x for x in (f"v{info.revision}", info.author,
+                                info.date[:10]) if x)
+    out += wrap(f"({who})", rest=" ")
+    out.append("")
+    present = len(info.present)
+    text = f"v{info.revision}: {info.revision_reason}; {present} of " \
+           f"{plural(info.total, 'patch', 'patches')} present"
+    if info.missing:
+        text += f", missing {ranges(info.missing)}"
+    if info.replies:
+        text += f"; {plural(info.replies, 'reply', 'replies')}"
+    out += _field("Series", text)
+    base = f"base-commit {info.base_commit[:12]}" if info.base_commit \
+        else "the series names no base-commit"
+    out += _field("Tree", f"{info.tree}; {info.tree_reason}; {base}")
+    out += _field("Applied", _applied_summary(app))
+    for p in app.patches:
+        for note in p.notes:
+            out += wrap(f"{p.label}: {note}", first=" " * 9, rest=" " * 11)
+    for w in info.warnings:
+        out += wrap(f"warning: {w}", first=" " * 9, rest=" " * 11)
+    return out
+
+
+def _applied_summary(app: Application) -> str:
+    hunks = app.total("hunks")
+    if not hunks:
+        return "nothing applied (no hunks, or no tree)"
+    parts = [f"{app.total('clean')} of {hunks} hunks clean"]
+    for what, word in (("offset", "with offset"), ("fuzz", "with fuzz"),
+                       ("preimage", "on the pre-image"),
+                       ("failed", "failed")):
+        n = app.total(what)
+        if n or what in ("fuzz", "failed"):
+            parts.append(f"{n} {word}")
+    return ", ".join(parts)
+
+
+def _constants(report: Report) -> list[str]:
+    out = ["CONSTANTS CHANGED BY THE SERIES"]
+    if not report.constants:
+        return out + ["none: the series adds, removes or moves no family "
+                      "constant"]
+    marks = {"shift": "*", "collision": "!", "unknown": "?"}
+    rows = []
+    for c in report.constants:
+        mark = "".join(marks.get(m, "") for m in c.marks)
+        rows.append((c.family, c.name, c.show(c.before), c.show(c.after),
+                     f"{c.patch or '-'} {mark}".rstrip()))
+    out += table(("family", "name", "before", "after", "patch"), rows)
+    used = {m for c in report.constants for m in c.marks}
+    legend = [f"{marks[m]} {word}" for m, word in
+              (("shift", "implicit value shift"), ("collision", "collision"),
+               ("unknown", "value unknown")) if m in used]
+    if legend:
+        out += wrap("(" + ", ".join(legend) + ")")
+    return out
+
+
+def render_findings(findings: Sequence[Finding], heading: bool = True
+                    ) -> list[str]:
+    """Findings, worst first: ``LEVEL   file:line: code: message``."""
+    out = ["FINDINGS"] if heading else []
+    if not findings:
+        return out + ["none"]
+    ordered = sorted(findings, key=lambda f: (-int(f.severity), f.file or "",
+                                              f.line or 0, f.code))
+    for f in ordered:
+        where = site(f.file, f.line) if f.file else (f.subject or "-")
+        patch = f" ({f.patch})" if f.patch else ""
+        text = f"{where}: {f.code}: {f.message}{patch}"
+        out += wrap(text, first=f"{f.severity.name:<8}", rest=" " * 8)
+        for d in f.detail:
+            out += wrap(d, first=" " * 10, rest=" " * 12)
+    counts = [plural(sum(1 for f in findings if f.severity == s),
+                     s.name.lower())
+              for s in (Severity.ERROR, Severity.WARNING, Severity.CHECK)]
+    out.append("total: " + ", ".join(counts))
+    return out
+
+
+def _verdict(v: bool | None) -> str:
+    return "?" if v is None else ("yes" if v else "no")
+
+
+def _filters(filters: Sequence[FilterVerdict], token_label: str
+             ) -> list[str]:
+    rows = []
+    for f in filters:
+        after = _verdict(f.with_series)
+        if f.patch and f.with_series != f.today:
+            after += f" {f.patch}"
+        rows.append((f.function, _verdict(f.today), after, f.otherwise))
+        rows.append(site(f.file, f.line))
+    out = table((f"parents that filter {token_label}", "today", "+series",
+                 "otherwise"), rows)
+    rejecting = sum(1 for f in filters if f.with_series is False)
+    out.append(f"{rejecting} of {len(filters)} would refuse it with the "
+               "series applied")
+    return out
+
+
+def _impact(imp: Impact) -> list[str]:
+    out = wrap(f"IMPACT: {imp.name} ({imp.what})", rest="  ")
+    if imp.neighbours:
+        out += wrap("neighbours: " + ", ".join(imp.neighbours), rest="  ")
+    if not imp.uses:
+        out.append("no code in the tree or the series uses it")
+    for group in imp.uses:
+        counts = ", ".join(f"{n} {role}" for role, n in group.counts)
+        out += wrap(f"{group.subsystem}: {counts}", rest="  ")
+        if group.maintainers:
+            out += wrap(", ".join(group.maintainers), first="  ",
+                        rest="    ")
+        for s in group.sites:
+            where = site(s.file, s.line)
+            fn = f" {s.function}()" if s.function else ""
+            patch = f" [{s.patch}]" if s.patch else ""
+            out += wrap(f"{s.role:<8}{where}{fn}{patch}", first="  ",
+                        rest=" " * 10)
+    if imp.filters:
+        out.append("")
+        out += _filters(imp.filters, "bus tokens")
+    if imp.advertisers:
+        out.append("")
+        rows = []
+        for a in imp.advertisers:
+            after = _verdict(a.with_series)
+            if a.patch and a.with_series != a.today:
+                after += f" {a.patch}"
+            rows.append((a.instance, _verdict(a.today), after,
+                         a.via or "-"))
+            rows.append(f".{a.field} at {site(a.file, a.line)}")
+        out += table(("parents that advertise it", "today", "+series",
+                      "via"), rows)
+    return out
+
+
+def _note(n: ReviewNote) -> list[str]:
+    where = ", ".join(x for x in (n.patch and f"on {n.patch}",
+                                  site(n.file, n.line) if n.file else "")
+                      if x)
+    out = wrap(f"{n.author} {where}".rstrip(), rest="  ")
+    if n.subjects:
+        out += wrap("about " + ", ".join(n.subjects), first="  ",
+                    rest="    ")
+    for q in n.quoted[-3:]:
+        out += wrap(q.strip() and q, first="  > ", rest="  > ")
+    out += wrap(f'"{n.text}"', first="  ", rest="   ")
+    for a in n.answers:
+        out += wrap(a, first="  -> ", rest="     ")
+    return out
+
+
+@render.register
+def _(report: Report) -> str:
+    out = _series(report.series, report.application)
+    out += [""] + _constants(report)
+    out += [""] + render_findings(report.findings)
+    for imp in report.impacts:
+        out += [""] + _impact(imp)
+    out += ["", "REVIEW"]
+    if not report.comments:
+        out.append("no reviewer comments anchored in the thread")
+    for i, n in enumerate(report.comments):
+        if i:
+            out.append("")
+        out += _note(n)
+    return "\n".join(out) + "\n"
+
+
+@render.register
+def _(ans: RenameAnswer) -> str:
+    value = "" if ans.old_value is None else f", value {ans.old_value}"
+    fam = f" ({ans.family}{value})" if ans.family else ""
+    out = wrap(f"RENAME {ans.old} -> {ans.new}{fam}", rest="  ")
+    out.append("")
+    if ans.collisions:
+        out.append("COLLISIONS")
+        for c in ans.collisions:
+            out += wrap(c, first="! ", rest="  ")
+    else:
+        out.append(f"no collision: {ans.new} is free")
+    out.append("")
+    out.append(f"CODE SITES ({len(ans.sites)})")
+    rows = [(s.role, site(s.file, s.line), s.function or "-",
+             s.patch or "tree") for s in ans.sites]
+    out += table(("role", "where", "function", "in"), rows) if rows \
+        else ["none"]
+    out.append("")
+    out.append(f"COMMENTS AND DOCUMENTATION ({len(ans.mentions)})")
+    rows = [(s.role, site(s.file, s.line), s.patch or "tree")
+            for s in ans.mentions]
+    out += table(("kind", "where", "in"), rows) if rows else ["none"]
+    out.append("")
+    out.append("PATCHES TO RE-SPIN")
+    if ans.respin:
+        for label, title, n in ans.respin:
+            out += wrap(f"{label} {title} ({plural(n, 'line')})", rest="      ")
+    else:
+        out.append("none")
+    if ans.patch_file:
+        out.append("")
+        out += wrap(f"wrote {ans.patch_file}: "
+                    f"{plural(ans.patch_files, 'file')} changed")
+    return "\n".join(out) + "\n"
+
+
+def _instances(rows: Sequence, title: str) -> list[str]:
+    out = [f"{title} ({len(rows)})"]
+    if not rows:
+        return out + ["none"]
+    body = []
+    for r in rows:
+        body.append((r.instance, r.struct, r.via or "-"))
+        body.append(site(r.file, r.line))
+    return out + table(("instance", "struct", "via"), body)
+
+
+@render.register
+def _(ans: InvertAnswer) -> str:
+    out = wrap(f"INVERT {ans.flag} as {ans.new_name}", rest="  ")
+    out.append("")
+    out += _instances(ans.setters, f"instances that set {ans.flag} "
+                                   "(would stop)")
+    out.append("")
+    out += _instances(ans.others, "instances that do not set it (would "
+                                  f"set {ans.new_name})")
+    for title, sites in ((f"other code that sets {ans.flag}", ans.set_sites),
+                         ("checks whose condition flips", ans.checks),
+                         ("flag-set macros that contain it", ans.flagsets)):
+        out += ["", f"{title} ({len(sites)})"]
+        rows = [(site(s.file, s.line), s.function or "-") for s in sites]
+        out += table(("where", "function / macro"), rows) if rows \
+            else ["none"]
+    out += ["", "PER SUBSYSTEM"]
+    rows = [(name, str(a), str(b), str(c), str(d))
+            for name, a, b, c, d in ans.per_subsystem()]
+    rows.append(("total", str(len(ans.setters)), str(len(ans.others)),
+                 str(len(ans.checks)), str(len(ans.flagsets))))
+    out += table(("subsystem", "set", "unset", "checks", "sets"), rows)
+    return "\n".join(out) + "\n"
+
+
+@render.register
+def _(ans: AcceptAnswer) -> str:
+    value = "not defined" if ans.value is None else f"value {ans.value}"
+    where = f", {ans.defined}" if ans.defined else ""
+    out = wrap(f"ACCEPT {ans.token} ({value}{where})", rest="  ")
+    out.append("")
+    if not ans.filters:
+        out.append("no parent-domain path filters bus tokens")
+    else:
+        out += _filters(ans.filters, "bus tokens")
+    return "\n".join(out) + "\n"
+
+
+@render.register
+def _(d: SeriesDiff) -> str:
+    out = wrap(f"DIFF {d.old} -> {d.new}", rest="  ")
+    out += ["", "CONSTANTS"]
+    if d.constants:
+        out += table(("name", "old", "new"), d.constants)
+    else:
+        out.append("same constants and values")
+    if d.roles:
+        out += ["", "USES"]
+        out += table(("name", "old", "new"), d.roles)
+    out += ["", "PATCHES (matched by subject)"]
+    for p in d.patches:
+        label = f"{p.old or '-'} -> {p.new or '-'}"
+        out += wrap(f"{label:<13} {p.title}", rest=" " * 14)
+        for c in p.changes:
+            out += wrap(c, first=" " * 14, rest=" " * 16)
+    for n in d.notes:
+        out += wrap(n)
+    return "\n".join(out) + "\n"
+
+
+def check_lines(text: str) -> list[str]:
+    """Lines that break the rule (for tests and a self-check)."""
+    return [line for line in text.splitlines()
+            if len(line) > WIDTH or not line.isascii() or "\t" in line]
