@@ -60,6 +60,16 @@ def test_ims_27_on_linux_6_12_directory(kernel_tree: Path, corpus: Path,
     _check_cli(["apply", str(mbox), "--tree", str(kernel_tree)], capsys)
 
 
+def test_ims_27_on_linux_git_at_v6_12(kernel_git: Path, corpus: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    mbox = corpus / "ims-part3-v1.mbox"
+    tree = open_tree(str(kernel_git), "v6.12")
+    assert tree.info.kind == "git" and tree.info.revision == "v6.12"
+    _check_27(apply_series(tree, read_series(str(mbox))))
+    _check_cli(["apply", str(mbox), "--tree", str(kernel_git), "--rev", "v6.12"],
+               capsys)
+
+
 def test_ims_27_on_linux_git_at_v6_1(kernel_git: Path, corpus: Path) -> None:
     """6.1 predates msi_api.h (6.2 added it): the hunk fails and says why."""
     tree = open_tree(str(kernel_git), "v6.1")
