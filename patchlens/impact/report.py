@@ -1,0 +1,233 @@
+"""``patchlens report``: the reviewer's report, as one :class:`Report`.
+
+Sections in the order a reviewer reads them: the series (which
+revision and why, base, how each patch applied), the constants it
+changes, the findings, the impact of each new or changed constant,
+and the review comments anchored to those constants.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from patchlens.findings import Finding
+from patchlens.impact.accept import verdicts
+from patchlens.impact.checks import run_checks
+from patchlens.impact.facts import Facts
+from patchlens.impact.model import (
+    Advertiser, Application, ConstantChange, Impact, PatchApplied, Report,
+    SeriesInfo, Site, SubsystemUse,
+)
+from patchlens.impact.review import review_notes
+from patchlens.mail.model import Series
+from patchlens.tree.source import TreeInfo
+
+__all__ = ["build_report", "series_info", "application", "constant_changes",
+           "impacts"]
+
+
+def series_info(series: Series, tree: TreeInfo) -> SeriesInfo:
+    author = series.cover.author if series.cover else (
+        series.patches[0].author or series.patches[0].message.author
+        if series.patches else "")
+    date = series.cover.date if series.cover else (
+        series.patches[0].message.date if series.patches else "")
+    return SeriesInfo(
+        title=series.title, author=author.split("<")[0].strip() or author,
+        date=date, revision=series.revision,
+        revision_reason=series.revision_reason.split(": ", 1)[-1],
+        total=series.total, present=tuple(p.index for p in series.patches),
+        missing=series.missing, replies=len(series.replies),
+        base_commit=series.base_commit, tree=tree.label,
+        tree_reason=tree.reason or tree.kind, source=series.source,
+        warnings=series.warnings)
+
+
+def application(applied: object | None) -> Application:
+    if applied is None:
+        return Application()
+    out = []
+    for r in applied.results:  # type: ignore[attr-defined]
+        counts: dict[str, int] = defaultdict(int)
+        notes = []
+        for f in r.files:
+            for h in f.hunks:
+                counts["hunks"] += 1
+                key = {"clean": "clean", "offset": "offset", "fuzz": "fuzz",
+                       "failed": "failed"}.get(h.status.name.lower(),
+                                               "preimage")
+                counts[key] += 1
+                if key in ("failed", "fuzz", "preimage"):
+                    note = f"{f.path}: hunk {h.number} {h.describe}"
+                    if h.message:
+                        note += f"; {h.message}"
+                    notes.append(note)
+            if f.message:
+                notes.append(f"{f.path}: {f.message}")
+        out.append(PatchApplied(r.label, r.patch.title, **counts,
+                                notes=tuple(notes)))
+    return Application(tuple(out))
+
+
+def _changed_at(facts: Facts, name: str) -> str | None:
+    """The first patch after which ``name``'s value differs from before."""
+    for k in range(1, len(facts.states)):
+        if facts.value_at(name, k) != facts.value_at(name, k - 1) or (
+                (name in facts.states[k]) != (name in facts.states[k - 1])):
+            return facts.labels[k - 1] if k - 1 < len(facts.labels) else None
+    return None
+
+
+def _collides(facts: Facts, name: str) -> bool:
+    c = facts.final.get(name)
+    if c is None or not c.bit or not c.value or c.value & (c.value - 1):
+        return False
+    return any(o.name != name and o.family == c.family and o.value == c.value
+               for o in facts.final.values())
+
+
+def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
+    out = []
+    order = []
+    for st in facts.states:
+        order += [n for n in st if n not in order]
+    for name in order:
+        b, a = facts.base.get(name), facts.final.get(name)
+        c = a or b
+        assert c is not None
+        if b is not None and a is not None and b.value == a.value:
+            continue
+        patch = _changed_at(facts, name)
+        edited = facts.first_patch_adding(name) is not None
+        if b is None:
+            kind = "added"
+        elif a is None:
+            kind = "removed"
+        else:
+            kind = "changed" if edited else "shifted"
+        marks = []
+        if kind == "shifted":
+            marks.append("shift")
+        if _collides(facts, name):
+            marks.append("collision")
+        if a is not None and a.value is None:
+            marks.append("unknown")
+        out.append(ConstantChange(c.title, c.family, name, kind,
+                                  b.value if b else None,
+                                  a.value if a else None, c.bit, patch,
+                                  c.file, c.line, tuple(marks)))
+    fam_order = []
+    for ch in out:
+        if ch.family_key not in fam_order:
+            fam_order.append(ch.family_key)
+    return tuple(sorted(out, key=lambda ch: (
+        fam_order.index(ch.family_key),
+        ch.after if ch.after is not None else (ch.before or 0), ch.name)))
+
+
+def _uses(facts: Facts, name: str) -> tuple[SubsystemUse, ...]:
+    groups: dict[str, list[Site]] = defaultdict(list)
+    for s in facts.sites:
+        if s.name == name and s.role != "define":
+            groups[s.subsystem].append(s)
+    return tuple(SubsystemUse(sub, facts.maintainers.get(sub, ()),
+                              tuple(sorted(sites, key=lambda s: (s.file,
+                                                                 s.line))))
+                 for sub, sites in sorted(groups.items()))
+
+
+def _neighbours(facts: Facts, name: str) -> tuple[str, ...]:
+    c = facts.final.get(name)
+    if c is None or c.value is None:
+        return ()
+    members = [m for m in facts.family_members(c.family)
+               if m.value is not None and (not m.bit or not m.value or
+                                           not m.value & (m.value - 1))]
+    names = [m.name for m in members]
+    i = names.index(name) if name in names else -1
+    if i < 0:
+        return ()
+    near = [names[j] for j in (i - 1, i + 1) if 0 <= j < len(names)]
+    same = [m.name for m in members if m.value == c.value and m.name != name]
+    return tuple(dict.fromkeys(same + near))
+
+
+def _advertisers(facts: Facts, name: str) -> tuple[Advertiser, ...]:
+    c = facts.final.get(name)
+    if c is None or not c.bit:
+        return ()
+    base = {(i.file, i.name): i for i in facts.base_instances}
+    out = []
+    for inst in facts.instances:
+        for fname, names in inst.fields.items():
+            if facts.field_meaning.get((inst.struct, fname)) != "supports":
+                continue
+            fam = {facts.final[n].family for n in names if n in facts.final}
+            if c.family not in fam:
+                continue
+            b = base.get((inst.file, inst.name))
+            today = b is not None and name in b.fields.get(fname, ())
+            after = name in names
+            patch = facts.first_patch_adding(name, inst.file) \
+                if after != today else None
+            if not patch and after and inst.via.get(name):
+                patch = next((lab for lab in facts.labels
+                              if any(inst.via[name] in t for (l2, _),
+                                     ts in facts.added.items()
+                                     if l2 == lab for t in ts)), None)
+            out.append(Advertiser(inst.name, inst.struct, fname, inst.file,
+                                  inst.line, inst.subsystem,
+                                  inst.via.get(name), today, after, patch))
+    return tuple(sorted(out, key=lambda a: (not a.with_series, a.file)))
+
+
+def impacts(facts: Facts, changes: Sequence[ConstantChange]
+            ) -> tuple[Impact, ...]:
+    out = []
+    for ch in changes:
+        if ch.kind not in ("added", "changed", "removed"):
+            continue
+        if ch.kind == "added":
+            what = f"new {ch.family}, {ch.show(ch.after)}"
+        elif ch.kind == "removed":
+            what = f"removed {ch.family}, was {ch.show(ch.before)}"
+        else:
+            what = f"{ch.family}, {ch.show(ch.before)} -> {ch.show(ch.after)}"
+        filters = ()
+        if not ch.bit:
+            family = {c.name for c in facts.family_members(ch.family_key)}
+            filters = tuple(v for v in verdicts(facts, ch.name)
+                            if any(f.accepted & family for f in
+                                   (*facts.filters, *facts.base_filters)
+                                   if f.file == v.file and
+                                   f.function == v.function)
+                            or v.kind == "mask")
+        out.append(Impact(ch.name, ch.family, what, _uses(facts, ch.name),
+                          _neighbours(facts, ch.name), filters,
+                          _advertisers(facts, ch.name)))
+    return tuple(out)
+
+
+def build_report(series: Series, tree: TreeInfo, applied: object | None,
+                 facts: Facts) -> Report:
+    changes = constant_changes(facts)
+    findings: list[Finding] = list(facts.hazards)
+    if applied is not None and hasattr(applied, "findings"):
+        findings += list(applied.findings())
+    findings += list(run_checks(series, applied, facts))
+    names = {c.name for c in changes}
+    refs = tuple(s for s in facts.sites if s.name in names)
+    return Report(series_info(series, tree), application(applied), changes,
+                  _dedupe(findings), impacts(facts, changes), refs,
+                  review_notes(series, facts, names))
+
+
+def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    seen, out = set(), []
+    for f in findings:
+        key = (f.code, f.file, f.line, f.subject, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return tuple(out)

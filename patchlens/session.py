@@ -1,0 +1,89 @@
+"""The usual inputs of a command, assembled once from its CLI options.
+
+``open_session(opts)`` reads the series (when the command has one),
+opens the tree, applies the series in memory and loads the profile;
+the constant history and the reference scan are computed on first use
+and kept, so a command that asks twice pays once.  This is the I/O
+edge: everything it hands out is data for the pure analysis stages.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from patchlens.mail.model import Series
+from patchlens.tree import TreeSource, open_tree
+from patchlens.tree.apply import AppliedSeries, apply_series
+
+__all__ = ["Session", "open_session", "load_series"]
+
+
+def load_series(path: str, revision: int | None = None) -> Series:
+    from patchlens.mail import read_series
+    return read_series(path, revision)
+
+
+@dataclass
+class Session:
+    """Series (or None), base tree, applied series (or None), profile."""
+    series: Series | None
+    tree: TreeSource
+    applied: AppliedSeries | None
+    profile: Any
+    use_cache: bool = True
+    _history: Any = field(default=None, repr=False)
+    _scans: dict[frozenset[str], Any] = field(default_factory=dict,
+                                              repr=False)
+
+    @property
+    def final(self) -> TreeSource:
+        """The tree with the whole series applied (the base without one)."""
+        return self.applied.final if self.applied is not None else self.tree
+
+    def history(self) -> Any:
+        """``ConstantHistory``: values at the base and after each patch."""
+        if self._history is None:
+            from patchlens.extract.constants import (constant_history,
+                                                     extract_constants)
+            if self.applied is not None and self.series is not None:
+                self._history = constant_history(self.applied, self.series,
+                                                 self.profile)
+            else:
+                self._history = extract_constants(self.tree, self.profile)
+        return self._history
+
+    def scan(self, names: Iterable[str], *, final: bool = True) -> Any:
+        """The reference ``Scan`` of ``names`` in the final (or base) tree."""
+        from patchlens.extract.references import scan_references
+        key = frozenset(names) | {("<final>" if final else "<base>")}
+        if key not in self._scans:
+            source = self.final if final else self.tree
+            self._scans[key] = scan_references(
+                source, sorted(n for n in key if not n.startswith("<")),
+                self.profile, cache=self.use_cache)
+        return self._scans[key]
+
+
+def open_session(opts: argparse.Namespace, *, series_path: str | None = None,
+                 revision: int | None = None) -> Session:
+    """Read what ``opts`` names: ``series`` (positional or ``--series``),
+    ``-v``, ``--tree``, ``--rev``, ``--no-tree``, ``--profile``,
+    ``--no-cache``.  ``series_path`` overrides ``opts.series``."""
+    from patchlens.extract.profile import load_profile
+
+    path = series_path if series_path is not None else getattr(opts, "series",
+                                                               None)
+    rev = revision if revision is not None else getattr(opts, "revision", None)
+    if isinstance(rev, list):
+        rev = rev[0] if rev else None
+    series = load_series(path, rev) if path else None
+    tree = open_tree(getattr(opts, "tree", None), getattr(opts, "rev", None),
+                     base_commit=series.base_commit if series else None,
+                     no_tree=getattr(opts, "no_tree", False))
+    applied = apply_series(tree, series) if series is not None else None
+    profile = load_profile(getattr(opts, "profile", None))
+    return Session(series, tree, applied, profile,
+                   use_cache=not getattr(opts, "no_cache", False))
