@@ -181,6 +181,12 @@ def _read_hunk(lines: list[str], i: int, m: re.Match[str]
         body.append(lines[i])
         i += 1
     truncated = old_seen != old_len or new_seen != new_len
+    if truncated:
+        # blank lines at the cut are the mail's, not the file's
+        while body and body[-1] == " ":
+            body.pop()
+            old_seen -= 1
+            new_seen -= 1
     header = (f"@@ -{old_start},{old_seen} +{new_start},{new_seen} @@"
               + (f" {m.group(5)}" if m.group(5) else ""))
     return [header, *body], i, truncated
