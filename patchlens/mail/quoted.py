@@ -213,7 +213,8 @@ def _flatten(fp: FilePatch) -> list[_Flat]:
     return out
 
 
-def _match(frag: Fragment, patch: Patch) -> tuple[str, int | None] | None:
+def _match(frag: Fragment, patch: Patch,
+           cache: dict[int, list[_Flat]]) -> tuple[str, int | None] | None:
     """(file, new-side line of the fragment's last line) in ``patch``."""
     want = [_norm(k, t) for k, t in frag.lines]
     while want and not want[-1]:
@@ -228,7 +229,9 @@ def _match(frag: Fragment, patch: Patch) -> tuple[str, int | None] | None:
     for drop in range(0, min(3, len(want))):
         last = len(want) - 1 - drop
         for fp in files:
-            flat = _flatten(fp)
+            flat = cache.get(id(fp))
+            if flat is None:
+                flat = cache[id(fp)] = _flatten(fp)
             for p, entry in enumerate(flat):
                 if entry.norm != want[last]:
                     continue
@@ -268,12 +271,17 @@ def _rebuilt_line(frag: Fragment) -> int | None:
 
 def anchor_comments(reply: Message, patch_index: int | None,
                     patch: Patch | None,
-                    blocks: tuple[QuotedBlock, ...]) -> tuple[Comment, ...]:
+                    blocks: tuple[QuotedBlock, ...],
+                    cache: dict[int, list[_Flat]] | None = None) -> tuple[Comment, ...]:
     """One :class:`Comment` per quoted block followed by reviewer text.
 
     The anchor is the block's last usable fragment: matched against
     ``patch`` when given, else numbered from the fragment's own ``@@``.
+    ``cache`` keeps the flattened hunks of a patch across its replies
+    (the caller must keep the patches alive while it is used).
     """
+    if cache is None:
+        cache = {}
     comments: list[Comment] = []
     for block in blocks:
         if not block.text:
@@ -283,7 +291,7 @@ def anchor_comments(reply: Message, patch_index: int | None,
         quoted: tuple[str, ...] = ()
         for frag in reversed(block.fragments):
             if patch is not None:
-                hit = _match(frag, patch)
+                hit = _match(frag, patch, cache)
                 if hit is None:
                     continue
                 file, line = hit

@@ -92,10 +92,12 @@ def read_series(path: str, revision: int | None = None) -> Series:
     replies: list[Reply] = []
     fragments: list[tuple[int, Fragment]] = []
     extra_trailers: dict[int, list[Trailer]] = {}
+    flat_cache: dict[int, list] = {}  # flattened hunks per FilePatch
     for link in links:
         patch = by_index.get(link.patch_index)
         blocks = read_quotes(link.message.body)
-        comments = anchor_comments(link.message, link.patch_index, patch, blocks)
+        comments = anchor_comments(link.message, link.patch_index, patch, blocks,
+                                   flat_cache)
         replies.append(Reply(link.message, link.parent_msgid, link.patch_index, comments))
         if patch is None and link.patch_index:
             fragments.extend((link.patch_index, f) for b in blocks for f in b.fragments)
