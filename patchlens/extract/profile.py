@@ -1,0 +1,235 @@
+"""Profiles: which constant families to extract, as data (TOML).
+
+The default profile (``patchlens/profiles/genirq-msi.toml``) names the
+genirq/msi families: ``enum irq_domain_bus_token``, the ``MSI_FLAG_*``
+bits and ``enum msi_domain_ids``.  ``--profile FILE`` swaps in another
+set (``IRQ_DOMAIN_FLAG_*``, ``IRQCHIP_*``, ...) with no code change.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+from patchlens.errors import InputError
+
+__all__ = ["Family", "StructSpec", "CallRole", "Profile", "load_profile",
+           "parse_profile", "DEFAULT_PROFILE", "default_profile_text"]
+
+DEFAULT_PROFILE = "genirq-msi.toml"
+_KINDS = ("value", "bit")
+_STORAGE = ("unsigned long", "u32", "u64", "unsigned int", "u16", "u8",
+            "unsigned long long", "int")
+
+
+@dataclass(frozen=True)
+class Family:
+    """A constant family: an enum by its tag, or names with a prefix.
+
+    ``kind == "bit"``: each constant is one bit of a flags word whose C
+    type is ``storage`` (``unsigned long`` for ``msi_domain_info::flags``);
+    ``masks`` name the declared ranges (``MSI_GENERIC_FLAGS_MASK``).
+    """
+    key: str                         # "msi_flag"
+    title: str                       # "MSI flag"
+    kind: str                        # "value" or "bit"
+    enum: str | None = None          # enum tag: "irq_domain_bus_token"
+    prefix: str | None = None        # "MSI_FLAG_"
+    masks: tuple[str, ...] = ()
+    storage: str | None = None       # C type of the word holding the bits
+    set_suffixes: tuple[str, ...] = ()
+    flagset_scan: bool = False
+
+    def has_name(self, name: str) -> bool:
+        """Whether a macro/enumerator called ``name`` belongs here by prefix."""
+        return self.prefix is not None and name.startswith(self.prefix)
+
+    def is_set_name(self, name: str) -> bool:
+        return any(name.endswith(s) for s in self.set_suffixes) \
+            or name in self.masks
+
+
+@dataclass(frozen=True)
+class StructSpec:
+    """A struct whose instances set/support/require family constants."""
+    name: str                        # "msi_domain_info"
+    fields: tuple[tuple[str, str], ...]  # (field, role): ("flags", "sets")
+
+
+@dataclass(frozen=True)
+class CallRole:
+    """A function whose argument ``arg`` is a family value."""
+    function: str
+    arg: int
+    role: str                        # "setter" or "matcher"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    families: tuple[Family, ...]
+    literals: tuple[str, ...]        # pre-filter strings for candidate files
+    structs: tuple[StructSpec, ...] = ()
+    setters: tuple[CallRole, ...] = ()
+    matchers: tuple[CallRole, ...] = ()
+    source: str = ""                 # the file it was read from
+
+    def family(self, key: str) -> Family | None:
+        for f in self.families:
+            if f.key == key or f.title == key:
+                return f
+        return None
+
+    @property
+    def prefilter(self) -> tuple[str, ...]:
+        """Every literal a file defining a family constant must contain."""
+        out = list(self.literals)
+        for f in self.families:
+            if f.enum:
+                out.append(f.enum)
+            if f.prefix:
+                out.append(f.prefix)
+        return tuple(dict.fromkeys(out))
+
+
+def default_profile_text() -> bytes:
+    return files("patchlens.profiles").joinpath(DEFAULT_PROFILE).read_bytes()
+
+
+def load_profile(path: str | None) -> Profile:
+    """The profile in ``path`` (TOML), or the default genirq/msi profile."""
+    if path is None:
+        return parse_profile(default_profile_text(), f"<{DEFAULT_PROFILE}>")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise InputError(path, "no such profile file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a profile file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+    return parse_profile(data, path)
+
+
+_TOP = {"name", "description", "family", "prefilter", "struct", "setter",
+        "matcher"}
+_FAMILY = {"key", "title", "enum", "prefix", "kind", "masks", "storage",
+           "set_suffixes", "flagset_scan"}
+
+
+def _str(where: str, table: dict[str, Any], key: str, ctx: str,
+         required: bool = False) -> str | None:
+    v = table.get(key)
+    if v is None:
+        if required:
+            raise InputError(where, f"{ctx}: missing {key!r}")
+        return None
+    if not isinstance(v, str) or not v.strip():
+        raise InputError(where, f"{ctx}: {key!r} must be a non-empty string")
+    return v.strip()
+
+
+def _strs(where: str, table: dict[str, Any], key: str, ctx: str) -> tuple[str, ...]:
+    v = table.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(s, str) and s for s in v):
+        raise InputError(where, f"{ctx}: {key!r} must be a list of strings")
+    return tuple(v)
+
+
+def _unknown(where: str, table: dict[str, Any], allowed: set[str], ctx: str) -> None:
+    extra = sorted(set(table) - allowed)
+    if extra:
+        raise InputError(where, f"{ctx}: unknown key {extra[0]!r}")
+
+
+def _tables(where: str, doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    v = doc.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(t, dict) for t in v):
+        raise InputError(where, f"{key!r} must be an array of tables ([[{key}]])")
+    return v
+
+
+def _family(where: str, t: dict[str, Any], n: int) -> Family:
+    ctx = f"family {n}"
+    _unknown(where, t, _FAMILY, ctx)
+    key = _str(where, t, "key", ctx, required=True) or ""
+    ctx = f"family {key!r}"
+    kind = _str(where, t, "kind", ctx) or "value"
+    if kind not in _KINDS:
+        raise InputError(where, f"{ctx}: kind must be one of {', '.join(_KINDS)}")
+    enum = _str(where, t, "enum", ctx)
+    prefix = _str(where, t, "prefix", ctx)
+    if enum is None and prefix is None:
+        raise InputError(where, f"{ctx}: needs 'enum' or 'prefix'")
+    storage = _str(where, t, "storage", ctx)
+    if storage is not None and storage not in _STORAGE:
+        raise InputError(where, f"{ctx}: storage must be one of "
+                                f"{', '.join(_STORAGE)}")
+    scan = t.get("flagset_scan", False)
+    if not isinstance(scan, bool):
+        raise InputError(where, f"{ctx}: 'flagset_scan' must be true or false")
+    return Family(key=key, title=_str(where, t, "title", ctx) or key,
+                  kind=kind, enum=enum, prefix=prefix,
+                  masks=_strs(where, t, "masks", ctx), storage=storage,
+                  set_suffixes=_strs(where, t, "set_suffixes", ctx),
+                  flagset_scan=scan)
+
+
+def _calls(where: str, doc: dict[str, Any], key: str) -> tuple[CallRole, ...]:
+    out = []
+    for n, t in enumerate(_tables(where, doc, key), start=1):
+        ctx = f"{key} {n}"
+        _unknown(where, t, {"function", "arg"}, ctx)
+        fn = _str(where, t, "function", ctx, required=True) or ""
+        arg = t.get("arg")
+        if not isinstance(arg, int) or isinstance(arg, bool) or not 0 <= arg < 64:
+            raise InputError(where, f"{ctx}: 'arg' must be an argument index")
+        out.append(CallRole(fn, arg, key))
+    return tuple(out)
+
+
+def parse_profile(data: bytes, where: str) -> Profile:
+    """Validate a profile's TOML text; errors name ``where``."""
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(where, "profile is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(where, f"not valid TOML: {exc}") from None
+    if not doc:
+        raise InputError(where, "empty profile: no families")
+    _unknown(where, doc, _TOP, "profile")
+    fams = [_family(where, t, n)
+            for n, t in enumerate(_tables(where, doc, "family"), start=1)]
+    if not fams:
+        raise InputError(where, "profile names no [[family]]")
+    keys = [f.key for f in fams]
+    dup = next((k for k in keys if keys.count(k) > 1), None)
+    if dup:
+        raise InputError(where, f"family {dup!r} is defined twice")
+    pre = doc.get("prefilter", {})
+    if not isinstance(pre, dict):
+        raise InputError(where, "'prefilter' must be a table")
+    _unknown(where, pre, {"literals"}, "prefilter")
+    literals = _strs(where, pre, "literals", "prefilter")
+    structs = []
+    for n, t in enumerate(_tables(where, doc, "struct"), start=1):
+        ctx = f"struct {n}"
+        _unknown(where, t, {"name", "fields"}, ctx)
+        name = _str(where, t, "name", ctx, required=True) or ""
+        fields = t.get("fields", {})
+        if not isinstance(fields, dict) or not all(
+                isinstance(v, str) for v in fields.values()):
+            raise InputError(where, f"struct {name!r}: 'fields' must map "
+                                    "field names to roles")
+        structs.append(StructSpec(name, tuple(fields.items())))
+    return Profile(name=_str(where, doc, "name", "profile") or where,
+                   description=_str(where, doc, "description", "profile") or "",
+                   families=tuple(fams), literals=literals,
+                   structs=tuple(structs),
+                   setters=_calls(where, doc, "setter"),
+                   matchers=_calls(where, doc, "matcher"), source=where)

@@ -1,0 +1,257 @@
+"""Struct sizes under LP64, derived from the tree's own definitions.
+
+Used when a patch grows an array dimensioned by a family constant
+(``struct msi_dev_domain __domains[MSI_MAX_DEVICE_IRQDOMAINS]`` in
+``struct msi_device_data``): the byte delta per instance is the element
+size times the change in count.  Sizes follow the x86-64 / LP64 rules
+(natural alignment, pointers and ``long`` 8 bytes) with debug options
+off (``spinlock_t`` is 4 bytes without ``CONFIG_DEBUG_SPINLOCK`` and
+lockdep).  Each result carries its derivation so a reviewer can check
+it; anything that cannot be derived is "unknown" with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from patchlens.extract.cparse import captures, load_query, node_text, parse_c
+from patchlens.extract.prefilter import files_containing
+from patchlens.tree.source import TreeSource
+
+__all__ = ["Size", "ArrayMember", "StructIndex", "find_array_members",
+           "POINTER_SIZE"]
+
+POINTER_SIZE = 8
+
+# Scalar and core kernel types under LP64 with debug options off:
+# name -> (size, why).  Locks are config-dependent; the sizes here are
+# the common x86-64 build without lock debugging.
+_SCALARS: dict[str, tuple[int, str]] = {
+    "char": (1, "char"), "signed char": (1, "char"), "unsigned char": (1, "char"),
+    "bool": (1, "bool"), "_Bool": (1, "bool"),
+    "short": (2, "short"), "unsigned short": (2, "short"),
+    "int": (4, "int"), "unsigned int": (4, "int"), "unsigned": (4, "int"),
+    "signed": (4, "int"), "signed int": (4, "int"),
+    "long": (8, "long (LP64)"), "unsigned long": (8, "long (LP64)"),
+    "long long": (8, "long long"), "unsigned long long": (8, "long long"),
+    "u8": (1, "u8"), "s8": (1, "s8"), "__u8": (1, "__u8"),
+    "u16": (2, "u16"), "s16": (2, "s16"), "__u16": (2, "__u16"),
+    "u32": (4, "u32"), "s32": (4, "s32"), "__u32": (4, "__u32"),
+    "u64": (8, "u64"), "s64": (8, "s64"), "__u64": (8, "__u64"),
+    "size_t": (8, "size_t (LP64)"), "ssize_t": (8, "ssize_t (LP64)"),
+    "gfp_t": (4, "gfp_t = unsigned int"),
+    "atomic_t": (4, "atomic_t = { int }"),
+    "atomic_long_t": (8, "atomic_long_t = atomic64_t (LP64)"),
+    "atomic64_t": (8, "atomic64_t"), "refcount_t": (4, "refcount_t = { atomic_t }"),
+    "spinlock_t": (4, "spinlock_t = raw_spinlock_t = arch_spinlock_t, "
+                      "4 bytes without lock debugging"),
+    "raw_spinlock_t": (4, "raw_spinlock_t = arch_spinlock_t, 4 bytes "
+                          "without lock debugging"),
+    "irq_hw_number_t": (8, "irq_hw_number_t = unsigned long"),
+    "phys_addr_t": (8, "phys_addr_t (64-bit)"), "dma_addr_t": (8, "dma_addr_t (64-bit)"),
+}
+# Qualifiers and annotations that do not change the size.
+_NOISE = re.compile(r"\b(?:const|volatile|__rcu|__iomem|__percpu|__user|"
+                    r"__force|__private|__randomize_layout|__packed|"
+                    r"____cacheline_aligned(?:_in_smp)?|static|register)\b")
+_FIELD = re.compile(r"^(?P<type>(?:struct|union|enum)\s+\w+|[A-Za-z_][\w\s]*?)"
+                    r"\s*(?P<ptr>\*+)?\s*(?P<name>\w+)\s*(?P<dims>(?:\[[^\]]*\]\s*)*)$")
+# #ifdef conditions that are "debug options": off for the derivation.
+_DEBUG = re.compile(r"DEBUG|LOCKDEP|LOCK_STAT|KASAN|KCSAN|KMSAN|TRACE|PROVE_")
+
+
+@dataclass(frozen=True)
+class Size:
+    """A size in bytes (None: unknown), its alignment and derivation."""
+    size: int | None
+    align: int
+    lines: tuple[str, ...]        # "struct xarray: 16 = spinlock_t 4 + ..."
+    reason: str = ""              # why unknown
+
+
+@dataclass(frozen=True)
+class ArrayMember:
+    """A struct field ``TYPE NAME[DIM]`` whose dimension is a name."""
+    struct: str                   # "msi_device_data"
+    field: str                    # "__domains"
+    element: str                  # "struct msi_dev_domain"
+    dim: str                      # "MSI_MAX_DEVICE_IRQDOMAINS"
+    file: str
+    line: int
+    pointer: bool = False         # element is a pointer
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+    text = re.sub(r"__attribute__\s*\(\(.*?\)\)|__aligned\s*\([^)]*\)", " ", text)
+    text = _NOISE.sub(" ", text)
+    return " ".join(text.replace(";", " ").split())
+
+
+def _fields(body) -> list[tuple[str, str | None, int]]:  # type: ignore[no-untyped-def]
+    """(declaration text, #ifdef condition, line) of each field."""
+    out: list[tuple[str, str | None, int]] = []
+    stack: list[tuple[object, str | None]] = [(c, None) for c in reversed(body.named_children)]
+    while stack:
+        node, cond = stack.pop()
+        t = node.type  # type: ignore[attr-defined]
+        if t == "field_declaration":
+            out.append((node_text(node), cond, node.start_point[0] + 1))  # type: ignore[attr-defined]
+        elif t in ("preproc_ifdef", "preproc_if"):
+            name = node.child_by_field_name("name") or node.child_by_field_name("condition")  # type: ignore[attr-defined]
+            word = node_text(name) if name is not None else "?"
+            if node_text(node).lstrip().startswith("#ifndef"):  # type: ignore[attr-defined]
+                word = f"!{word}"
+            alt = node.child_by_field_name("alternative")  # type: ignore[attr-defined]
+            kids = [k for k in node.named_children if k != name and k != alt]  # type: ignore[attr-defined]
+            if alt is not None:
+                stack.append((alt, f"else of {word}"))
+            stack.extend((k, word) for k in reversed(kids))
+        elif t in ("preproc_else", "preproc_elif"):
+            stack.extend((k, cond) for k in reversed(node.named_children))  # type: ignore[attr-defined]
+        elif t == "comment":
+            continue
+        else:
+            out.append((node_text(node), cond, node.start_point[0] + 1))  # type: ignore[attr-defined]
+    return out
+
+
+class StructIndex:
+    """Struct definitions of a tree, found by a literal search and parsed
+    only where they are (``struct NAME {``)."""
+
+    def __init__(self, source: TreeSource, first: tuple[str, ...] = ()) -> None:
+        self.source = source
+        self.first = first            # files to look in before include/
+        self._bodies: dict[str, tuple[str, object] | None] = {}
+
+    def _parse_into(self, path: str) -> None:
+        data = self.source.read(path)
+        if data is None:
+            return
+        caps = captures(load_query("constants_structs"), parse_c(data).root_node)
+        for node in caps.get("struct", []):
+            name = node.child_by_field_name("name")
+            body = node.child_by_field_name("body")
+            if name is not None and body is not None:
+                self._bodies.setdefault(node_text(name), (path, body))
+
+    def body(self, name: str) -> tuple[str, object] | None:
+        if name in self._bodies:
+            return self._bodies[name]
+        needle = f"struct {name} {{".encode()
+        for path in self.first + (f"include/linux/{name}.h",):
+            data = self.source.read(path)
+            if data is not None and needle in data:
+                self._parse_into(path)
+                if name in self._bodies:
+                    return self._bodies[name]
+        for path in files_containing(self.source, [f"struct {name} {{"],
+                                     under="include", suffixes=(".h",)):
+            self._parse_into(path)
+            if name in self._bodies:
+                return self._bodies[name]
+        self._bodies[name] = None
+        return None
+
+    def sizeof(self, type_text: str, *, pointer: bool = False,
+               _depth: int = 0) -> Size:
+        """Size of a C type as written (``struct xarray``, ``u32``)."""
+        t = _clean(type_text)
+        if pointer:
+            return Size(POINTER_SIZE, POINTER_SIZE, (f"{t} *: {POINTER_SIZE} "
+                                                     "(pointer, LP64)",))
+        if t in _SCALARS:
+            n, why = _SCALARS[t]
+            return Size(n, n, (f"{t}: {n} ({why})",))
+        m = re.match(r"^(struct|union)\s+(\w+)$", t)
+        if m is None:
+            return Size(None, 1, (), f"{t}: not a type whose size is known here")
+        if _depth > 16:
+            return Size(None, 1, (), f"{t}: nested too deeply")
+        found = self.body(m.group(2))
+        if found is None:
+            return Size(None, 1, (), f"{t}: definition not found in the tree")
+        path, body = found
+        offset = 0
+        align = 1
+        parts: list[str] = []
+        sub: list[str] = []
+        sizes: list[int] = []
+        for text, cond, _line in _fields(body):
+            if cond is not None:
+                if _DEBUG.search(cond) and not cond.startswith(("!", "else")):
+                    continue      # debug option: off
+                if cond.startswith(("!", "else of")) and _DEBUG.search(cond):
+                    pass          # the non-debug branch: kept
+                else:
+                    return Size(None, 1, (), f"{t}: field under #if {cond}")
+            decl = _clean(text)
+            if ":" in decl:
+                return Size(None, 1, (), f"{t}: bit-field {decl!r}")
+            pieces = [p.strip() for p in decl.split(",")]
+            fm = _FIELD.match(pieces[0])
+            if fm is None:
+                return Size(None, 1, (), f"{t}: cannot read field {decl!r}")
+            base_type = fm.group("type").strip()
+            decls = [(fm.group("ptr"), fm.group("name"), fm.group("dims"))]
+            for extra in pieces[1:]:
+                em = re.match(r"^(\*+)?\s*(\w+)\s*((?:\[[^\]]*\]\s*)*)$", extra)
+                if em is None:
+                    return Size(None, 1, (), f"{t}: cannot read field {decl!r}")
+                decls.append((em.group(1), em.group(2), em.group(3)))
+            for ptr, fname, dims in decls:
+                fs = self.sizeof(base_type, pointer=bool(ptr), _depth=_depth + 1)
+                if fs.size is None:
+                    return Size(None, 1, fs.lines, fs.reason)
+                count = 1
+                for d in re.findall(r"\[([^\]]*)\]", dims or ""):
+                    if not d.strip().isdigit():
+                        return Size(None, 1, (), f"{t}: {fname}[{d}] has a "
+                                                 "non-literal dimension")
+                    count *= int(d)
+                offset = -(-offset // fs.align) * fs.align
+                offset += fs.size * count
+                align = max(align, fs.align)
+                label = f"{base_type}{' *' if ptr else ''}"
+                parts.append(f"{label} {fs.size * count}" if count == 1 else
+                             f"{label}[{count}] {fs.size * count}")
+                sizes.append(fs.size * count)
+                for ln in fs.lines:
+                    if ln not in sub:
+                        sub.append(ln)
+        size = -(-offset // align) * align
+        pad = size - sum(sizes)
+        head = f"{t}: {size} = " + " + ".join(parts) + (
+            f" + {pad} padding" if pad else "") + f" ({path})"
+        return Size(size, align, (head, *("  " + s for s in sub)))
+
+
+def find_array_members(source: TreeSource, names: tuple[str, ...],
+                       paths: tuple[str, ...]) -> tuple[ArrayMember, ...]:
+    """Struct fields in ``paths`` dimensioned by one of ``names``."""
+    out: list[ArrayMember] = []
+    wanted = set(names)
+    for path in paths:
+        data = source.read(path)
+        if data is None or not any(f"[{n}]".encode() in data for n in wanted):
+            continue
+        caps = captures(load_query("constants_structs"), parse_c(data).root_node)
+        for node in caps.get("struct", []):
+            sname = node.child_by_field_name("name")
+            body = node.child_by_field_name("body")
+            if sname is None or body is None:
+                continue
+            for text, _cond, line in _fields(body):
+                decl = _clean(text)
+                fm = _FIELD.match(decl.split(",")[0].strip())
+                if fm is None:
+                    continue
+                dims = re.findall(r"\[\s*(\w+)\s*\]", fm.group("dims") or "")
+                for d in dims:
+                    if d in wanted:
+                        out.append(ArrayMember(node_text(sname), fm.group("name"),
+                                               fm.group("type").strip(), d, path,
+                                               line, bool(fm.group("ptr"))))
+    return tuple(out)
