@@ -123,6 +123,11 @@ def format_text(series: Series, applied: AppliedSeries) -> str:
         if not r.files:
             lines.append("  (no diff)")
         for f in r.files:
+            if info.kind == "none" and not f.applied:
+                # Nothing to apply to: the hunks are read from the patch.
+                lines.append(_fit(f"  {f.path}  ({len(f.hunks)} hunks, "
+                                  "read from the patch alone)", WIDTH))
+                continue
             lines += _file_lines(f)
     lines.append("")
     lines.append(summary_line(applied))
