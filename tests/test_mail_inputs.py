@@ -190,3 +190,18 @@ def test_archive_text_reply() -> None:
     (fp,) = s.rebuilt
     assert s.rebuilt_index == (1,)
     assert [l.text.strip() for l in fp.hunks[0].added] == ["WIDGET_BUS_STORE,"]
+
+
+def test_duplicate_messages_ignored(tmp_path: Path) -> None:
+    data = (MAIL / "series.mbox").read_bytes()
+    path = tmp_path / "twice.mbox"
+    path.write_bytes(data + b"\n" + data)
+    s = read_series(str(path))
+    _check_full_v2(s)
+    assert len(s.replies) == 3
+    assert any("duplicate" in w for w in s.warnings)
+
+
+def test_archive_date_parsed() -> None:
+    s = read_series(str(MAIL / "archive-reply.txt"))
+    assert s.replies[0].message.date == "2023-11-14T04:00:00-05:00"

@@ -52,11 +52,21 @@ def _msgids(value: str | None) -> tuple[str, ...]:
     return tuple(found)
 
 
+_ARCHIVE_DATE_RE = re.compile(
+    r"^\w{3} (\w{3}) (\d{1,2}) (\d{4}) - (\d\d:\d\d:\d\d) (\w+)$")
+
+
 def _date(value: str | None) -> str:
+    """ISO 8601 when parseable (also the "Wed Nov 16 2022 - 14:54:35 EST"
+    form of archive pages), else the header as given."""
     if not value:
         return ""
+    text = " ".join(str(value).split())
+    m = _ARCHIVE_DATE_RE.match(text)
+    if m:
+        text = f"{m.group(2)} {m.group(1)} {m.group(3)} {m.group(4)} {m.group(5)}"
     try:
-        return email.utils.parsedate_to_datetime(str(value)).isoformat()
+        return email.utils.parsedate_to_datetime(text).isoformat()
     except (TypeError, ValueError, IndexError):
         return " ".join(str(value).split())
 

@@ -53,6 +53,23 @@ def _reply_only_revision(messages: list[Message],
     return revs
 
 
+def _unique(messages: list[Message], warnings: list[str]) -> list[Message]:
+    """First copy of each Message-ID (a thread saved twice, cross-posts)."""
+    seen: set[str] = set()
+    out: list[Message] = []
+    dropped = 0
+    for msg in messages:
+        if msg.msgid in seen:
+            dropped += 1
+            continue
+        seen.add(msg.msgid)
+        out.append(msg)
+    if dropped:
+        warnings.append(f"{messages[0].source}: {dropped} duplicate message(s) "
+                        "by Message-ID ignored")
+    return out
+
+
 def read_series(path: str, revision: int | None = None) -> Series:
     """Read the mailbox at ``path`` ('-' = stdin) and return one revision
     of the series in it, replies attached.
@@ -63,7 +80,7 @@ def read_series(path: str, revision: int | None = None) -> Series:
     """
     warnings: list[str] = []
     where = "<stdin>" if path == "-" else path
-    messages = read_mailbox(path, warnings)
+    messages = _unique(read_mailbox(path, warnings), warnings)
     tags = {m.msgid: parse_subject(m.subject) for m in messages}
     revs = group_revisions(messages, tags, warnings)
     reply_only = not any(r.patches for r in revs.values())
