@@ -331,6 +331,16 @@ class _Model:
                     return ei, ii
         return None
 
+    def expr_of(self, name: str) -> tuple[bool, str | None]:
+        """(defined, expression) of a name in the model."""
+        hit = self.find_enumerator(name)
+        if hit is not None:
+            return True, self.enums[hit[0]].items[hit[1]].expr
+        for m in self.macros:
+            if m.name == name:
+                return True, m.expr
+        return False, None
+
     def remove(self, name: str) -> bool:
         hit = self.find_enumerator(name)
         if hit is not None:
@@ -626,6 +636,10 @@ def _line_entry(text: str) -> tuple[str, str, str | None] | None:
     return None
 
 
+def _norm(expr: str | None) -> str | None:
+    return None if expr is None else "".join(expr.split())
+
+
 def _hunk_enum_tag(hunk: Hunk) -> str | None:
     """The enum a hunk edits: from a line in it, else its @@ section."""
     for l in hunk.lines:
@@ -657,6 +671,17 @@ def _apply_hunk_text(model: _Model, path: str, hunk: Hunk, profile: Profile,
             and _new_enum_from_hunk(model, path, hunk, tag, profile, origin):
         return True
     touched = False
+    # Lines the hunk removes and adds back unchanged, relative to what the
+    # tree already has, are no change (the tree has moved on to the
+    # patch's result, or the hunk only moved a comment).
+    readded: dict[str, str | None] = {}
+    for hl in hunk.lines:
+        entry = _line_entry(hl.text) if hl.kind == "+" else None
+        if entry is not None:
+            readded[entry[1]] = entry[2]
+    same = {n for n, e in readded.items()
+            if model.expr_of(n) == (True, e) or (
+                model.expr_of(n)[0] and _norm(model.expr_of(n)[1]) == _norm(e))}
     prev_name: str | None = None     # last enumerator seen on the new side
     pending_front: list[_RawEnumerator] = []
     for hl in hunk.lines:
@@ -666,6 +691,10 @@ def _apply_hunk_text(model: _Model, path: str, hunk: Hunk, profile: Profile,
         kind, name, expr = entry
         if kind == "enumerator" and tag is None:
             continue        # not inside an enum: an initializer, a call
+        if name in same:
+            if kind == "enumerator" and hl.kind != "-":
+                prev_name = name
+            continue
         if hl.kind == "-":
             if _relevant(name, profile, model, tag):
                 model.remove(name)

@@ -269,7 +269,11 @@ def _tree_hazards(steps, changes, profile, applied, series) -> list[Finding]:  #
              and c.before is not None and c.after is not None
              and c.before.value is not None and c.after.value is not None]
     array_lits = [f"[{c.name}]" for c in grown]
-    lits = bit_lits + array_lits + gone_names
+    # The flag-set scan (constants.scan_flag_sets) asks for these; one
+    # grep answers both.
+    flag_lits = [x for f in profile.families if f.kind == "bit" and f.flagset_scan
+                 for x in ((f.prefix,) if f.prefix else ()) + f.masks]
+    lits = bit_lits + array_lits + gone_names + flag_lits
     if not lits or final_tree.info.kind == "none":
         hits: tuple[str, ...] = ()
     else:

@@ -23,7 +23,10 @@ from patchlens.tree.source import TreeSource
 
 __all__ = ["files_containing", "grep_tree"]
 
-_Memo = dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[str, ...]]
+# Per tree, per (under, suffixes): literal -> the files containing it.
+# One system grep serves every literal asked for together; a later
+# question about a subset of them costs nothing.
+_Memo = dict[tuple[str, tuple[str, ...]], dict[bytes, frozenset[str]]]
 _memo: "WeakKeyDictionary[object, _Memo]" = WeakKeyDictionary()
 
 
@@ -61,7 +64,6 @@ def files_containing(source: TreeSource, literals: Iterable[str], *,
     lits = tuple(sorted({s.encode() for s in literals if s}))
     if not lits:
         return ()
-    key = (under, suffixes, tuple(l.decode() for l in lits))
     parts = _overlay_parts(source)
     if parts is not None:
         base, changes = parts
@@ -77,9 +79,22 @@ def files_containing(source: TreeSource, literals: Iterable[str], *,
         memo = _memo.setdefault(source, {})
     except TypeError:           # not weak-referenceable: no memo
         memo = {}
-    if key not in memo:
-        memo[key] = tuple(sorted(_scan(source, under, suffixes, lits)))
-    return memo[key]
+    per_lit = memo.setdefault((under, suffixes), {})
+    todo = tuple(l for l in lits if l not in per_lit)
+    if todo:
+        hits = _scan(source, under, suffixes, todo)
+        found_by: dict[bytes, set[str]] = {l: set() for l in todo}
+        for path in hits:
+            data = source.read(path) if len(todo) > 1 else None
+            for l in todo:
+                if data is None or l in data:
+                    found_by[l].add(path)
+        for l, paths in found_by.items():
+            per_lit[l] = frozenset(paths)
+    out: set[str] = set()
+    for l in lits:
+        out |= per_lit[l]
+    return tuple(sorted(out))
 
 
 def grep_tree(source: TreeSource, literals: Iterable[str], *,
