@@ -100,3 +100,21 @@ def test_patch_directory_with_stray_file(tmp_path: Path) -> None:
     s = read_series(str(tmp_path))
     assert [p.index for p in s.patches] == [1, 2, 3]
     assert any("notes.txt" in w and "not mail" in w for w in s.warnings)
+
+
+def test_raw_8bit_headers(tmp_path: Path) -> None:
+    path = tmp_path / "h.mbox"
+    path.write_bytes(b"From mboxrd@z Thu Jan  1 00:00:00 1970\nMessage-Id: <a@b>\n"
+                     b"From: J\xc3\xb6rg <j@x\xed\xa0\x80.org>\nSubject: [PATCH] x \xff\n\n"
+                     b"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")
+    s = read_series(str(path))
+    assert s.patches[0].message.author.startswith("J\u00f6rg <j@x")
+    assert s.patches[0].files[0].added_count == 1
+
+
+def test_implausible_patch_numbers(tmp_path: Path) -> None:
+    good = (MAIL / "single.eml").read_text()
+    path = tmp_path / "n.eml"
+    path.write_text(good.replace("[PATCH v2 1/3]", "[PATCH v2 1/340282366920938463463374607431768211456]"))
+    with pytest.raises(InputError, match="no patches"):
+        read_series(str(path))

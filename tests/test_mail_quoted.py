@@ -101,3 +101,10 @@ def test_rebuild_merges_and_orders() -> None:
     assert all(h.partial for h in fp.hunks)
     assert [(l.kind, l.text, l.old_no, l.new_no) for l in fp.hunks[1].lines] == [
         (" ", "b", 30, 30), ("+", "c", None, 31)]
+
+
+def test_reply_without_quotes_is_one_unanchored_comment() -> None:
+    body = "Acked-by: Rev <r@x>\n\n-- \nRev\n"
+    (c,) = anchor_comments(_reply(body), 1, _patch(), read_quotes(body))
+    assert (c.patch_index, c.file, c.new_line) == (1, None, None)
+    assert c.text == "Acked-by: Rev <r@x>"

@@ -70,7 +70,7 @@ def split_mbox(data: bytes) -> list[bytes]:
               if m.start() == 0 or data[m.start() - 2:m.start()] in (b"\n\n", b"\r\n")
               or data[m.start() - 4:m.start()] == b"\r\n\r\n"]
     if not starts or starts[0] != 0:
-        starts.insert(0, 0) if data[:5] == b"From " else None
+        starts.insert(0, 0)   # callers pass data that starts with "From "
     rd = data.startswith(b"From mboxrd@") or re.search(rb"^>>+From ", data, re.M) is not None
     out: list[bytes] = []
     for k, s in enumerate(starts):

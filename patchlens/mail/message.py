@@ -8,6 +8,7 @@ as a text attachment, CRLF line ends.
 
 from __future__ import annotations
 
+import base64
 import email
 import email.errors
 import email.header
@@ -28,6 +29,48 @@ _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _HEADERS_ONLY = BytesParser(policy=email.policy.compat32)
 _PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/plain", "application/x-patch",
                 "application/x-diff", "text/x-log")
+
+
+_NON_ASCII_RE = re.compile(rb"[\x80-\xff]")
+
+
+def _ascii_headers(raw: bytes) -> bytes:
+    """Raw 8-bit bytes in the header block (against RFC 5322, but sent)
+    rewritten as RFC 2047 UTF-8 words, so every header parses as text."""
+    end = raw.find(b"\n\n")
+    crlf = raw.find(b"\r\n\r\n")
+    if crlf >= 0 and (end < 0 or crlf < end):
+        end = crlf
+    head, rest = (raw, b"") if end < 0 else (raw[:end], raw[end:])
+    if not _NON_ASCII_RE.search(head):
+        return raw
+    text = head.replace(b"\r\n", b"\n").decode("utf-8", errors="replace")
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if line[:1] in (" ", "\t") and lines:
+            lines[-1] += " " + line.strip()   # unfold
+        else:
+            lines.append(line)
+    out: list[str] = []
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if sep and not line.isascii():
+            word = base64.b64encode(value.strip().encode("utf-8")).decode("ascii")
+            line = f"{name}: =?utf-8?b?{word}?="
+        out.append(line.encode("ascii", errors="replace").decode("ascii"))
+    return "\n".join(out).encode("ascii") + rest
+
+
+def _hdr(msg: EmailMessage, name: str) -> str | None:
+    """A header as text: 8-bit bytes in it come back as a ``Header``
+    object from the compat32 parser; make that a plain string."""
+    value = msg.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except (UnicodeError, LookupError):
+        return value.encode() if hasattr(value, "encode") else None
 
 
 def decode_header(value: str | None) -> str:
@@ -161,13 +204,14 @@ def parse_message(raw: bytes, source: str, ordinal: int,
     """
     # Headers first: a single text part needs no MIME walk, and skipping
     # the feed parser's line-by-line body pass halves the cost per message.
+    raw = _ascii_headers(raw)
     msg = _HEADERS_ONLY.parsebytes(raw, headersonly=True)
     if msg.get_content_maintype() == "multipart":
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if not msg.keys():
         warnings.append(f"{source}: message {ordinal} has no headers; skipped")
         return None
-    ids = _msgids(msg.get("Message-ID"))
+    ids = _msgids(_hdr(msg, "Message-ID"))
     msgid = ids[0] if ids else f"{source}#{ordinal}"
     where = f"{source}: <{msgid}>"
     for defect in msg.defects:
@@ -175,14 +219,14 @@ def parse_message(raw: bytes, source: str, ordinal: int,
         if name in ("CloseBoundaryNotFoundDefect", "StartBoundaryNotFoundDefect",
                     "MissingHeaderBodySeparatorDefect"):
             warnings.append(f"{where}: message looks truncated ({name})")
-    in_reply = _msgids(msg.get("In-Reply-To"))
+    in_reply = _msgids(_hdr(msg, "In-Reply-To"))
     return Message(
         msgid=msgid,
-        subject=decode_header(msg.get("Subject")),
-        author=_author(msg.get("From")),
-        date=_date(msg.get("Date")),
+        subject=decode_header(_hdr(msg, "Subject")),
+        author=_author(_hdr(msg, "From")),
+        date=_date(_hdr(msg, "Date")),
         in_reply_to=in_reply[0] if in_reply else None,
-        references=_msgids(msg.get("References")),
+        references=_msgids(_hdr(msg, "References")),
         body=_body(msg, where, warnings),
         source=source,
     )

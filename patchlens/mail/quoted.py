@@ -282,6 +282,15 @@ def anchor_comments(reply: Message, patch_index: int | None,
     """
     if cache is None:
         cache = {}
+    if not blocks:
+        # a reply that quotes nothing (top-posted ack, a question): the
+        # whole text is the comment, about the patch but no line of it
+        text = _comment_text(reply.body.split("\n"))
+        if not text:
+            return ()
+        return (Comment(author=reply.author, msgid=reply.msgid,
+                        patch_index=patch_index, file=None, new_line=None,
+                        quoted=(), text=text),)
     comments: list[Comment] = []
     for block in blocks:
         if not block.text:

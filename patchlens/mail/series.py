@@ -15,7 +15,7 @@ from patchlens.mail.mailbox import read_mailbox
 from patchlens.mail.model import Message, Patch, Reply, Series, SubjectTag, Trailer
 from patchlens.mail.quoted import Fragment, anchor_comments, read_quotes, rebuild_files
 from patchlens.mail.subject import parse_subject
-from patchlens.mail.thread import Revision, choose_revision, group_revisions, link_replies
+from patchlens.mail.thread import MAX_PATCHES, Revision, choose_revision, group_revisions, link_replies
 from patchlens.mail.trailers import find_trailers
 
 __all__ = ["read_series"]
@@ -47,7 +47,7 @@ def _reply_only_revision(messages: list[Message],
     revs: dict[int, Revision] = {}
     for msg in messages:
         tag = tags[msg.msgid]
-        if tag.index is not None and tag.total:
+        if tag.index is not None and tag.total and tag.total <= MAX_PATCHES:
             rev = revs.setdefault(tag.revision, Revision(tag.revision))
             rev.total = max(rev.total, tag.total)
     return revs

@@ -20,6 +20,10 @@ __all__ = ["Revision", "RevisionChoice", "group_revisions", "choose_revision",
            "ThreadLink", "link_replies"]
 
 
+# No series on a list has more patches; a larger n/m is a typo or junk.
+MAX_PATCHES = 1000
+
+
 @dataclass
 class Revision:
     """Everything of one revision found in the mailbox."""
@@ -63,6 +67,10 @@ def group_revisions(messages: list[Message], tags: dict[str, SubjectTag],
         if slot is None:
             continue
         index, total = slot
+        if index > MAX_PATCHES or total > MAX_PATCHES:
+            warnings.append(f"{msg.source}: <{msg.msgid}>: implausible patch "
+                            f"number {index}/{total} (over {MAX_PATCHES}); ignored")
+            continue
         rev = revs.setdefault(tag.revision, Revision(tag.revision))
         totals.setdefault(tag.revision, Counter())[total] += 1
         if index == 0:
