@@ -8,8 +8,9 @@ hunk of its patch and comments on it, every fourth one answers an
 earlier reply (In-Reply-To only), every tenth gives a Reviewed-by.
 
 Target (issue 2): < 1 s for 2,000 messages.  Recorded, not asserted.
-Measured on the development machine (2 CPUs), best of 5: see the
-report printed by ``main``.
+Measured on the development machine (2 CPUs, other suites running),
+best of 5: 2,000 messages (1.2 MB, 40 patches, 1,959 replies, all
+comments anchored) 0.22-0.27 s; ims-part3-v1.mbox (38 messages) 22 ms.
 """
 
 from __future__ import annotations

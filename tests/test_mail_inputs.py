@@ -205,3 +205,11 @@ def test_duplicate_messages_ignored(tmp_path: Path) -> None:
 def test_archive_date_parsed() -> None:
     s = read_series(str(MAIL / "archive-reply.txt"))
     assert s.replies[0].message.date == "2023-11-14T04:00:00-05:00"
+
+
+def test_flowed_soft_breaks_stay_within_quote_depth() -> None:
+    from patchlens.mail.message import _unflow
+    text = "> quoted soft \n> continued\n>> deeper \nplain soft \nline\n>  +\tcode\n-- \nsig"
+    assert _unflow(text, False).split("\n") == [
+        "> quoted soft continued", ">> deeper ", "plain soft line", "> +\tcode",
+        "-- ", "sig"]

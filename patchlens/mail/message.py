@@ -126,19 +126,28 @@ def _author(value: str | None) -> str:
 
 
 def _unflow(text: str, delsp: bool) -> str:
-    """RFC 3676: join soft-broken lines, undo space-stuffing."""
+    """RFC 3676: join soft-broken lines (same quote depth only), undo
+    space-stuffing."""
     out: list[str] = []
-    buf = ""
+    buf: str | None = None
+    buf_depth = -1
     for line in text.split("\n"):
-        quote = len(line) - len(line.lstrip(">"))
-        if line[quote:quote + 1] == " ":
-            line = line[:quote] + line[quote + 1:]
-        if line.endswith(" ") and line != "-- ":
-            buf += line[:-1] if delsp else line
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content[:1] == " ":
+            content = content[1:]
+        if buf is not None and depth != buf_depth:
+            out.append(buf)   # a soft break never crosses quote depths
+            buf = None
+        if buf is None:
+            buf = (">" * depth + (" " if depth and content else "")) if depth else ""
+            buf_depth = depth
+        if content.endswith(" ") and content != "-- ":
+            buf += content[:-1] if delsp else content
             continue
-        out.append(buf + line)
-        buf = ""
-    if buf:
+        out.append(buf + content)
+        buf = None
+    if buf is not None:
         out.append(buf)
     return "\n".join(out)
 
