@@ -211,5 +211,5 @@ def test_flowed_soft_breaks_stay_within_quote_depth() -> None:
     from patchlens.mail.message import _unflow
     text = "> quoted soft \n> continued\n>> deeper \nplain soft \nline\n>  +\tcode\n-- \nsig"
     assert _unflow(text, False).split("\n") == [
-        "> quoted soft continued", ">> deeper ", "plain soft line", "> +\tcode",
+        "> quoted soft continued", ">> deeper ", "plain soft line", ">  +\tcode",
         "-- ", "sig"]
