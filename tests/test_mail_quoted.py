@@ -108,3 +108,12 @@ def test_reply_without_quotes_is_one_unanchored_comment() -> None:
     (c,) = anchor_comments(_reply(body), 1, _patch(), read_quotes(body))
     assert (c.patch_index, c.file, c.new_line) == (1, None, None)
     assert c.text == "Acked-by: Rev <r@x>"
+
+
+def test_hunk_ends_at_its_counts_and_at_signature() -> None:
+    body = ("> @@ -1,2 +1,2 @@\n> a\n> -b\n> +c\n> This quoted prose is not diff.\n"
+            "> @@ -9 +9 @@\n> +z\n> -- \n> 2.40.1\n\nok\n")
+    (block,) = read_quotes(body)
+    f1, f2 = block.fragments
+    assert [t for _, t in f1.lines] == ["a", "b", "c"]
+    assert [t for _, t in f2.lines] == ["z"]

@@ -21,7 +21,7 @@ __all__ = ["Fragment", "QuotedBlock", "read_quotes", "anchor_comments",
            "rebuild_files"]
 
 _QUOTE_RE = re.compile(r"^(>(?:[ \t]?>)*) ?")
-_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@ ?(.*)$")
+_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
 _FILE_RE = re.compile(r"^(?:\+\+\+|---) (?:[abiwco12]/)?(\S+)")
 _GIT_RE = re.compile(r"^diff --git \S+ (?:[abiwco12]/)?(\S+)")
 _ATTRIBUTION_RE = re.compile(r"(wrote|writes|said):\s*$")
@@ -76,6 +76,7 @@ class _FragmentReader:
         self.lines: list[tuple[str, str]] = []
         self.raw: list[str] = []
         self.pending: list[str] = []     # blank lines inside a hunk
+        self.left = [0, 0]               # old/new lines the @@ still promises
 
     def flush(self) -> None:
         if self.lines and (self.hunk is not None
@@ -101,8 +102,13 @@ class _FragmentReader:
         h = _HUNK_RE.match(content)
         if h:
             self.flush()
-            self.hunk = (int(h.group(1)), int(h.group(2)), h.group(3))
+            self.hunk = (int(h.group(1)), int(h.group(3)), h.group(5))
+            self.left = [int(h.group(2) or 1), int(h.group(4) or 1)]
             self.depth = depth
+            return
+        if self.hunk is not None and content == "-- ":
+            self.flush()       # the quoted patch's signature
+            self.hunk = None
             return
         if self.lines and depth != self.depth:
             self.flush()
@@ -128,9 +134,19 @@ class _FragmentReader:
         for blank in self.pending:
             self.lines.append((" ", ""))
             self.raw.append(blank)
+            self.left[0] -= 1
+            self.left[1] -= 1
         self.pending = []
         self.lines.append(kind_text)
         self.raw.append(content)
+        if self.hunk is not None:
+            kind = kind_text[0]
+            self.left[0] -= kind != "+"
+            self.left[1] -= kind != "-"
+            if self.left[0] <= 0 and self.left[1] <= 0:
+                # the hunk is complete: what follows is not part of it
+                self.flush()
+                self.hunk = None
 
 
 def _comment_text(lines: list[str]) -> str:
