@@ -57,21 +57,22 @@ def _exclusive(a: str | None, b: str | None) -> bool:
     return a == f"!{b}" or b == f"!{a}" or a == f"!({b})" or b == f"!({a})"
 
 
-def table_hazards(table, profile: Profile, patch: str | None = None  # type: ignore[no-untyped-def]
-                  ) -> list[Finding]:
-    """Hazards visible in one :class:`ConstantTable`."""
+def table_hazards(table, profile: Profile, patch: str | None = None,  # type: ignore[no-untyped-def]
+                  new_names: frozenset[str] = frozenset()) -> list[Finding]:
+    """Hazards visible in one :class:`ConstantTable`; ``new_names`` (the
+    names a patch added) are the ones a collision is reported against."""
     out: list[Finding] = []
     for fam in profile.families:
         consts = table.by_family(fam.key)
         if fam.kind == "bit":
-            out += _collisions(fam, consts, patch)
+            out += _collisions(fam, consts, patch, new_names)
             out += _outside_masks(fam, consts, table, patch)
             out += _too_wide(fam, consts, patch)
         out += _duplicates(fam, consts, patch)
     return out
 
 
-def _collisions(fam: Family, consts, patch):  # type: ignore[no-untyped-def]
+def _collisions(fam: Family, consts, patch, new_names=frozenset()):  # type: ignore[no-untyped-def]
     by_value: dict[int, list] = defaultdict(list)
     for c in consts:
         if c.is_set or c.value.value is None or c.value.value <= 0:
@@ -86,7 +87,8 @@ def _collisions(fam: Family, consts, patch):  # type: ignore[no-untyped-def]
         if len(firsts) == 2 and _exclusive(firsts[0].condition, firsts[1].condition):
             continue
         # Point at the newest definition: a patch-only one, else the last.
-        at = next((c for c in firsts if c.origin != "tree"), firsts[-1])
+        at = next((c for c in firsts if c.name in new_names),
+                  next((c for c in firsts if c.origin != "tree"), firsts[-1]))
         others = [n for n in names if n != at.name]
         out.append(Finding(
             code="bit-collision", severity=Severity.ERROR,
@@ -208,17 +210,39 @@ def bit_index_uses(source: TreeSource, files: Iterable[str], names: set[str],
                     32, "BIT() is unsigned long: 32 bits on 32-bit builds")
                 d = re.match(r"\s*#\s*define\s+(\w+)", line)
                 if d:
-                    fed = re.search(r"\.(\w+)\s*=[^;]*\b" + re.escape(d.group(1))
-                                    + r"\b", text)
-                    if fed and fed.group(1) in field_types:
-                        fw = storage_width(field_types[fed.group(1)])
+                    fed = _fed_field(source, path, text, d.group(1), field_types)
+                    if fed is not None:
+                        ftype = field_types[fed]
+                        fw = storage_width(ftype)
                         if fw and fw[0] < width:
-                            width, why = fw[0], (f"feeds .{fed.group(1)} "
-                                                 f"({field_types[fed.group(1)]})")
+                            width, why = fw[0], f"feeds .{fed} ({ftype})"
                         elif fw:
-                            why += f"; feeds .{fed.group(1)} ({field_types[fed.group(1)]})"
+                            why += f"; feeds .{fed} ({ftype})"
                 out.append(BitIndexUse(name, path, no, line.strip(), width, why))
     return out
+
+
+def _fed_field(source: TreeSource, path: str, text: str, macro: str,
+               field_types: dict[str, str]) -> str | None:
+    """The struct field a mask macro is assigned to (``.bus_select_mask =
+    MATCH_PCI_MSI | ...``): in its own file, else in the files beside it
+    (the parents using a library header live in the same directory)."""
+    rx = re.compile(r"\.(\w+)\s*=[^;,]*\b" + re.escape(macro) + r"\b")
+    m = rx.search(text)
+    if m and m.group(1) in field_types:
+        return m.group(1)
+    folder = path.rsplit("/", 1)[0] if "/" in path else ""
+    needle = macro.encode()
+    for other in source.files(folder, (".c", ".h")):
+        if other == path or other.count("/") != path.count("/"):
+            continue
+        data = source.read(other)
+        if data is None or needle not in data:
+            continue
+        m = rx.search(data.decode("utf-8", "replace"))
+        if m and m.group(1) in field_types:
+            return m.group(1)
+    return None
 
 
 def _claims(text: str) -> list[str]:
@@ -231,8 +255,10 @@ def history_hazards(steps: Sequence, changes: Sequence, profile: Profile,  # typ
     """New hazards at each step, attributed to the patch that made them."""
     out: list[Finding] = []
     seen = {_key(f) for f in table_hazards(steps[0].table, profile)}
-    for step in steps[1:]:
-        for f in table_hazards(step.table, profile, patch=step.label):
+    for prev, step in zip(steps, steps[1:]):
+        new = frozenset(step.table.by_name) - frozenset(prev.table.by_name)
+        for f in table_hazards(step.table, profile, patch=step.label,
+                               new_names=new):
             k = _key(f)
             if k not in seen:
                 seen.add(k)

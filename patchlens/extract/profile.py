@@ -200,6 +200,8 @@ def parse_profile(data: bytes, where: str) -> Profile:
         raise InputError(where, "profile is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(where, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(where, "not valid TOML: nested too deeply") from None
     if not doc:
         raise InputError(where, "empty profile: no families")
     _unknown(where, doc, _TOP, "profile")

@@ -1,0 +1,84 @@
+"""Profiles: families are data; bad profiles are one-line input errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patchlens.errors import InputError
+from patchlens.extract.constants import extract_constants
+from patchlens.extract.profile import load_profile
+from patchlens.tree import open_tree
+
+EXTRACT = Path(__file__).resolve().parents[1] / "fixtures" / "extract"
+
+
+def test_default_profile() -> None:
+    p = load_profile(None)
+    assert [f.key for f in p.families] == ["bus_token", "msi_flag", "domain_id"]
+    flag = p.family("msi_flag")
+    assert flag is not None and flag.kind == "bit"
+    assert flag.masks == ("MSI_GENERIC_FLAGS_MASK", "MSI_DOMAIN_FLAGS_MASK")
+    assert p.family("bus_token").enum == "irq_domain_bus_token"  # type: ignore[union-attr]
+    assert "irq_domain_bus_token" in p.prefilter
+    assert any(m.function == "msi_get_virq" and m.arg == 0 for m in p.matchers)
+    assert any(s.name == "msi_parent_ops" for s in p.structs)
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("text, what", [
+    ("", "empty profile"),
+    ("name = 'x'\n", "no [[family]]"),
+    ("bogus = 1\n[[family]]\nkey='a'\nprefix='A_'\n", "unknown key 'bogus'"),
+    ("[[family]]\nkey='a'\nprefix='A_'\ncolour='red'\n", "unknown key 'colour'"),
+    ("[[family]]\nprefix='A_'\n", "missing 'key'"),
+    ("[[family]]\nkey='a'\n", "needs 'enum' or 'prefix'"),
+    ("[[family]]\nkey='a'\nprefix='A_'\nkind='colour'\n", "kind must be"),
+    ("[[family]]\nkey='a'\nprefix='A_'\nmasks='M'\n", "must be a list"),
+    ("[[family]]\nkey='a'\nprefix='A_'\nstorage='float'\n", "storage must be"),
+    ("[[family]]\nkey='a'\nprefix='A_'\n[[family]]\nkey='a'\nprefix='B_'\n",
+     "defined twice"),
+    ("family = 3\n", "array of tables"),
+    ("[[family]\n", "not valid TOML"),
+    ("[[family]]\nkey='a'\nprefix='A_'\n[[matcher]]\nfunction='f'\narg=-1\n",
+     "argument index"),
+])
+def test_bad_profiles_name_the_file(tmp_path: Path, text: str, what: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as exc:
+        load_profile(path)
+    assert exc.value.where == path
+    assert what in exc.value.what
+
+
+def test_missing_and_binary_profile(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such profile"):
+        load_profile(str(tmp_path / "none.toml"))
+    with pytest.raises(InputError, match="directory"):
+        load_profile(str(tmp_path))
+    bad = tmp_path / "b.toml"
+    bad.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InputError, match="UTF-8"):
+        load_profile(str(bad))
+
+
+def test_second_family_set_needs_no_code_change() -> None:
+    """IRQ_DOMAIN_FLAG_* by prefix and an IRQCHIP_* enum by tag."""
+    profile = load_profile(str(EXTRACT / "irqdomain-flags.toml"))
+    table = extract_constants(open_tree(str(EXTRACT / "tree"), None), profile)
+    dom = {c.name: c.bit for c in table.by_family("domain_flag")}
+    assert dom == {"IRQ_DOMAIN_FLAG_HIERARCHY": 0, "IRQ_DOMAIN_FLAG_IPI_PER_CPU": 2,
+                   "IRQ_DOMAIN_FLAG_IPI_SINGLE": 3, "IRQ_DOMAIN_FLAG_MSI": 4,
+                   "IRQ_DOMAIN_FLAG_NONCORE": 16}
+    chip = {c.name: c.bit for c in table.by_family("irqchip_flag")}
+    assert chip == {"IRQCHIP_SET_TYPE_MASKED": 0, "IRQCHIP_EOI_IF_HANDLED": 1,
+                    "IRQCHIP_MASK_ON_SUSPEND": 2, "IRQCHIP_ONOFFLINE_ENABLED": 3}
+    assert all(c.file == "include/linux/irqdomain.h" for c in table.constants)
+    # The default families are not there: the profile swapped them out.
+    assert table.get("MSI_FLAG_PCI_MSIX") is None
