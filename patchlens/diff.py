@@ -252,8 +252,9 @@ def _prepass(text: str, where: str, warnings: list[str]) -> list[_Section]:
                 path = cur.new_path or cur.old_path
                 warnings.append(f"{where}: {path}: hunk {line[:40]!r} "
                                 "is truncated (counts do not match)")
-            cur.hunks.append(hunk)
-            cur.repaired.append(truncated)
+            if len(hunk) > 1:   # a bare "@@" line with no lines is nothing
+                cur.hunks.append(hunk)
+                cur.repaired.append(truncated)
             continue
         if cur is not None and (line.startswith("GIT binary patch")
                                 or _BINARY_RE.match(line)):
@@ -326,7 +327,9 @@ def parse_diff(text: str, where: str = "<diff>",
     try:
         patch_set = PatchSet("".join(chunks)) if chunks else []
     except (UnidiffParseError, ValueError) as exc:
-        raise InputError(where, f"malformed diff: {exc}") from None
+        # unidiff's message may end in (or quote) a newline: one line only
+        detail = " ".join(str(exc).split())[:120]
+        raise InputError(where, f"malformed diff: {detail}") from None
     parsed = iter(patch_set)
     files = tuple(_to_file_patch(s, next(parsed) if s.hunks else None)
                   for s in sections)

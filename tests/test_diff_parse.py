@@ -150,3 +150,20 @@ def test_never_a_traceback(lines: list[str]) -> None:
         parse_diff("\n".join(lines) + "\n")
     except InputError:
         pass
+
+
+def test_unidiff_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import patchlens.diff as diff
+    from unidiff.errors import UnidiffParseError
+
+    def broken(text: str) -> None:
+        raise UnidiffParseError("Hunk is shorter than expected\n")
+    monkeypatch.setattr(diff, "PatchSet", broken)
+    with pytest.raises(InputError) as exc:
+        parse_diff(QUILT, "w")
+    assert "\n" not in str(exc.value)
+
+
+def test_bare_hunk_header_is_dropped() -> None:
+    (f,) = parse_diff("--- a/x\n+++ b/x\n@@ -1 +1 @@\n+a\n@@ -5,2 +5,2 @@")
+    assert len(f.hunks) == 1

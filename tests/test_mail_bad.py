@@ -118,3 +118,11 @@ def test_implausible_patch_numbers(tmp_path: Path) -> None:
     path.write_text(good.replace("[PATCH v2 1/3]", "[PATCH v2 1/340282366920938463463374607431768211456]"))
     with pytest.raises(InputError, match="no patches"):
         read_series(str(path))
+
+
+def test_huge_date_numbers(tmp_path: Path) -> None:
+    text = (MAIL / "single.eml").read_text()
+    path = tmp_path / "d.eml"
+    path.write_text(text.replace("Date: Mon, 13 Nov 2023", "Date: Mon, 4294967296 Nov 2023"))
+    s = read_series(str(path))
+    assert "4294967296" in s.patches[0].message.date

@@ -110,7 +110,7 @@ def _date(value: str | None) -> str:
         text = f"{m.group(2)} {m.group(1)} {m.group(3)} {m.group(4)} {m.group(5)}"
     try:
         return email.utils.parsedate_to_datetime(text).isoformat()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return " ".join(str(value).split())
 
 
