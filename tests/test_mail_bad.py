@@ -126,3 +126,11 @@ def test_huge_date_numbers(tmp_path: Path) -> None:
     path.write_text(text.replace("Date: Mon, 13 Nov 2023", "Date: Mon, 4294967296 Nov 2023"))
     s = read_series(str(path))
     assert "4294967296" in s.patches[0].message.date
+
+
+def test_no_usable_diff_anywhere(tmp_path: Path) -> None:
+    text = (MAIL / "single.eml").read_text()
+    path = tmp_path / "bad.eml"
+    path.write_text(text.replace("@@ -10,6 +10,7 @@", "@@ broken @@"))
+    with pytest.raises(InputError, match="no usable diff"):
+        read_series(str(path))

@@ -213,3 +213,16 @@ def test_flowed_soft_breaks_stay_within_quote_depth() -> None:
     assert _unflow(text, False).split("\n") == [
         "> quoted soft continued", ">> deeper ", "plain soft line", ">  +\tcode",
         "-- ", "sig"]
+
+
+def test_reply_found_by_title_alone(tmp_path: Path) -> None:
+    text = (MAIL / "series.mbox").read_text()
+    text += ("\nFrom mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Eve <e@x>\n"
+             "Subject: Re: widget: Add WIDGET_FLAG_STORE\nMessage-Id: <t@x>\n\n"
+             "Looks odd to me.\n")
+    path = tmp_path / "t.mbox"
+    path.write_text(text)
+    s = read_series(str(path))
+    r = next(r for r in s.replies if r.message.msgid == "t@x")
+    assert r.patch_index == 2 and r.parent_msgid is None
+    assert r.comments[0].text == "Looks odd to me."

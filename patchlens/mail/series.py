@@ -148,6 +148,10 @@ def read_series(path: str, revision: int | None = None) -> Series:
 
     if not patches and not replies:
         raise InputError(where, f"no patches of v{chosen.number} and no replies to them")
+    if patches and not any(p.files for p in patches) and not any(
+            c.file for r in replies for c in r.comments):
+        raise InputError(where, f"no usable diff in any of the {len(patches)} "
+                                f"patch(es) of v{chosen.number}")
     return Series(
         revision=chosen.number, revision_reason=reason,
         revisions_seen=choice.seen, total=chosen.total, cover=chosen.cover,

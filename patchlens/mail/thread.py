@@ -149,6 +149,11 @@ def link_replies(messages: list[Message], tags: dict[str, SubjectTag],
     for index, msg in chosen.patches.items():
         anchors[msg.msgid] = index
     own = set(anchors)
+    titles: dict[str, int] = {}
+    for msgid, index in anchors.items():
+        own_tag = tags.get(msgid)
+        if own_tag is not None and own_tag.title:
+            titles.setdefault(own_tag.title, index)
     by_id = {m.msgid: m for m in messages if m.msgid not in own and m.msgid not in other_ids}
     memo: dict[str, int | None] = {}
 
@@ -179,6 +184,9 @@ def link_replies(messages: list[Message], tags: dict[str, SubjectTag],
         if (tag.is_reply and tag.index is not None and tag.revision == chosen.number
                 and tag.total == chosen.total):
             return tag.index
+        # last resort: "Re: <title>" with no prefix and no usable headers
+        if tag.is_reply and tag.index is None and tag.title in titles:
+            return titles[tag.title]
         return None
 
     links: list[ThreadLink] = []
