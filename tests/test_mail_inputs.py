@@ -226,3 +226,12 @@ def test_reply_found_by_title_alone(tmp_path: Path) -> None:
     r = next(r for r in s.replies if r.message.msgid == "t@x")
     assert r.patch_index == 2 and r.parent_msgid is None
     assert r.comments[0].text == "Looks odd to me."
+
+
+def test_crlf_mbox(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.mbox"
+    path.write_bytes((MAIL / "series.mbox").read_bytes().replace(b"\n", b"\r\n"))
+    s = read_series(str(path))
+    _check_full_v2(s)
+    c = next(r for r in s.replies if r.message.msgid == "reply-1@example.org").comments[0]
+    assert (c.file, c.new_line) == ("include/linux/widget_defs.h", 13)

@@ -17,7 +17,7 @@ import zlib
 from pathlib import Path
 
 from patchlens.errors import InputError
-from patchlens.mail.message import parse_message
+from patchlens.mail.message import parse_author, parse_date, parse_message
 from patchlens.mail.model import Message
 
 __all__ = ["read_mailbox", "split_mbox", "MAX_LINE", "MAX_INPUT"]
@@ -128,12 +128,11 @@ def _archive_text(data: bytes, where: str, warnings: list[str]) -> Message | Non
         i += 1
     if "from" not in fields or not (title or "subject" in fields):
         return None
-    from patchlens.mail.message import _author, _date  # one parser for both
     subject = fields.get("subject", title)
     msgid = fields.get("message-id", "").strip("<> ") or f"{where}#1"
     irt = fields.get("in-reply-to", "").strip("<> ") or None
     return Message(msgid=msgid, subject=" ".join(subject.split()),
-                   author=_author(fields["from"]), date=_date(fields.get("date")),
+                   author=parse_author(fields["from"]), date=parse_date(fields.get("date")),
                    in_reply_to=irt, references=(), body="\n".join(lines[i:]),
                    source=where)
 

@@ -21,7 +21,8 @@ from email.parser import BytesParser
 
 from patchlens.mail.model import Message
 
-__all__ = ["parse_message", "decode_header", "MAX_PART_BYTES"]
+__all__ = ["parse_message", "decode_header", "parse_author", "parse_date",
+           "MAX_PART_BYTES"]
 
 # A base64/QP part larger than this is not a patch anyone reviews by mail.
 MAX_PART_BYTES = 32 * 1024 * 1024
@@ -99,7 +100,7 @@ _ARCHIVE_DATE_RE = re.compile(
     r"^\w{3} (\w{3}) (\d{1,2}) (\d{4}) - (\d\d:\d\d:\d\d) (\w+)$")
 
 
-def _date(value: str | None) -> str:
+def parse_date(value: str | None) -> str:
     """ISO 8601 when parseable (also the "Wed Nov 16 2022 - 14:54:35 EST"
     form of archive pages), else the header as given."""
     if not value:
@@ -115,7 +116,7 @@ def _date(value: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _author(value: str | None) -> str:
+def parse_author(value: str | None) -> str:
     text = decode_header(value)
     if "@" not in text:
         return text  # archive pages hide addresses: keep the name
@@ -232,8 +233,8 @@ def parse_message(raw: bytes, source: str, ordinal: int,
     return Message(
         msgid=msgid,
         subject=decode_header(_hdr(msg, "Subject")),
-        author=_author(_hdr(msg, "From")),
-        date=_date(_hdr(msg, "Date")),
+        author=parse_author(_hdr(msg, "From")),
+        date=parse_date(_hdr(msg, "Date")),
         in_reply_to=in_reply[0] if in_reply else None,
         references=_msgids(_hdr(msg, "References")),
         body=_body(msg, where, warnings),
