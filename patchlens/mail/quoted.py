@@ -229,8 +229,24 @@ def _flatten(fp: FilePatch) -> list[_Flat]:
     return out
 
 
+_Indexed = tuple[list[_Flat], dict[str, list[int]]]
+
+
+def _indexed(fp: FilePatch, cache: dict[int, _Indexed]) -> _Indexed:
+    """The flattened hunks of ``fp`` and where each normalised line sits,
+    so a quote is looked up, not scanned for."""
+    got = cache.get(id(fp))
+    if got is None:
+        flat = _flatten(fp)
+        where: dict[str, list[int]] = {}
+        for p, entry in enumerate(flat):
+            where.setdefault(entry.norm, []).append(p)
+        got = cache[id(fp)] = (flat, where)
+    return got
+
+
 def _match(frag: Fragment, patch: Patch,
-           cache: dict[int, list[_Flat]]) -> tuple[str, int | None] | None:
+           cache: dict[int, _Indexed]) -> tuple[str, int | None] | None:
     """(file, new-side line of the fragment's last line) in ``patch``."""
     want = [_norm(k, t) for k, t in frag.lines]
     while want and not want[-1]:
@@ -245,12 +261,9 @@ def _match(frag: Fragment, patch: Patch,
     for drop in range(0, min(3, len(want))):
         last = len(want) - 1 - drop
         for fp in files:
-            flat = cache.get(id(fp))
-            if flat is None:
-                flat = cache[id(fp)] = _flatten(fp)
-            for p, entry in enumerate(flat):
-                if entry.norm != want[last]:
-                    continue
+            flat, where = _indexed(fp, cache)
+            for p in where.get(want[last], ()):
+                entry = flat[p]
                 score = 0
                 while score <= last and p - score >= 0 \
                         and flat[p - score].norm == want[last - score]:
@@ -288,7 +301,7 @@ def _rebuilt_line(frag: Fragment) -> int | None:
 def anchor_comments(reply: Message, patch_index: int | None,
                     patch: Patch | None,
                     blocks: tuple[QuotedBlock, ...],
-                    cache: dict[int, list[_Flat]] | None = None) -> tuple[Comment, ...]:
+                    cache: dict[int, _Indexed] | None = None) -> tuple[Comment, ...]:
     """One :class:`Comment` per quoted block followed by reviewer text.
 
     The anchor is the block's last usable fragment: matched against
