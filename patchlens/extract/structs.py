@@ -1,0 +1,103 @@
+"""Struct instances a reviewer wants listed with their flags and tokens.
+
+Which structs is the profile's business (``[[struct]]``: by default
+``struct msi_domain_info`` and ``struct msi_parent_ops``).  For each
+instance with a designated initializer the fields are recorded with
+the constants and flag-set macros named in their values; flag-set
+macros are resolved to their members by :func:`resolve_fields` when a
+resolver (macro -> member names) is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from patchlens.extract.cparse import captures, load_query, node_text, matches
+
+__all__ = ["StructInstance", "find_structs", "resolve_fields", "flagset_resolver"]
+
+# Identifiers that look like constants (macros, enumerators).
+_CONSTANT = re.compile(r"\b[A-Z][A-Z0-9_]*\b")
+
+
+@dataclass(frozen=True)
+class StructInstance:
+    """One initialized instance, e.g. ``static struct msi_domain_info
+    its_pci_msi_domain_info = { .flags = ..., }``."""
+
+    struct: str                                   # "msi_domain_info"
+    variable: str                                 # "its_pci_msi_domain_info"
+    file: str
+    line: int
+    function: str                                 # "" at file scope
+    fields: tuple[tuple[str, tuple[str, ...]], ...]   # field -> names
+    text: tuple[tuple[str, str], ...]             # field -> value source text
+
+    def field(self, name: str) -> tuple[str, ...]:
+        return dict(self.fields).get(name, ())
+
+
+def find_structs(path: str, tree, structs: tuple[str, ...]) -> tuple[StructInstance, ...]:
+    """Initialized instances of the named struct types in one file."""
+    if not structs:
+        return ()
+    wanted = set(structs)
+    out: list[StructInstance] = []
+    from patchlens.extract.references import scope_name
+    for _, caps in matches(load_query("references_structs"), tree.root_node):
+        ty = node_text(caps["type"][0])
+        if ty not in wanted:
+            continue
+        var_node = caps["variable"][0]
+        while var_node.child_by_field_name("declarator") is not None:
+            var_node = var_node.child_by_field_name("declarator")
+        init = caps["init"][0]
+        fields: list[tuple[str, tuple[str, ...]]] = []
+        texts: list[tuple[str, str]] = []
+        for pair in init.named_children:
+            if pair.type != "initializer_pair":
+                continue
+            des = [node_text(c).lstrip(".") for c in pair.named_children
+                   if c.type == "field_designator"]
+            value = pair.child_by_field_name("value")
+            if not des or value is None:
+                continue
+            vtext = node_text(value)
+            fname = ".".join(des)
+            fields.append((fname, tuple(dict.fromkeys(_CONSTANT.findall(vtext)))))
+            texts.append((fname, " ".join(vtext.split())))
+        out.append(StructInstance(ty, node_text(var_node), path,
+                                  caps["type"][0].start_point[0] + 1,
+                                  scope_name(caps["type"][0]),
+                                  tuple(fields), tuple(texts)))
+    return tuple(out)
+
+
+def flagset_resolver(flagsets: Mapping[str, tuple[str, ...] | frozenset[str]]
+                     ) -> Callable[[str], frozenset[str]]:
+    """A resolver expanding flag-set macros recursively (cycles stop)."""
+    def resolve(name: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+        members = flagsets.get(name)
+        if members is None or name in seen:
+            return frozenset({name})
+        out: set[str] = set()
+        for m in members:
+            out |= resolve(m, seen | {name})
+        return frozenset(out)
+    return resolve
+
+
+def resolve_fields(inst: StructInstance, resolver: Callable[[str], frozenset[str]]
+                   ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``inst.fields`` with flag-set macros replaced by their members."""
+    out = []
+    for fname, names in inst.fields:
+        expanded: list[str] = []
+        for n in names:
+            for m in sorted(resolver(n)):
+                if m not in expanded:
+                    expanded.append(m)
+        out.append((fname, tuple(expanded)))
+    return tuple(out)
