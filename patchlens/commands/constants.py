@@ -225,7 +225,10 @@ def format_text(view: ConstantsView) -> str:
                 cond = f" [if {fs.condition}]" if fs.condition else ""
                 lines += _wrap(f"{fs.name} ({fs.file}:{fs.line}){cond}: "
                                + " ".join(fs.members), "    ", "      ")
-    notes = view.table.notes
+    titles = tuple(f"{f.title}:" for f in view.families)
+    notes = [n for n in view.table.notes
+             if n.startswith(titles) or not any(
+                 n.startswith(f"{f.title}:") for f in view.profile.families)]
     if notes:
         lines.append("")
         for n in notes:
@@ -250,12 +253,12 @@ def format_text(view: ConstantsView) -> str:
 
 # -- json ----------------------------------------------------------------
 
-def _value_json(v: Value | None) -> dict[str, Any] | None:
+def _value_json(v: Value | None, bits: bool = True) -> dict[str, Any] | None:
     if v is None:
         return None
     n = v.value
     return {"value": n, "hex": f"{n:#x}" if n is not None and n >= 0 else None,
-            "bit": (n.bit_length() - 1) if n is not None and n > 0
+            "bit": (n.bit_length() - 1) if bits and n is not None and n > 0
             and n & (n - 1) == 0 else None,
             "expression": v.text, "reason": v.reason or None}
 
@@ -292,17 +295,20 @@ def format_json(view: ConstantsView) -> str:
                 "implicit": c.implicit, "condition": c.condition,
                 "is_set": c.is_set, "origin": c.origin,
                 "value": _value_json(view.table.get(name).value
-                                     if view.table.get(name) else None),
+                                     if view.table.get(name) else None,
+                                     fam.kind == "bit"),
             }
             if h is not None:
-                entry["values"] = [{"step": lbl, **(_value_json(v) or {"value": None,
-                                                                      "absent": True})}
-                                   for lbl, v in h.values(name)]
+                entry["values"] = [
+                    {"step": lbl, **(_value_json(v, fam.kind == "bit")
+                                     or {"value": None, "absent": True})}
+                    for lbl, v in h.values(name)]
                 entry["changes"] = [{
                     "patch": ch.patch, "action": ch.action,
                     "old_name": ch.old_name,
-                    "before": _value_json(ch.before),
-                    "after": _value_json(ch.after), "implicit": ch.implicit,
+                    "before": _value_json(ch.before, fam.kind == "bit"),
+                    "after": _value_json(ch.after, fam.kind == "bit"),
+                    "implicit": ch.implicit,
                     "origin": ch.origin} for ch in h.changes_of(name)]
             consts.append(entry)
         fams.append({
