@@ -342,3 +342,27 @@ def test_failed_hunk_laid_onto_tree(tree) -> None:
     assert ims.value.value == 6 and ims.origin.startswith("patch-only")
     assert h.final.get("DOMAIN_BUS_DEVICE_MSI").value.value == 7
     assert "enum-shift" in codes(h.hazards)
+
+
+def test_ifdef_alternatives_are_not_duplicates() -> None:
+    src = b"""\
+#ifndef _LINUX_DEMO_ALT_H
+#define _LINUX_DEMO_ALT_H
+#ifdef CONFIG_DEMO_WIDE
+#define MSI_FLAG_DEMO_ALT	BIT(24)
+#else
+#define MSI_FLAG_DEMO_ALT	BIT(12)
+#endif
+#define MSI_FLAG_DEMO_TWICE	BIT(13)
+#define MSI_FLAG_DEMO_TWICE	BIT(14)
+#endif
+"""
+    mem = OverlayTree(EmptyTree(), {"include/linux/demo_alt.h": src})
+    table = extract_constants(mem, PROFILE)
+    alts = table.all_named("MSI_FLAG_DEMO_ALT")
+    assert [(c.condition, c.bit) for c in alts] == [("CONFIG_DEMO_WIDE", 24),
+                                                    ("!CONFIG_DEMO_WIDE", 12)]
+    found = table_hazards(table, PROFILE)
+    assert [(f.code, f.subject) for f in found] == [
+        ("duplicate-name", "MSI_FLAG_DEMO_TWICE")]
+    assert found[0].line == 9

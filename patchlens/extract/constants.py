@@ -276,7 +276,8 @@ def read_definitions(path: str, data: bytes) -> _RawFile:
     root = tree.root_node
     caps = captures(load_query("constants"), root)
     enums: list[_RawEnum] = []
-    for enode in caps.get("enum", []):
+    # Document order: the first definition is the one a resolver sees.
+    for enode in sorted(caps.get("enum", []), key=lambda n: n.start_byte):
         name_node = enode.child_by_field_name("name")
         body = enode.child_by_field_name("body")
         if body is None:
@@ -298,7 +299,7 @@ def read_definitions(path: str, data: bytes) -> _RawFile:
         enums.append(_RawEnum(node_text(name_node) if name_node else "", path,
                               enode.start_point[0] + 1, tuple(items)))
     macros: list[_RawMacro] = []
-    for mnode in caps.get("macro", []):
+    for mnode in sorted(caps.get("macro", []), key=lambda n: n.start_byte):
         nm = mnode.child_by_field_name("name")
         val = mnode.child_by_field_name("value")
         if nm is None:
@@ -493,7 +494,10 @@ def _evaluate_model(model: _Model, profile: Profile) -> ConstantTable:
     for m in model.macros:
         for fam in profile.families:
             if fam.has_name(m.name) or m.name in fam.masks:
-                v = resolve(m.name) or Value(None, "unresolved", m.expr)
+                # Each definition its own value: #ifdef/#else alternatives
+                # differ, and a reviewer sees both.
+                v = evaluate(m.expr, resolve) if m.expr else \
+                    Value(None, "empty macro", "")
                 constants.append(Constant(
                     name=m.name, family=fam.key, kind="macro", value=v,
                     file=m.file, line=m.line, condition=m.condition,
