@@ -43,7 +43,8 @@ from patchlens.extract.structs import StructInstance, find_structs
 from patchlens.tree.source import TreeSource, blob_id
 
 __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
-           "resolve_calls", "cache_dir", "candidate_literals", "is_scanned_path"]
+           "resolve_calls", "cache_dir", "candidate_literals", "is_scanned_path",
+           "family_names"]
 
 # Bump when FileFacts or the analysis changes: old cache entries die.
 _VERSION = 3
@@ -137,7 +138,7 @@ class _Cache:
             "trees": os.path.join(d, f"trees-{lk}.pickle"),
             "blobs": os.path.join(d, f"blobs-{lk}.pickle"),
             "dirs": os.path.join(d, f"dirs-{lk}.pickle"),
-            "facts": os.path.join(d, f"facts-{_digest(repr((_VERSION, rules_key)))}.pickle"),
+            "facts": os.path.join(d, f"facts-{_VERSION}.pickle"),
             "maint": os.path.join(d, "maintainers.pickle"),
         }
         self._data: dict[str, dict] = {}
@@ -180,8 +181,7 @@ def _grep(source: TreeSource, lits: tuple[bytes, ...]) -> set[str]:
     from patchlens.extract.prefilter import files_containing
     words = [l.decode() for l in lits]
     hits = set(files_containing(source, words, suffixes=_CODE))
-    if source.exists("Documentation") or True:
-        hits |= set(files_containing(source, words, under="Documentation", suffixes=()))
+    hits |= set(files_containing(source, words, under="Documentation", suffixes=()))
     return hits
 
 
@@ -366,7 +366,7 @@ def analyse_file(path: str, data: bytes, rules: Rules, rx=None) -> FileFacts:
         path, found.sites, found.mentions, found.pending, found.flagsets,
         find_structs(path, tree, rules.structs),
         find_filters(path, tree, rules.names, rules.value_families),
-        parameter_roles(tree, rules) if found.pending or True else (),
+        parameter_roles(tree, rules),
         tuple(dict.fromkeys(functions)), tuple(sorted(calls)))
 
 
@@ -465,53 +465,93 @@ def _maintainers(source: TreeSource, cache: _Cache) -> Maintainers:
     return m
 
 
-def scan_references(source: TreeSource, names: Mapping[str, str], profile, *,
-                    cache: bool = True, jobs: int = 2,
+def family_names(table) -> dict[str, str]:
+    """name -> family key for a :class:`ConstantTable` (flag sets: "flagset")."""
+    names = {c.name: c.family for c in table.constants}
+    for fs in getattr(table, "flagsets", ()):
+        names.setdefault(fs.name, "flagset")
+    return names
+
+
+def _analyse_all(source: TreeSource, cands: list[tuple[str, str]], rules: Rules,
+                 store: _Cache, key: str, jobs: int, show: bool) -> list[FileFacts]:
+    """Facts of every candidate: cached by (content id, rules), else parsed."""
+    facts_store = store.get("facts")
+    found: list[FileFacts] = []
+    todo: list[tuple[str, str, bytes]] = []
+    for path, cid in cands:
+        hit = facts_store.get(cid + key)
+        if isinstance(hit, FileFacts):
+            found.append(_relocate(hit, path))
+            continue
+        data = source.read(path)
+        if data is not None:
+            todo.append((path, cid, data))
+    if not todo:
+        return found
+    if jobs > 1 and len(todo) >= _POOL_MIN:
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+        # Biggest first, so the workers finish together.
+        order = sorted(todo, key=lambda it: -len(it[2]))
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
+                                 initializer=_init_worker, initargs=(rules,)) as ex:
+            results = ex.map(_work, [(p, d) for p, _, d in order], chunksize=2)
+            for n, ((path, cid, _), res) in enumerate(zip(order, results), 1):
+                facts_store[cid + key] = res
+                found.append(res)
+                _progress(n, len(order), show)
+    else:
+        _init_worker(rules)
+        for n, (path, cid, data) in enumerate(todo, 1):
+            res = _work((path, data))
+            facts_store[cid + key] = res
+            found.append(res)
+            _progress(n, len(todo), show)
+    store.touch("facts")
+    return found
+
+
+def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str],
+                    profile, *, cache: bool = True, jobs: int = 2,
                     progress: bool = False) -> Scan:
     """Every reference to ``names`` (name -> family key or "flagset").
 
-    ``profile`` is a :class:`patchlens.extract.profile.Profile`.
+    ``profile`` is a :class:`patchlens.extract.profile.Profile`.  Given
+    plain names, their families come from the tree's constants.  Flag-set
+    macros found composing the names (``#define X_FLAGS (MSI_FLAG_A |
+    ...)``) are followed too: their uses in the scanned files are sites.
     """
+    if not isinstance(names, Mapping):
+        wanted = list(names)
+        from patchlens.extract.constants import extract_constants
+        full = family_names(extract_constants(source, profile))
+        names = {n: full.get(n, "flagset") for n in wanted} | full
     rules = rules_for(profile, names)
     lits = candidate_literals(profile, names)
     store = _Cache(cache, lits, rules.key())
-    cands = _candidates(source, lits, store)
-    facts_store = store.get("facts")
-    found: list[FileFacts] = []
-    todo: list[tuple[str, str]] = []
-    for path, cid in cands:
-        hit = facts_store.get(cid)
-        if isinstance(hit, FileFacts):
-            found.append(_relocate(hit, path))
-        else:
-            todo.append((path, cid))
     show = progress and sys.stderr.isatty()
-    if todo:
-        items = []
-        for path, cid in todo:
-            data = source.read(path)
-            if data is not None:
-                items.append((path, cid, data))
-        if jobs > 1 and len(items) >= _POOL_MIN:
-            import multiprocessing
-            ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
-                                     initializer=_init_worker, initargs=(rules,)) as ex:
-                # Biggest first, so the two workers finish together.
-                order = sorted(items, key=lambda it: -len(it[2]))
-                results = ex.map(_work, [(p, d) for p, _, d in order], chunksize=4)
-                for n, ((path, cid, _), res) in enumerate(zip(order, results), 1):
-                    facts_store[cid] = res
-                    found.append(res)
-                    _progress(n, len(order), show)
-        else:
-            _init_worker(rules)
-            for n, (path, cid, data) in enumerate(items, 1):
-                res = _work((path, data))
-                facts_store[cid] = res
-                found.append(res)
-                _progress(n, len(items), show)
-        store.touch("facts")
+    cands = _candidates(source, lits, store)
+    key = "/" + _digest(rules.key())
+    found = _analyse_all(source, cands, rules, store, key, jobs, show)
+    # Second pass, only over files naming a flag-set macro found above.
+    extra = {m: "flagset" for f in found for m, members in f.flagsets
+             if m not in names and members}
+    if extra:
+        rules2 = rules_for(profile, {**names, **extra})
+        key2 = "/" + _digest(rules2.key())
+        lits2 = tuple(m.encode() for m in extra)
+        again = []
+        for f in found:
+            cid = dict(cands).get(f.path)
+            data = source.read(f.path) if cid and f.path.endswith(_CODE) else None
+            if data is not None and _contains(data, lits2):
+                again.append((f.path, cid))
+        if again:
+            redo = {p for p, _ in again}
+            found = [f for f in found if f.path not in redo] + _analyse_all(
+                source, again, rules2, store, key2, jobs, show)
+        names = {**names, **extra}
     maint = _maintainers(source, store)
     store.flush()
     found = resolve_calls(sorted(found, key=lambda f: f.path))
