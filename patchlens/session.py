@@ -10,7 +10,7 @@ edge: everything it hands out is data for the pure analysis stages.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ class Session:
     profile: Any
     use_cache: bool = True
     _history: Any = field(default=None, repr=False)
-    _scans: dict[frozenset[str], Any] = field(default_factory=dict,
+    _scans: dict[Any, Any] = field(default_factory=dict,
                                               repr=False)
 
     @property
@@ -55,15 +55,16 @@ class Session:
                 self._history = extract_constants(self.tree, self.profile)
         return self._history
 
-    def scan(self, names: Iterable[str], *, final: bool = True) -> Any:
-        """The reference ``Scan`` of ``names`` in the final (or base) tree."""
+    def scan(self, names: Mapping[str, str], *, final: bool = True) -> Any:
+        """The reference ``Scan`` of ``names`` (name -> family key) in
+        the final (or base) tree."""
         from patchlens.extract.references import scan_references
-        key = frozenset(names) | {("<final>" if final else "<base>")}
+        key = (frozenset(names.items()), final)
         if key not in self._scans:
             source = self.final if final else self.tree
-            self._scans[key] = scan_references(
-                source, sorted(n for n in key if not n.startswith("<")),
-                self.profile, cache=self.use_cache)
+            self._scans[key] = scan_references(source, dict(names),
+                                               self.profile,
+                                               cache=self.use_cache)
         return self._scans[key]
 
 

@@ -47,12 +47,13 @@ def demo_facts() -> Facts:
     accepted = frozenset(BUS[6:9])
     base_filters = (
         TokenFilter("demo_msi_lib_init_dev_msi_info", lib, 15, "IRQCHIP",
-                    accepted, "WARN, false"),
+                    accepted, "WARN, false", "switch", "warn"),
         TokenFilter("demo_arch_init_dev_msi_info", arch, 16, "ARCH",
                     frozenset(BUS[6:8]), "false", "if"))
     filters = (
         TokenFilter("demo_msi_lib_init_dev_msi_info", lib, 15, "IRQCHIP",
-                    accepted | {"DOMAIN_BUS_WIDGET_IMS"}, "WARN, false"),
+                    accepted | {"DOMAIN_BUS_WIDGET_IMS"}, "WARN, false",
+                    "switch", "warn"),
         base_filters[1])
     pci = "drivers/pci/msi/irqdomain.c"
     msix = Instance("pci_msix_template", "msi_domain_info", pci, 12, "PCI",

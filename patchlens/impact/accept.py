@@ -28,16 +28,33 @@ def _mask_filters(instances: tuple[Instance, ...], facts: Facts
                 continue
             out.append(TokenFilter(f"{inst.name}.{fname}", inst.file,
                                    inst.line, inst.subsystem,
-                                   frozenset(names), "not selected", "mask"))
+                                   frozenset(names), "not selected", "mask",
+                                   "reject"))
     return out
 
 
 def verdicts(facts: Facts, token: str) -> tuple[FilterVerdict, ...]:
-    """Every filter, base and final matched by (file, function)."""
-    base = {(f.file, f.function): f for f in
-            (*facts.base_filters, *_mask_filters(facts.base_instances, facts))}
-    final = {(f.file, f.function): f for f in
-             (*facts.filters, *_mask_filters(facts.instances, facts))}
+    """Every filter over ``token``'s family; base and final matched by
+    (file, function, kind) in order."""
+    const = facts.final.get(token) or facts.base.get(token)
+    family = {c.name for c in facts.family_members(const.family)} | {
+        c.name for c in facts.family_members(const.family, 0)} \
+        if const is not None else set()
+
+    def relevant(filters: list[TokenFilter]) -> dict[tuple, TokenFilter]:
+        out: dict[tuple, TokenFilter] = {}
+        for f in filters:
+            if family and not f.accepted & family:
+                continue
+            n = 0
+            while (f.file, f.function, f.kind, n) in out:
+                n += 1
+            out[(f.file, f.function, f.kind, n)] = f
+        return out
+
+    base = relevant([*facts.base_filters,
+                     *_mask_filters(facts.base_instances, facts)])
+    final = relevant([*facts.filters, *_mask_filters(facts.instances, facts)])
     out = []
     for key in sorted(set(base) | set(final)):
         b, f = base.get(key), final.get(key)

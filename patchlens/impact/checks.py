@@ -28,11 +28,6 @@ def new_constants(facts: Facts) -> list[str]:
     return sorted(n for n in facts.final if n not in facts.base)
 
 
-def _rejects(default: str) -> bool:
-    d = default.lower()
-    return not ("accept" in d or "fall" in d or d in ("", "?", "none"))
-
-
 def unhandled_enumerators(facts: Facts) -> list[Finding]:
     out = []
     for name in new_constants(facts):
@@ -43,9 +38,10 @@ def unhandled_enumerators(facts: Facts) -> list[Finding]:
         for f in facts.filters:
             if f.kind == "mask" or name in f.accepted:
                 continue
-            if not (f.accepted & family) or not _rejects(f.default):
+            if not (f.accepted & family) or f.action not in ("reject",
+                                                             "warn"):
                 continue
-            warns = "warn" in f.default.lower()
+            warns = f.action == "warn"
             out.append(Finding(
                 "unhandled-enumerator",
                 Severity.WARNING if warns else Severity.CHECK,

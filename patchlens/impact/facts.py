@@ -19,7 +19,7 @@ from patchlens.findings import Finding
 from patchlens.impact.model import Site
 
 __all__ = ["Constant", "Instance", "TokenFilter", "Facts", "gather_facts",
-           "subsystem_of"]
+           "subsystem_of", "changed_names"]
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,10 @@ class TokenFilter:
     line: int
     subsystem: str
     accepted: frozenset[str]
-    default: str              # "WARN, false", "false", "accept", ...
-    kind: str = "switch"
+    default: str              # what it does: "WARN, false", "false", ...
+    kind: str = "switch"      # "switch" | "if" | "mask"
+    action: str = "reject"    # "reject" | "warn" | "accept" | "fallthrough"
+                              # | "unknown"
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class Facts:
     # What a struct field means for the families (profile [[struct]]):
     # (struct, field) -> "sets" | "supports" | "requires".
     field_meaning: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # Constants whose value changes only by position (implicit shift).
+    shifted: frozenset[str] = frozenset()
     # Lines each patch adds, per file: (label, file) -> added texts.
     added: Mapping[tuple[str, str], tuple[str, ...]] = field(
         default_factory=dict)
@@ -135,37 +139,25 @@ def subsystem_of(path: str) -> str:
 
 # -- the adapter: upstream stages -> Facts -------------------------------
 
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for n in names:
-        if isinstance(obj, Mapping) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return default
-
-
-def _role(value: Any) -> str:
-    value = _get(value, "value", default=value)
-    return str(value).lower()
-
-
-def _site(ref: Any, patch: str | None = None) -> Site:
-    subsystem = _get(ref, "subsystem", default="")
-    if not isinstance(subsystem, str):
-        subsystem = _get(subsystem, "name", default=str(subsystem))
-    return Site(name=_get(ref, "name"), role=_role(_get(ref, "role")),
-                file=_get(ref, "file", "path"), line=_get(ref, "line"),
-                function=_get(ref, "function"), subsystem=subsystem or
-                subsystem_of(_get(ref, "file", "path")), patch=patch,
-                note=_get(ref, "reason", "note", default="") or "")
-
-
-def _maintainers(ref: Any) -> tuple[str, str, tuple[str, ...]] | None:
-    sub = _get(ref, "subsystem")
-    if sub is None or isinstance(sub, str):
-        return None
-    people = tuple(_get(sub, "maintainers", default=()) or ())
-    return _get(sub, "name", default=str(sub)), "", people
+def _states(history: Any, profile: Any) -> tuple[dict[str, Constant], ...]:
+    """Each step's single constants (sets and masks left out: they are
+    not members a reviewer renames, inverts or accepts)."""
+    titles = {f.key: f.title for f in profile.families}
+    bits = {f.key for f in profile.families if f.kind == "bit"}
+    steps = getattr(history, "steps", None)
+    tables = [s.table for s in steps] if steps is not None else [history]
+    out = []
+    for table in tables:
+        state: dict[str, Constant] = {}
+        for c in table.constants:
+            if c.is_set or c.name in state:
+                continue
+            state[c.name] = Constant(c.name, c.family,
+                                     titles.get(c.family, c.family),
+                                     c.value.value if c.value else None,
+                                     c.family in bits, c.file, c.line)
+        out.append(state)
+    return tuple(out)
 
 
 def _added_lines(applied: Any) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -181,144 +173,149 @@ def _added_lines(applied: Any) -> dict[tuple[str, str], tuple[str, ...]]:
     return out
 
 
-def _constants(table: Any, titles: Mapping[str, str],
-               bits: frozenset[str]) -> dict[str, Constant]:
-    out: dict[str, Constant] = {}
-    items = _get(table, "constants", default=table)
-    if isinstance(items, Mapping):
-        items = items.values()
-    for c in items or ():
-        fam = _get(c, "family")
-        fam = _get(fam, "key", default=fam)
-        value = _get(c, "value")
-        value = _get(value, "value", default=value) \
-            if not isinstance(value, int) else value
-        if not isinstance(value, int):
-            value = None
-        out[_get(c, "name")] = Constant(
-            name=_get(c, "name"), family=fam, title=titles.get(fam, fam),
-            value=value, bit=fam in bits, file=_get(c, "file", "path"),
-            line=_get(c, "line"))
-    return out
+def _subsystem(scan: Any, path: str) -> str:
+    sub = scan.subsystems.get(path)
+    return sub.name if sub is not None else subsystem_of(path)
 
 
-def _instances(scan: Any, flagsets: Mapping[str, frozenset[str]],
-               added: Mapping[tuple[str, str], tuple[str, ...]] | None = None
-               ) -> tuple[Instance, ...]:
+def _instances(scan: Any) -> tuple[Instance, ...]:
+    from patchlens.extract.structs import flagset_resolver
+    resolve = flagset_resolver(scan.flagsets)
     out = []
-    for s in _get(scan, "structs", "instances", default=()) or ():
+    for s in scan.structs:
         fields: dict[str, frozenset[str]] = {}
         via: dict[str, str] = {}
-        raw = _get(s, "fields", default={}) or {}
-        for fname, names in (raw.items() if isinstance(raw, Mapping)
-                             else raw):
-            names = [names] if isinstance(names, str) else list(names)
+        for fname, names in s.fields:
             got: set[str] = set()
             for n in names:
-                n = _get(n, "name", default=n)
-                got.add(n)
-                for member in flagsets.get(n, ()):
-                    got.add(member)
-                    via.setdefault(member, n)
+                members = resolve(n)
+                got |= members
+                if members != {n}:
+                    for m in members:
+                        via.setdefault(m, n)
             fields[fname] = frozenset(got)
-        file = _get(s, "file", "path")
-        sub = _get(s, "subsystem", default="") or subsystem_of(file)
-        if not isinstance(sub, str):
-            sub = _get(sub, "name", default=str(sub))
-        out.append(Instance(name=_get(s, "name", "variable"),
-                            struct=_get(s, "struct", "struct_name"),
-                            file=file, line=_get(s, "line"), subsystem=sub,
-                            fields=fields, via=via))
+        name = s.variable or s.function or "?"
+        out.append(Instance(name, s.struct, s.file, s.line,
+                            _subsystem(scan, s.file), fields, via))
     return tuple(out)
 
 
 def _filters(scan: Any) -> tuple[TokenFilter, ...]:
-    out = []
-    for f in _get(scan, "filters", default=()) or ():
-        file = _get(f, "file", "path")
-        sub = _get(f, "subsystem", default="") or subsystem_of(file)
-        if not isinstance(sub, str):
-            sub = _get(sub, "name", default=str(sub))
-        default = _get(f, "default", default="?")
-        default = _get(default, "value", default=default)
-        out.append(TokenFilter(
-            function=_get(f, "function", default="?"), file=file,
-            line=_get(f, "line"), subsystem=sub,
-            accepted=frozenset(_get(f, "accepted", "accepts",
-                                    default=()) or ()),
-            default=str(default), kind=str(_get(f, "kind", default="switch"))))
+    """The scan's filters; the ``if`` statements of one function over
+    one subject are one chain (what is left after the last one is the
+    chain's default)."""
+    out: list[TokenFilter] = []
+    chains: dict[tuple[str, str, str], int] = {}
+    for f in sorted(scan.filters, key=lambda f: (f.file, f.line)):
+        tf = TokenFilter(f.function, f.file, f.line, _subsystem(scan, f.file),
+                         frozenset(f.accepted), f.default_text or f.default,
+                         f.kind, f.default)
+        key = (f.file, f.function, f.subject)
+        if f.kind == "if" and key in chains:
+            i = chains[key]
+            prev = out[i]
+            out[i] = TokenFilter(prev.function, prev.file, prev.line,
+                                 prev.subsystem, prev.accepted | tf.accepted,
+                                 tf.default, "if", tf.action)
+            continue
+        if f.kind == "if":
+            chains[key] = len(out)
+        out.append(tf)
     return tuple(out)
 
 
+_MENTION_ROLE = {"documentation": "doc"}
+
+
+def _sites(scan: Any, maint: dict[str, tuple[str, ...]]
+           ) -> tuple[tuple[Site, ...], tuple[Site, ...]]:
+    code = []
+    for r in scan.sites:
+        sub = scan.subsystems.get(r.file)
+        if sub is not None:
+            maint.setdefault(sub.name, tuple(sub.maintainers))
+        code.append(Site(r.name, r.role.value, r.file, r.line,
+                         r.function or None,
+                         r.subsystem or _subsystem(scan, r.file),
+                         note=r.reason))
+    mentions = [Site(m.name, _MENTION_ROLE.get(m.kind, m.kind), m.file,
+                     m.line, None, _subsystem(scan, m.file))
+                for m in scan.mentions]
+    return tuple(code), tuple(mentions)
+
+
 def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
-    """Facts for ``names`` (default: every constant the series touches
-    plus its family) from a :class:`patchlens.session.Session`."""
+    """Facts from a :class:`patchlens.session.Session`: constants at
+    every step, and the uses of ``names`` (default: the constants the
+    series adds, removes or changes) in the base and the final tree."""
     profile = session.profile
-    families = _get(profile, "families", default=()) or ()
-    titles = {_get(f, "key"): _get(f, "title", default=_get(f, "key"))
-              for f in families}
-    bits = frozenset(_get(f, "key") for f in families
-                     if _get(f, "kind") == "bit")
     history = session.history()
-    table_states = _get(history, "states", "tables", default=None)
-    if table_states is None:
-        table_states = [history]
-    states = tuple(_constants(t, titles, bits) for t in table_states)
+    states = _states(history, profile)
     labels = tuple(r.label for r in session.applied.results) \
         if session.applied is not None else ()
-    hazards = tuple(_get(history, "hazards", "findings", default=()) or ())
+    hazards = tuple(getattr(history, "hazards", ()))
     added = _added_lines(session.applied)
-    if names is None:
-        names = set()
-        for st in states:
-            names |= set(st)
-    names = sorted(set(names))
-    final_scan = session.scan(names, final=True)
-    base_scan = session.scan(names, final=False) \
-        if session.applied is not None else final_scan
-    flagsets: dict[str, frozenset[str]] = {}
-    raw_sets = _get(final_scan, "flagsets", default={}) or {}
-    for k, v in (raw_sets.items() if isinstance(raw_sets, Mapping) else
-                 ((_get(x, "name"), _get(x, "flags", "members")) for x in
-                  raw_sets)):
-        flagsets[k] = frozenset(v)
+    wanted = set(changed_names(states) if names is None else names)
+    # The scan needs every family name (filters and struct fields are
+    # read in terms of them); sites are kept for the wanted ones only.
+    table = {}
+    for st in states:
+        table.update((n, c.family) for n, c in st.items())
+    tables = [history] if not hasattr(history, "steps") else \
+        [history.base, history.final]
+    flagset_sites = []
+    for t in tables:
+        for c in t.constants:
+            if c.is_set:
+                table.setdefault(c.name, c.family)
+        for fs in t.flagsets:
+            table.setdefault(fs.name, "flagset")
+    for fs in tables[-1].flagsets:
+        flagset_sites.append(Site(fs.name, "flagset", fs.file, fs.line,
+                                  fs.name, subsystem_of(fs.file)))
+    for n in wanted:
+        table.setdefault(n, "unknown")
     maint: dict[str, tuple[str, ...]] = {}
-
-    def sites(scan: Any, series: bool) -> tuple[tuple[Site, ...],
-                                                 tuple[Site, ...]]:
-        code, mentions = [], []
-        for ref in _get(scan, "sites", default=()) or ():
-            m = _maintainers(ref)
-            if m:
-                maint.setdefault(m[0], m[2])
-            patch = None
-            if series and session.applied is not None:
-                patch = _first_patch(added, labels, _get(ref, "name"),
-                                     _get(ref, "file", "path"),
-                                     _get(ref, "text", default=None))
-            s = _site(ref, patch)
-            (mentions if s.role in ("comment", "doc", "string", "mention")
-             else code).append(s)
-        for ref in _get(scan, "mentions", default=()) or ():
-            mentions.append(_site(ref))
-        return tuple(code), tuple(mentions)
-
-    final_sites, final_mentions = sites(final_scan, True)
-    base_sites, _ = sites(base_scan, False)
+    final_scan = session.scan(table, final=True)
+    base_scan = session.scan(table, final=False) \
+        if session.applied is not None else final_scan
+    sites, mentions = _sites(final_scan, maint)
+    base_sites, _ = _sites(base_scan, maint)
+    sites = tuple(s for s in sites if s.name in wanted)
+    mentions = tuple(s for s in mentions if s.name in wanted)
+    base_sites = tuple(s for s in base_sites if s.name in wanted)
     if session.applied is not None:
-        final_sites = _only_new_marked(final_sites, base_sites)
-    meaning = {}
-    for st in _get(profile, "structs", default=()) or ():
-        for fname, what in dict(_get(st, "fields", default={}) or {}).items():
-            meaning[(_get(st, "name"), fname)] = what
-    return Facts(states=states, field_meaning=meaning, labels=labels, hazards=hazards,
-                 base_sites=base_sites, sites=final_sites,
-                 mentions=final_mentions,
-                 base_instances=_instances(base_scan, flagsets),
-                 instances=_instances(final_scan, flagsets),
+        sites = tuple(Site(**{**s.__dict__, "patch": _first_patch(
+            added, labels, s.name, s.file, None)}) for s in sites)
+        sites = _only_new_marked(sites, base_sites)
+    from patchlens.extract.structs import flagset_resolver
+    resolve = flagset_resolver(final_scan.flagsets)
+    flagsets = {m: frozenset(resolve(m)) for m in final_scan.flagsets}
+    for fs in tables[-1].flagsets:
+        flagsets.setdefault(fs.name, frozenset(fs.members))
+    meaning = {(st.name, f): what for st in profile.structs
+               for f, what in st.fields}
+    changes = tuple(getattr(history, "changes", ()))
+    explicit = {c.name for c in changes if not c.implicit}
+    shifted = frozenset(c.name for c in changes
+                        if c.implicit and c.name not in explicit)
+    return Facts(states=states, labels=labels, hazards=hazards,
+                 shifted=shifted, base_sites=base_sites, sites=sites, mentions=mentions,
+                 base_instances=_instances(base_scan),
+                 instances=_instances(final_scan),
                  base_filters=_filters(base_scan),
                  filters=_filters(final_scan), flagsets=flagsets,
-                 maintainers=maint, added=added)
+                 flagset_sites=tuple(flagset_sites), maintainers=maint,
+                 field_meaning=meaning, added=added)
+
+
+def changed_names(states: tuple[Mapping[str, Constant], ...]) -> set[str]:
+    """Constants whose presence or value differs between base and final."""
+    base, final = states[0], states[-1]
+    return {n for n in set(base) | set(final)
+            if (base.get(n) is None) != (final.get(n) is None)
+            or (base.get(n) and final.get(n)
+                and base[n].value != final[n].value)}
 
 
 def _first_patch(added: Mapping[tuple[str, str], tuple[str, ...]],

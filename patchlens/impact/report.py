@@ -99,7 +99,8 @@ def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
         if b is not None and a is not None and b.value == a.value:
             continue
         patch = _changed_at(facts, name)
-        edited = facts.first_patch_adding(name) is not None
+        edited = name not in facts.shifted if facts.shifted else \
+            facts.first_patch_adding(name) is not None
         if b is None:
             kind = "added"
         elif a is None:
@@ -194,15 +195,7 @@ def impacts(facts: Facts, changes: Sequence[ConstantChange]
             what = f"removed {ch.family}, was {ch.show(ch.before)}"
         else:
             what = f"{ch.family}, {ch.show(ch.before)} -> {ch.show(ch.after)}"
-        filters = ()
-        if not ch.bit:
-            family = {c.name for c in facts.family_members(ch.family_key)}
-            filters = tuple(v for v in verdicts(facts, ch.name)
-                            if any(f.accepted & family for f in
-                                   (*facts.filters, *facts.base_filters)
-                                   if f.file == v.file and
-                                   f.function == v.function)
-                            or v.kind == "mask")
+        filters = () if ch.bit else verdicts(facts, ch.name)
         out.append(Impact(ch.name, ch.family, what, _uses(facts, ch.name),
                           _neighbours(facts, ch.name), filters,
                           _advertisers(facts, ch.name)))

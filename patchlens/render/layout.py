@@ -64,7 +64,8 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str] | str],
-          width: int = WIDTH, gap: int = 2) -> list[str]:
+          width: int = WIDTH, gap: int = 2,
+          shrink: Sequence[int] = ()) -> list[str]:
     """A table with a dashed rule under the headers.
 
     A row given as a plain string is a full-width line under the row
@@ -83,6 +84,14 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str] | str],
     natural = [max(n, 1) for n in natural]
     widths = list(natural)
     budget = width - gap * (ncol - 1)
+    # Columns in ``shrink`` (free text) wrap before names do.
+    first = [k for k in shrink if k < ncol]
+    while sum(widths) > budget and first:
+        i = max(first, key=lambda k: widths[k])
+        if widths[i] <= 12:
+            first.remove(i)
+            continue
+        widths[i] -= 1
     while sum(widths) > budget:
         i = max(range(ncol), key=lambda k: widths[k])
         if widths[i] <= 4:

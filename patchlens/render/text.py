@@ -141,8 +141,9 @@ def _filters(filters: Sequence[FilterVerdict], token_label: str
             after += f" {f.patch}"
         rows.append((f.function, _verdict(f.today), after, f.otherwise))
         rows.append(site(f.file, f.line))
-    out = table((f"parents that filter {token_label}", "today", "+series",
-                 "otherwise"), rows)
+    out = [f"Parents that filter {token_label}:"]
+    out += table(("parent", "today", "+series", "otherwise"), rows,
+                 shrink=(3,))
     rejecting = sum(1 for f in filters if f.with_series is False)
     out.append(f"{rejecting} of {len(filters)} would refuse it with the "
                "series applied")
@@ -180,8 +181,8 @@ def _impact(imp: Impact) -> list[str]:
             rows.append((a.instance, _verdict(a.today), after,
                          a.via or "-"))
             rows.append(f".{a.field} at {site(a.file, a.line)}")
-        out += table(("parents that advertise it", "today", "+series",
-                      "via"), rows)
+        out.append("Parents that advertise it:")
+        out += table(("parent", "today", "+series", "via"), rows)
     return out
 
 

@@ -1,0 +1,29 @@
+"""``patchlens report``: the reviewer's report.
+
+Exit 1 when a finding is at or above ``--fail-on`` (as ``check``), so
+a CI job can run the report and keep its text.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from patchlens.commands.check import exit_status
+from patchlens.commands.common import emit
+from patchlens.impact.facts import gather_facts
+from patchlens.impact.report import build_report
+from patchlens.render import render
+from patchlens.session import open_session
+
+__all__ = ["run"]
+
+
+def run(opts: argparse.Namespace) -> int:
+    session = open_session(opts)
+    assert session.series is not None
+    facts = gather_facts(session)
+    report = build_report(session.series, session.tree.info, session.applied,
+                          facts)
+    if not opts.quiet:
+        emit(render(report, opts.format, session.series.source), opts.output)
+    return exit_status(report.findings, opts.fail_on)
