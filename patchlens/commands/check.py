@@ -15,7 +15,7 @@ from patchlens.commands.common import emit
 from patchlens.errors import EXIT_FINDINGS, EXIT_OK
 from patchlens.findings import Finding, Severity
 from patchlens.impact.facts import gather_facts
-from patchlens.impact.report import build_report
+from patchlens.impact.report import dedupe, build_report, hunk_findings
 from patchlens.render import render
 from patchlens.session import open_session
 
@@ -36,8 +36,11 @@ def run(opts: argparse.Namespace) -> int:
     facts = gather_facts(session)
     report = build_report(session.series, session.tree.info, session.applied,
                           facts)
+    # Every hunk that did not apply cleanly, not only those in the
+    # files defining constants (the report's scope).
+    findings = dedupe((*report.findings,
+                        *hunk_findings(session.applied)))
     if not opts.quiet:
-        answer = report if opts.format in ("terse", "b4-check") \
-            else report.findings
-        emit(render(answer, opts.format, session.series.source), opts.output)
-    return exit_status(report.findings, opts.fail_on)
+        emit(render(findings, opts.format, session.series.source),
+             opts.output)
+    return exit_status(findings, opts.fail_on)

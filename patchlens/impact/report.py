@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from patchlens.findings import Finding
 from patchlens.impact.accept import verdicts
@@ -23,7 +24,7 @@ from patchlens.impact.review import review_notes
 from patchlens.mail.model import Series
 from patchlens.tree.source import TreeInfo
 
-__all__ = ["build_report", "series_info", "application", "constant_changes",
+__all__ = ["build_report", "hunk_findings", "constant_files", "dedupe", "series_info", "application", "constant_changes",
            "impacts"]
 
 
@@ -44,7 +45,11 @@ def series_info(series: Series, tree: TreeInfo) -> SeriesInfo:
         warnings=series.warnings)
 
 
-def application(applied: object | None) -> Application:
+def application(applied: object | None,
+                files: frozenset[str] | None = None) -> Application:
+    """Per-patch hunk counts; notes for the hunks that did not apply
+    cleanly, in ``files`` only when given (the files defining family
+    constants: the ones the report is about)."""
     if applied is None:
         return Application()
     out = []
@@ -58,7 +63,8 @@ def application(applied: object | None) -> Application:
                        "failed": "failed"}.get(h.status.name.lower(),
                                                "preimage")
                 counts[key] += 1
-                if key in ("failed", "fuzz", "preimage"):
+                if key in ("failed", "fuzz", "preimage") and (
+                        files is None or f.path in files):
                     note = f"{f.path}: hunk {h.number} {h.describe}"
                     if h.message:
                         note += f"; {h.message}"
@@ -206,17 +212,40 @@ def build_report(series: Series, tree: TreeInfo, applied: object | None,
                  facts: Facts) -> Report:
     changes = constant_changes(facts)
     findings: list[Finding] = list(facts.hazards)
-    if applied is not None and hasattr(applied, "findings"):
-        findings += list(applied.findings())
+    findings += hunk_findings(applied, constant_files(facts))
     findings += list(run_checks(series, applied, facts))
     names = {c.name for c in changes}
     refs = tuple(s for s in facts.sites if s.name in names)
-    return Report(series_info(series, tree), application(applied), changes,
-                  _dedupe(findings), impacts(facts, changes), refs,
+    return Report(series_info(series, tree),
+                  application(applied, constant_files(facts)), changes,
+                  dedupe(findings), impacts(facts, changes), refs,
                   review_notes(series, facts, names))
 
 
-def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+def constant_files(facts: Facts) -> frozenset[str]:
+    """Files that define a family constant at some step."""
+    return frozenset(c.file for st in facts.states for c in st.values()
+                     if c.file)
+
+
+def hunk_findings(applied: object | None,
+                  files: frozenset[str] | None = None) -> list[Finding]:
+    """The applied series' hunk findings (failed, fuzz, pre-image), in
+    ``files`` only when given, with the hunk text left out (``patchlens
+    apply`` shows it): only where it nearly fits is kept."""
+    if applied is None or not hasattr(applied, "findings"):
+        return []
+    out = []
+    for f in applied.findings():  # type: ignore[attr-defined]
+        if files is not None and f.file not in files:
+            continue
+        detail = tuple(d for d in f.detail if d.strip().startswith(
+            ("nearest", "nearly", "already")))
+        out.append(replace(f, detail=detail))
+    return out
+
+
+def dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     seen, out = set(), []
     for f in findings:
         key = (f.code, f.file, f.line, f.subject, f.message)

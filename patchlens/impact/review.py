@@ -45,7 +45,12 @@ def suggested_names(facts: Facts, subject: str, text: str) -> list[str]:
     prefix = family_prefix(facts, family) if family else ""
     own = set(subject.split("_"))
     out: list[str] = []
-    for word in _IDENT.findall(text):
+    # Proposals are questions ("GENERIC maybe?") or spelled-out names.
+    asked = " ".join(q for q in re.split(r"(?<=[.?!])\s+", text)
+                     if q.rstrip().endswith("?"))
+    words = [w for w in _IDENT.findall(text) if "_" in w]
+    words += [w for w in _IDENT.findall(asked) if "_" not in w]
+    for word in words:
         if word == subject:
             continue
         if "_" in word:

@@ -52,10 +52,12 @@ def _series(info: SeriesInfo, app: Application) -> list[str]:
     out += wrap(f"({who})", rest=" ")
     out.append("")
     present = len(info.present)
-    text = f"v{info.revision}: {info.revision_reason}; {present} of " \
-           f"{plural(info.total, 'patch', 'patches')} present"
+    text = f"v{info.revision}: {info.revision_reason}"
+    if "present" not in info.revision_reason:
+        text += f"; {present} of {plural(info.total, 'patch', 'patches')}" \
+                " present"
     if info.missing:
-        text += f", missing {ranges(info.missing)}"
+        text += f"; missing {ranges(info.missing)}"
     if info.replies:
         text += f"; {plural(info.replies, 'reply', 'replies')}"
     out += _field("Series", text)
@@ -157,7 +159,8 @@ def _impact(imp: Impact) -> list[str]:
     if not imp.uses:
         out.append("no code in the tree or the series uses it")
     for group in imp.uses:
-        counts = ", ".join(f"{n} {role}" for role, n in group.counts)
+        counts = ", ".join(plural(n, role, role + ("es" if role.endswith(
+            "h") else "s")) for role, n in group.counts)
         out += wrap(f"{group.subsystem}: {counts}", rest="  ")
         if group.maintainers:
             out += wrap(", ".join(group.maintainers), first="  ",
@@ -173,16 +176,24 @@ def _impact(imp: Impact) -> list[str]:
         out += _filters(imp.filters, "bus tokens")
     if imp.advertisers:
         out.append("")
+        shown = [a for a in imp.advertisers if a.today or a.with_series]
+        rest = [a.instance for a in imp.advertisers
+                if not (a.today or a.with_series)]
         rows = []
-        for a in imp.advertisers:
+        for a in shown:
             after = _verdict(a.with_series)
             if a.patch and a.with_series != a.today:
                 after += f" {a.patch}"
             rows.append((a.instance, _verdict(a.today), after,
                          a.via or "-"))
             rows.append(f".{a.field} at {site(a.file, a.line)}")
-        out.append("Parents that advertise it:")
-        out += table(("parent", "today", "+series", "via"), rows)
+        if rows:
+            out.append("Parents that advertise it:")
+            out += table(("parent", "today", "+series", "via"), rows)
+        if rest:
+            out += wrap(f"{len(rest)} of {len(imp.advertisers)} parents do "
+                        "not advertise it, today or with the series: " +
+                        ", ".join(rest), rest="  ")
     return out
 
 
@@ -210,12 +221,24 @@ def _(report: Report) -> str:
     for imp in report.impacts:
         out += [""] + _impact(imp)
     out += ["", "REVIEW"]
-    if not report.comments:
-        out.append("no reviewer comments anchored in the thread")
-    for i, n in enumerate(report.comments):
+    about = [n for n in report.comments if n.subjects]
+    other = [n for n in report.comments if not n.subjects]
+    if not about:
+        out.append("no reviewer comment discusses a family constant")
+    for i, n in enumerate(about):
         if i:
             out.append("")
         out += _note(n)
+    if other:
+        by: dict[str, list[str]] = {}
+        for n in other:
+            labels = by.setdefault(n.author, [])
+            if n.patch and n.patch not in labels:
+                labels.append(n.patch)
+        text = "; ".join(f"{a} on {', '.join(p) or 'the series'}"
+                         for a, p in by.items())
+        out += [""] + wrap(f"{plural(len(other), 'other comment')}, not "
+                           f"about constants: {text}", rest="  ")
     return "\n".join(out) + "\n"
 
 
