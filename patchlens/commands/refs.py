@@ -76,10 +76,11 @@ def _changed_paths(sess) -> frozenset[str]:
     return frozenset(out)
 
 
-def _site_lines(s: ReferenceSite) -> list[str]:
+def _site_lines(s: ReferenceSite, functions=()) -> list[str]:
     where = f"{s.file}:{s.line}"
     head = f"  {s.role.value:<8} {where}"
-    who = f"{s.function}()" if s.function else "(file scope)"
+    who = (f"{s.function}()" if s.function in functions else s.function) \
+        if s.function else "(file scope)"
     tail = f"{'':11}{who}; {s.subsystem}; {s.reason}"
     return [head[:WIDTH], tail[:WIDTH]]
 
@@ -99,7 +100,7 @@ def format_text(label: str, wanted: list[str], names: dict[str, str], scan,
         if summary:
             lines.append(f"  {summary}"[:WIDTH])
         for s in sites:
-            lines += _site_lines(s)
+            lines += _site_lines(s, scan.functions)
         if mentions.get(name):
             lines.append(f"  + {mentions[name]} mentions in comments, strings, "
                          "documentation"[:WIDTH])
@@ -110,7 +111,7 @@ def format_text(label: str, wanted: list[str], names: dict[str, str], scan,
         if not post:
             lines.append("  no sites in the changed files")
         for s in post:
-            lines += [f"  {s.name}"[:WIDTH]] + _site_lines(s)
+            lines += [f"  {s.name}"[:WIDTH]] + _site_lines(s, final.functions)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

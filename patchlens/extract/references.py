@@ -174,8 +174,9 @@ def scope_name(node: Node) -> str:
             return node_text(name) if name is not None else ""
         if t in ("enum_specifier", "struct_specifier", "union_specifier"):
             name = cur.child_by_field_name("name")
-            if name is not None and cur.child_by_field_name("body") is not None:
-                return f"{t.split('_')[0]} {node_text(name)}"
+            if cur.child_by_field_name("body") is not None:
+                tag = node_text(name) if name is not None else "(anonymous)"
+                return f"{t.split('_')[0]} {tag}"
         if t == "declaration" and cur.parent is not None and \
                 cur.parent.type in ("translation_unit", "preproc_if",
                                     "preproc_ifdef", "preproc_else", "preproc_elif"):
@@ -328,6 +329,8 @@ def classify_node(node: Node, rules: Rules, *, in_macro: bool = False
                        (Role.OTHER, "masked with &=", None)
             if negated:
                 return Role.CLEAR, f"masked out with ~ in {op}", None
+            if arithmetic:
+                return Role.OTHER, f"{arithmetic}, then {op}", None
             if op in ("=", "|="):
                 up = parent.parent
                 if up is not None and up.type == "for_statement" and \
@@ -343,6 +346,8 @@ def classify_node(node: Node, rules: Rules, *, in_macro: bool = False
             if negated:
                 return Role.CLEAR, "masked out with ~", None
             name = _declarator_name(parent.child_by_field_name("declarator"))
+            if arithmetic:
+                return Role.OTHER, f"{arithmetic} in initial value of {name}", None
             return Role.SET, f"initial value of {name}", None
         if t == "initializer_pair":
             if parent.child_by_field_name("value") != cur:
