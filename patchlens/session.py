@@ -10,15 +10,15 @@ edge: everything it hands out is data for the pure analysis stages.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from patchlens.mail.model import Series
 from patchlens.tree import TreeSource, open_tree
 from patchlens.tree.apply import AppliedSeries, apply_series
 
-__all__ = ["Session", "open_session", "load_series"]
+__all__ = ["Session", "Subset", "open_session", "load_series"]
 
 
 def load_series(path: str, revision: int | None = None) -> Series:
@@ -37,6 +37,12 @@ class Session:
     _history: Any = field(default=None, repr=False)
     _scans: dict[Any, Any] = field(default_factory=dict,
                                               repr=False)
+
+    def series_paths(self) -> frozenset[str]:
+        """Every path a patch of the series touches."""
+        if self.applied is None:
+            return frozenset()
+        return frozenset().union(*self.applied.changes)
 
     @property
     def final(self) -> TreeSource:
@@ -62,10 +68,41 @@ class Session:
         key = (frozenset(names.items()), final)
         if key not in self._scans:
             source = self.final if final else self.tree
+            if not final and self.applied is not None:
+                # The base differs from the final tree only in the files
+                # the series touches: scan just those (the caller takes
+                # the rest from the final scan).
+                source = Subset(self.tree, self.series_paths())
             self._scans[key] = scan_references(source, dict(names),
                                                self.profile,
                                                cache=self.use_cache)
         return self._scans[key]
+
+
+class Subset:
+    """Some files of a tree (:class:`TreeSource`), plus its MAINTAINERS
+    so subsystems still resolve.  Its kind is "subset"."""
+
+    def __init__(self, tree: TreeSource, paths: frozenset[str]) -> None:
+        self.tree = tree
+        self.paths = paths
+        self.info = replace(tree.info, kind="subset")
+
+    def read(self, path: str) -> bytes | None:
+        return self.tree.read(path)
+
+    def exists(self, path: str) -> bool:
+        return self.tree.exists(path)
+
+    def content_id(self, path: str) -> str | None:
+        return self.tree.content_id(path)
+
+    def files(self, under: str = "", suffixes: tuple[str, ...] = ()
+              ) -> Iterator[str]:
+        for p in sorted(self.paths):
+            if p.startswith(under) and (not suffixes or p.endswith(suffixes)) \
+                    and self.tree.exists(p):
+                yield p
 
 
 def open_session(opts: argparse.Namespace, *, series_path: str | None = None,

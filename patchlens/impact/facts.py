@@ -281,6 +281,18 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
         if session.applied is not None else final_scan
     sites, mentions = _sites(final_scan, maint)
     base_sites, _ = _sites(base_scan, maint)
+    base_instances = _instances(base_scan)
+    base_filters = _filters(base_scan)
+    if session.applied is not None:
+        # The base scan covers only the files the series touches; the
+        # others are the same in both trees.
+        touched = session.series_paths()
+        base_sites = tuple(s for s in sites if s.file not in touched) + \
+            base_sites
+        base_instances = tuple(i for i in _instances(final_scan)
+                               if i.file not in touched) + base_instances
+        base_filters = tuple(f for f in _filters(final_scan)
+                             if f.file not in touched) + base_filters
     sites = tuple(s for s in sites if s.name in wanted)
     mentions = tuple(s for s in mentions if s.name in wanted)
     base_sites = tuple(s for s in base_sites if s.name in wanted)
@@ -301,9 +313,9 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                         if c.implicit and c.name not in explicit)
     return Facts(states=states, labels=labels, hazards=hazards,
                  shifted=shifted, base_sites=base_sites, sites=sites, mentions=mentions,
-                 base_instances=_instances(base_scan),
+                 base_instances=base_instances,
                  instances=_instances(final_scan),
-                 base_filters=_filters(base_scan),
+                 base_filters=base_filters,
                  filters=_filters(final_scan), flagsets=flagsets,
                  flagset_sites=tuple(flagset_sites), maintainers=maint,
                  field_meaning=meaning, added=added)
