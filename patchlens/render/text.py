@@ -285,9 +285,9 @@ def _instances(rows: Sequence, title: str) -> list[str]:
         return out + ["none"]
     body = []
     for r in rows:
-        body.append((r.instance, r.struct, r.via or "-"))
-        body.append(site(r.file, r.line))
-    return out + table(("instance", "struct", "via"), body)
+        body.append((r.instance, r.struct))
+        body.append(f"{site(r.file, r.line)} {r.via or ''}".rstrip())
+    return out + table(("instance", "struct"), body)
 
 
 @render.register
