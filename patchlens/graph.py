@@ -118,6 +118,12 @@ def build_graph(scan, constants=None) -> nx.MultiDiGraph:
             continue
         for callee in callees:
             b = f"function:{callee}"
+            if b not in g and callee in scan.functions:
+                # One hop of the call graph: the callee the one-level
+                # rule looked at, even when it names no constant itself.
+                g.add_node(b, kind="function", label=callee)
+                for path in scan.functions[callee]:
+                    g.add_edge(file_node(path), b, key="contains", rel="contains")
             if b in g and not g.has_edge(a, b, key="calls"):
                 g.add_edge(a, b, key="calls", rel="calls")
     for f in scan.filters:

@@ -47,7 +47,7 @@ __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
            "family_names"]
 
 # Bump when FileFacts or the analysis changes: old cache entries die.
-_VERSION = 3
+_VERSION = 4
 _CODE = (".c", ".h")
 _FILE_MODES = (0o100644, 0o100755)
 # Depth of git subtrees cached by tree id; deeper ones are flattened by
