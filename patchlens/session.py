@@ -117,7 +117,7 @@ def open_session(opts: argparse.Namespace, *, series_path: str | None = None,
     rev = revision if revision is not None else getattr(opts, "revision", None)
     if isinstance(rev, list):
         rev = rev[0] if rev else None
-    series = load_series(path, rev) if path else None
+    series = load_series(path, rev) if path is not None else None
     tree = open_tree(getattr(opts, "tree", None), getattr(opts, "rev", None),
                      base_commit=series.base_commit if series else None,
                      no_tree=getattr(opts, "no_tree", False))

@@ -32,7 +32,6 @@ def exit_status(findings: Sequence[Finding], fail_on: str) -> int:
 
 def run(opts: argparse.Namespace) -> int:
     session = open_session(opts)
-    assert session.series is not None
     facts = gather_facts(session)
     report = build_report(session.series, session.tree.info, session.applied,
                           facts)

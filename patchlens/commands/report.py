@@ -20,7 +20,6 @@ __all__ = ["run"]
 
 def run(opts: argparse.Namespace) -> int:
     session = open_session(opts)
-    assert session.series is not None
     facts = gather_facts(session)
     report = build_report(session.series, session.tree.info, session.applied,
                           facts)
