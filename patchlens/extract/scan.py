@@ -185,12 +185,49 @@ def _grep(source: TreeSource, lits: tuple[bytes, ...]) -> set[str]:
     return hits
 
 
+class _GitGrep:
+    """``git grep -lzF`` over the scanned paths only, run in the background.
+
+    :func:`patchlens.extract.prefilter.files_containing` greps every
+    path; here the pathspec limits it to code and documentation, one
+    pass for both, while Python walks the trees.
+    """
+
+    def __init__(self, source, lits: tuple[bytes, ...]) -> None:
+        import shutil
+        import subprocess
+        from patchlens.extract.prefilter import _git_dir
+        self.proc = None
+        if shutil.which("git") is None or not source.info.commit or not source.info.root:
+            return
+        pats = [a for l in lits for a in ("-e", l.decode())]
+        try:
+            self.proc = subprocess.Popen(
+                ["git", "--git-dir", _git_dir(source.info.root), "grep", "-lzF",
+                 *pats, source.info.commit, "--", "*.c", "*.h", "Documentation/"],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            self.proc = None
+
+    def result(self) -> set[str] | None:
+        if self.proc is None:
+            return None
+        out, _ = self.proc.communicate()
+        if self.proc.returncode not in (0, 1):
+            return None
+        return {p.split(":", 1)[1] for p in out.decode("utf-8", "surrogateescape")
+                .split("\0") if ":" in p}
+
+
 def _git_candidates(source, lits, cache: _Cache) -> list[tuple[str, str]]:
     """(path, blob id) of candidate files at a git revision."""
     import pygit2
     repo = source.repo
     trees = cache.get("trees")
     top = repo[source.tree_id("")]
+    early = None
+    if str(top.id) not in trees and not cache.get("blobs"):
+        early = _GitGrep(source, lits)      # cold: grep while we walk
     # Phase A: subtrees not seen before, flattened.
     plan: dict[str, list] = {}       # tree id -> [(relpath, oid | tree id, kind)]
     todo_blobs: dict[str, str] = {}  # oid -> a path having it
@@ -222,8 +259,12 @@ def _git_candidates(source, lits, cache: _Cache) -> list[tuple[str, str]]:
     if plan:
         blobs = cache.get("blobs")
         unseen = {oid: p for oid, p in todo_blobs.items() if oid not in blobs}
-        if len(unseen) > _GREP_THRESHOLD:
+        hits = early.result() if early is not None else None
+        if hits is None and len(unseen) > _GREP_THRESHOLD:
+            hits = _GitGrep(source, lits).result()
+        if hits is None and len(unseen) > _GREP_THRESHOLD:
             hits = _grep(source, lits)
+        if hits is not None:
             for oid, p in unseen.items():
                 blobs[oid] = p in hits
         else:
