@@ -342,9 +342,9 @@ def _(d: SeriesDiff) -> str:
     out += ["", "PATCHES (matched by subject)"]
     for p in d.patches:
         label = f"{p.old or '-'} -> {p.new or '-'}"
-        out += wrap(f"{label:<13} {p.title}", rest=" " * 14)
+        out += wrap(f"{label:<14} {p.title}", rest=" " * 15)
         for c in p.changes:
-            out += wrap(c, first=" " * 14, rest=" " * 16)
+            out += wrap(c, first=" " * 15, rest=" " * 17)
     for n in d.notes:
         out += wrap(n)
     return "\n".join(out) + "\n"

@@ -1,0 +1,131 @@
+"""``patchlens diff``: the semantic counterpart of ``b4 diff``.
+
+Between two revisions of a series: which constants and values changed,
+which uses (roles) the series adds, and patch by patch -- matched by
+subject -- what each patch does differently to the constants.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from patchlens.impact.facts import Constant, Facts, changed_names
+from patchlens.impact.model import PatchDiff, SeriesDiff
+from patchlens.mail.model import Patch, Series
+
+__all__ = ["series_diff", "patch_effects", "subject_key"]
+
+
+def subject_key(title: str) -> str:
+    """A subject as patches are matched: case, spacing and a trailing
+    period do not count."""
+    return re.sub(r"\s+", " ", title).strip().rstrip(".").lower()
+
+
+def _show(c: Constant | None) -> str:
+    if c is None:
+        return "-"
+    if c.value is None:
+        return "?"
+    if c.bit and c.value > 0 and not c.value & (c.value - 1):
+        return f"bit {c.value.bit_length() - 1}"
+    return str(c.value)
+
+
+def patch_effects(facts: Facts) -> dict[str, tuple[str, ...]]:
+    """Per patch label: what it does to constants, one phrase each."""
+    out: dict[str, tuple[str, ...]] = {}
+    for k, label in enumerate(facts.labels, start=1):
+        if k >= len(facts.states):
+            break
+        before, after = facts.states[k - 1], facts.states[k]
+        phrases = []
+        for name in sorted(set(before) | set(after)):
+            b, a = before.get(name), after.get(name)
+            if b is None and a is not None:
+                phrases.append(f"adds {name} ({_show(a)})")
+            elif a is None and b is not None:
+                phrases.append(f"removes {name}")
+            elif a is not None and b is not None and a.value != b.value:
+                phrases.append(f"{name}: {_show(b)} -> {_show(a)}")
+        out[label] = tuple(phrases)
+    return out
+
+
+def _files(p: Patch) -> set[str]:
+    return {f.path for f in p.files}
+
+
+def _roles(facts: Facts, names: set[str]) -> dict[str, Counter[str]]:
+    out: dict[str, Counter[str]] = {}
+    for s in facts.sites:
+        if s.patch is not None and s.name in names:
+            out.setdefault(s.name, Counter())[s.role] += 1
+    return out
+
+
+def _count(c: Counter[str] | None) -> str:
+    if not c:
+        return "-"
+    return ", ".join(f"{n} {r}" for r, n in sorted(c.items()))
+
+
+def series_diff(old: Series, old_facts: Facts, new: Series,
+                new_facts: Facts) -> SeriesDiff:
+    names = changed_names(old_facts.states) | changed_names(new_facts.states)
+    consts = []
+    for name in sorted(names):
+        a = old_facts.final.get(name)
+        b = new_facts.final.get(name)
+        if _show(a) != _show(b):
+            consts.append((name, _show(a), _show(b)))
+    old_roles, new_roles = _roles(old_facts, names), _roles(new_facts, names)
+    roles = [(n, _count(old_roles.get(n)), _count(new_roles.get(n)))
+             for n in sorted(set(old_roles) | set(new_roles))
+             if old_roles.get(n) != new_roles.get(n)]
+    old_fx, new_fx = patch_effects(old_facts), patch_effects(new_facts)
+    by_subject = {subject_key(p.title): p for p in old.patches}
+    matched: set[str] = set()
+    patches = []
+    for p in new.patches:
+        q = by_subject.get(subject_key(p.title))
+        changes: list[str] = []
+        if q is None:
+            changes.append(f"not in the v{old.revision} mailbox"
+                           if p.index in old.missing
+                           else "new in this revision")
+            changes += new_fx.get(p.label, ())
+        else:
+            matched.add(subject_key(q.title))
+            was, now = set(old_fx.get(q.label, ())), set(new_fx.get(p.label,
+                                                                    ()))
+            changes += [f"no longer {x}" for x in sorted(was - now)]
+            changes += [f"now {x}" for x in sorted(now - was)]
+            gone, added = _files(q) - _files(p), _files(p) - _files(q)
+            if gone:
+                changes.append("no longer touches " + ", ".join(sorted(gone)))
+            if added:
+                changes.append("now touches " + ", ".join(sorted(added)))
+        patches.append(PatchDiff(q.label if q else None, p.label, p.title,
+                                 tuple(changes)))
+    for q in old.patches:
+        if subject_key(q.title) not in matched:
+            patches.append(PatchDiff(q.label, None, q.title,
+                                     (f"not in the v{new.revision} mailbox"
+                                      if q.index in new.missing else
+                                      "dropped in this revision",)
+                                     + old_fx.get(q.label, ())))
+    notes = []
+    if old.missing:
+        notes.append(f"v{old.revision} is missing "
+                     f"{', '.join(map(str, old.missing))}: their effects "
+                     "are unknown")
+    if new.missing:
+        notes.append(f"v{new.revision} is missing "
+                     f"{', '.join(map(str, new.missing))}: their effects "
+                     "are unknown")
+    return SeriesDiff(f"v{old.revision} ({old.source.rsplit('/', 1)[-1]})",
+                      f"v{new.revision} ({new.source.rsplit('/', 1)[-1]})",
+                      tuple(consts), tuple(patches), tuple(roles),
+                      tuple(notes))
