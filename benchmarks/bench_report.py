@@ -14,7 +14,7 @@ linux-6.12 directory, warm, in-process, best of 3: 2.31 s (median
 constant history 1.58 s (mostly the hazards' whole-tree grep for stale
 references and bit-index uses), reference scans of base (touched
 files only) and final tree 0.65 s, report + render 0.01 s.  As a CLI
-process (interpreter start-up and imports included): about 4 s.
+process (interpreter start-up and imports included): 2.8 s.
 """
 
 from __future__ import annotations
