@@ -27,9 +27,9 @@ class Subsystem:
 class _Entry:
     subsystem: Subsystem
     literal: tuple[str, ...]         # plain paths (file or directory)
-    globs: tuple[tuple[re.Pattern[str], int], ...]
+    globs: tuple[tuple[str, int], ...]          # (pattern, fixed depth)
     excludes: tuple[str, ...]
-    xglobs: tuple[re.Pattern[str], ...]
+    xglobs: tuple[str, ...]
     regexes: tuple[re.Pattern[str], ...]
 
 
@@ -45,6 +45,17 @@ def _glob(pattern: str) -> re.Pattern[str]:
         out.append("[^/]*" if ch == "*" else "[^/]" if ch == "?" else re.escape(ch))
     tail = "(/.*)?" if pattern.endswith("/") or "*" not in pattern.rsplit("/", 1)[-1] else ""
     return re.compile("".join(out) + tail + r"\Z")
+
+
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """Globs are compiled on first use: most are never needed."""
+    rx = _COMPILED.get(pattern)
+    if rx is None:
+        rx = _COMPILED[pattern] = _glob(pattern)
+    return rx
 
 
 def _fixed_depth(pattern: str) -> int:
@@ -73,12 +84,19 @@ class Maintainers:
         for i, e in enumerate(entries):
             for lit in e.literal:
                 self._literal.setdefault(lit.rstrip("/"), []).append(i)
-        self._globbed = [i for i, e in enumerate(entries) if e.globs or e.regexes]
+        # Glob patterns by their first path component ("" when it has a
+        # wildcard), so a look-up tries only the globs that can match.
+        self._globbed: dict[str, list[int]] = {}
+        for i, e in enumerate(entries):
+            firsts = {("" if any(c in p.split("/")[0] for c in "*?[") else p.split("/")[0])
+                      for p, _ in e.globs} | ({""} if e.regexes else set())
+            for f in firsts:
+                self._globbed.setdefault(f, []).append(i)
         self._memo: dict[str, Subsystem] = {}
 
     def _excluded(self, e: _Entry, path: str) -> bool:
         return any(_under(path, x) for x in e.excludes) or \
-            any(g.match(path) for g in e.xglobs)
+            any(_compiled(g).match(path) for g in e.xglobs)
 
     def subsystem(self, path: str) -> Subsystem:
         hit = self._memo.get(path)
@@ -91,10 +109,10 @@ class Maintainers:
                 score = k * 100 + (50 if k == len(parts) else 0)
                 if (best is None or score > best[0]) and not self._excluded(self._entries[i], path):
                     best = (score, i)
-        for i in self._globbed:
+        for i in dict.fromkeys(self._globbed.get(parts[0], []) + self._globbed.get("", [])):
             e = self._entries[i]
-            for g, depth in e.globs:
-                if g.match(path):
+            for pat, depth in e.globs:
+                if _compiled(pat).match(path):
                     score = depth * 100 + 10
                     if (best is None or score > best[0]) and not self._excluded(e, path):
                         best = (score, i)
@@ -129,11 +147,11 @@ def parse_maintainers(text: str | None) -> Maintainers:
             lit, globs, excl, xglobs, rxs = [], [], [], [], []
             for pat in fields.get("F", []):
                 if any(c in pat for c in "*?["):
-                    globs.append((_glob(pat), _fixed_depth(pat)))
+                    globs.append((pat, _fixed_depth(pat)))
                 else:
                     lit.append(pat)
             for pat in fields.get("X", []):
-                (xglobs.append(_glob(pat)) if any(c in pat for c in "*?[")
+                (xglobs.append(pat) if any(c in pat for c in "*?[")
                  else excl.append(pat))
             for pat in fields.get("N", []):
                 try:

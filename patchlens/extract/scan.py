@@ -28,7 +28,6 @@ import pickle
 import stat
 import sys
 import tempfile
-import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -47,7 +46,7 @@ __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
            "family_names"]
 
 # Bump when FileFacts or the analysis changes: old cache entries die.
-_VERSION = 4
+_VERSION = 5
 _CODE = (".c", ".h")
 _FILE_MODES = (0o100644, 0o100755)
 # Depth of git subtrees cached by tree id; deeper ones are flattened by
@@ -290,68 +289,81 @@ def _git_candidates(source, lits, cache: _Cache) -> list[tuple[str, str]]:
     return list(trees[str(top.id)])
 
 
-def _dir_candidates(source, lits, cache: _Cache) -> list[tuple[str, str]]:
-    """(path, content id) of candidate files in a directory tree."""
-    root = source.root
-    allk = cache.get("dirs")
-    known: dict[str, tuple[int, int, bool, str]] = allk.setdefault(root, {})
-    seen: dict[str, tuple[int, int]] = {}
-    hits: set[str] | None = None
-    grep_thread = None
-    if not known:
-        # Cold: the system grep runs while Python stats the files.
-        box: dict[str, set[str]] = {}
-        grep_thread = threading.Thread(target=lambda: box.setdefault("h", _grep(source, lits)))
-        grep_thread.start()
-    stack = [(root, "")]
-    while stack:
-        fs, rel = stack.pop()
+class _DirGrep:
+    """``grep -rlZF`` over code files and over ``Documentation/``, both
+    started at once (two processes, two cores)."""
+
+    def __init__(self, root: str, lits: tuple[bytes, ...]) -> None:
+        import shutil
+        import subprocess
+        self.root = root
+        self.procs = []
+        if shutil.which("grep") is None:
+            return
+        pats = [a for l in lits for a in ("-e", l.decode())]
+        runs = [["grep", "-rlZF", "--include=*.c", "--include=*.h", *pats, "--", "."]]
+        if os.path.isdir(os.path.join(root, "Documentation")):
+            runs.append(["grep", "-rlZF", *pats, "--", "Documentation"])
         try:
-            with os.scandir(fs) as it:
-                for e in it:
-                    r = f"{rel}{e.name}"
-                    try:
-                        if e.is_dir(follow_symlinks=False):
-                            if r != ".git" and (rel or True):
-                                stack.append((e.path, r + "/"))
-                            continue
-                        if not is_scanned_path(r):
-                            continue
-                        st = e.stat()
-                        if not stat.S_ISREG(st.st_mode):
-                            continue
-                        seen[r] = (st.st_size, st.st_mtime_ns)
-                    except OSError:
-                        continue
+            for cmd in runs:
+                self.procs.append(subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE,
+                                                   stderr=subprocess.DEVNULL))
         except OSError:
-            continue
-    if grep_thread is not None:
-        grep_thread.join()
-        hits = box.get("h", set())
+            self.procs = []
+
+    def result(self) -> set[str] | None:
+        if not self.procs:
+            return None
+        hits: set[str] = set()
+        for proc in self.procs:
+            out, _ = proc.communicate()
+            if proc.returncode not in (0, 1):
+                return None
+            for p in out.decode("utf-8", "surrogateescape").split("\0"):
+                if p:
+                    hits.add(p[2:] if p.startswith("./") else p)
+        return hits
+
+
+def _dir_candidates(source, lits, cache: _Cache) -> list[tuple[str, str]]:
+    """(path, content id) of candidate files in a directory tree.
+
+    The system grep finds them (a Python walk of 70,000 files costs
+    more than grep reading them); content ids of candidates are kept
+    per (path, size, mtime) so an unchanged file is not read again.
+    """
+    root = source.root
+    hits = _DirGrep(root, lits).result()
+    if hits is None:            # no grep: the slow, portable way
+        hits = {p for p in source.files() if is_scanned_path(p)
+                and _contains(source.read(p), lits)}
+    allk = cache.get("dirs")
+    known: dict[str, tuple[int, int, str]] = allk.setdefault(root, {})
     out: list[tuple[str, str]] = []
     changed = False
-    for r, key in seen.items():
-        k = known.get(r)
-        if k is not None and (k[0], k[1]) == key:
-            if k[2]:
-                out.append((r, k[3]))
+    for r in sorted(hits):
+        if not is_scanned_path(r):
             continue
-        if hits is not None and r not in hits:
-            known[r] = (key[0], key[1], False, "")
-        else:
-            data = source.read(r)
-            ok = _contains(data, lits)
-            known[r] = (key[0], key[1], ok, blob_id(data) if ok and data is not None else "")
-            if ok:
-                out.append((r, known[r][3]))
+        try:
+            st = os.stat(os.path.join(root, r))
+        except OSError:
+            continue
+        k = known.get(r)
+        if k is not None and (k[0], k[1]) == (st.st_size, st.st_mtime_ns):
+            out.append((r, k[2]))
+            continue
+        data = source.read(r)
+        if data is None:
+            continue
+        known[r] = (st.st_size, st.st_mtime_ns, blob_id(data))
+        out.append((r, known[r][2]))
         changed = True
-    for r in list(known):
-        if r not in seen:
-            del known[r]
-            changed = True
+    for r in [r for r in known if r not in hits]:
+        del known[r]
+        changed = True
     if changed:
         cache.touch("dirs")
-    return sorted(out)
+    return out
 
 
 def _candidates(source: TreeSource, lits, cache: _Cache) -> list[tuple[str, str]]:
