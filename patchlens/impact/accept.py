@@ -26,7 +26,7 @@ def _mask_filters(instances: tuple[Instance, ...], facts: Facts
                 continue
             if not fname.startswith("bus_"):
                 continue
-            out.append(TokenFilter(f"{inst.name}.{fname}", inst.file,
+            out.append(TokenFilter(inst.name, inst.file,
                                    inst.line, inst.subsystem,
                                    frozenset(names), "not selected", "mask",
                                    "reject"))
@@ -67,7 +67,7 @@ def verdicts(facts: Facts, token: str) -> tuple[FilterVerdict, ...]:
             patch = facts.first_patch_adding(token, shown.file)
         out.append(FilterVerdict(shown.function, shown.file, shown.line,
                                  shown.subsystem, today, after, patch,
-                                 shown.default, shown.kind))
+                                 shown.default, shown.kind, shown.action))
     return tuple(out)
 
 

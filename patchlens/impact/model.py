@@ -132,6 +132,13 @@ class FilterVerdict:
     patch: str | None         # the patch that changed the answer
     otherwise: str            # what a refused token gets: "WARN, false"
     kind: str = "switch"      # "switch" | "if" | "mask"
+    action: str = "reject"    # "reject" | "warn" | "accept" |
+                              # "fallthrough" | "unknown"
+
+    @property
+    def refuses(self) -> bool:
+        """An unlisted token is turned away (not merely passed on)."""
+        return self.action in ("reject", "warn")
 
 
 @dataclass(frozen=True)

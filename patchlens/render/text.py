@@ -136,19 +136,31 @@ def _verdict(v: bool | None) -> str:
 
 def _filters(filters: Sequence[FilterVerdict], token_label: str
              ) -> list[str]:
-    rows = []
-    for f in filters:
+    """Paths that turn unlisted tokens away in a table; those that pass
+    them on (fall through, accept) in one line under it."""
+    rows: list = []
+    shown = [f for f in filters if f.refuses]
+    passing = [f for f in filters if not f.refuses]
+    for f in sorted(shown, key=lambda f: (f.with_series is not False,
+                                          f.file, f.line)):
         after = _verdict(f.with_series)
         if f.patch and f.with_series != f.today:
             after += f" {f.patch}"
         rows.append((f.function, _verdict(f.today), after, f.otherwise))
-        rows.append(site(f.file, f.line))
+        where = site(f.file, f.line)
+        rows.append(f"bus_select_mask at {where}" if f.kind == "mask"
+                    else where)
     out = [f"Parents that filter {token_label}:"]
-    out += table(("parent", "today", "+series", "otherwise"), rows,
-                 shrink=(3,))
-    rejecting = sum(1 for f in filters if f.with_series is False)
-    out.append(f"{rejecting} of {len(filters)} would refuse it with the "
-               "series applied")
+    if rows:
+        out += table(("parent", "today", "+series", "otherwise"), rows,
+                     shrink=(3,))
+    refusing = sum(1 for f in shown if f.with_series is False)
+    out += wrap(f"{refusing} of {len(shown)} would refuse it with the "
+                "series applied")
+    if passing:
+        out += wrap(f"{len(passing)} more pass unlisted tokens on "
+                    "(fall through, accept): " + ", ".join(
+                        sorted({f.function for f in passing})), rest="  ")
     return out
 
 
