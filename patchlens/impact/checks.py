@@ -41,7 +41,7 @@ def unhandled_enumerators(facts: Facts) -> list[Finding]:
             if not (f.accepted & family) or f.action not in ("reject",
                                                              "warn"):
                 continue
-            warns = f.action == "warn"
+            warns = f.action == "warn" or "WARN" in f.default
             out.append(Finding(
                 "unhandled-enumerator",
                 Severity.WARNING if warns else Severity.CHECK,

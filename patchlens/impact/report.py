@@ -211,8 +211,9 @@ def impacts(facts: Facts, changes: Sequence[ConstantChange]
 def build_report(series: Series, tree: TreeInfo, applied: object | None,
                  facts: Facts) -> Report:
     changes = constant_changes(facts)
+    # Hunks are the series section's business (and check's); the
+    # findings here are about constants.
     findings: list[Finding] = list(facts.hazards)
-    findings += hunk_findings(applied, constant_files(facts))
     findings += list(run_checks(series, applied, facts))
     names = {c.name for c in changes}
     refs = tuple(s for s in facts.sites if s.name in names)
