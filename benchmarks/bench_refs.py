@@ -1,0 +1,118 @@
+"""``refs --all`` against grep on Debian linux 6.12 (issue 5 targets).
+
+``python -m benchmarks.bench_refs [--cache DIR] [--repeat N] [-o FILE]``
+
+Cases, each a child process (wall time, peak RSS from ``wait4``):
+
+- git at v6.12: cold (empty ``XDG_CACHE_HOME``) and warm ``patchlens
+  refs --all --format json``, against ``git grep -n -F -e DOMAIN_BUS_
+  ... v6.12`` measured in the same run; targets cold <= 1.5x, warm <=
+  0.25x;
+- the directory linux-6.12: cold, against ``grep -rnF`` with the same
+  strings; target <= 1.0x;
+- peak RSS <= 500 MB.
+
+Nothing is asserted; the ratios are printed and written to ``-o``
+(default ``benchmarks/RESULTS-refs.md``).  Cases whose tree is absent
+are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["main", "measure"]
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CACHE = Path.home() / ".cache" / "patchlens" / "kernels"
+LITERALS = ["DOMAIN_BUS_", "MSI_FLAG_", "MSI_DEFAULT_DOMAIN",
+            "MSI_SECONDARY_DOMAIN", "MSI_MAX_DEVICE_IRQDOMAINS"]
+PATCHLENS = str(REPO / ".venv" / "bin" / "patchlens")
+
+
+def measure(cmd: list[str], cwd: str, env: dict[str, str] | None = None
+            ) -> tuple[float, int]:
+    """(wall seconds, peak RSS in KB) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}")
+    return wall, usage.ru_maxrss
+
+
+def _median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cache", default=str(DEFAULT_CACHE))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("-o", "--output", default=str(REPO / "benchmarks" / "RESULTS-refs.md"))
+    opts = ap.parse_args(argv)
+    kernels = Path(opts.cache)
+    git, directory = kernels / "linux.git", kernels / "linux-6.12"
+    pats = [a for l in LITERALS for a in ("-e", l)]
+    lines = ["# refs --all benchmark (issue 5)", "",
+             f"machine: {os.cpu_count()} CPUs; median of {opts.repeat}", ""]
+    rss_max = 0
+    scratch = tempfile.mkdtemp(prefix="patchlens-bench-")
+    try:
+        if git.is_dir():
+            ggrep, cold, warm = [], [], []
+            for i in range(opts.repeat):
+                env = dict(os.environ, XDG_CACHE_HOME=os.path.join(scratch, f"g{i}"))
+                refs = [PATCHLENS, "refs", "--all", "--tree", str(git), "--rev",
+                        "v6.12", "--format", "json", "-q"]
+                ggrep.append(measure(["git", "grep", "-n", "-F", *pats, "v6.12"],
+                                     str(git))[0])
+                w, r = measure(refs, str(git), env)
+                cold.append(w)
+                rss_max = max(rss_max, r)
+                w, r = measure(refs, str(git), env)
+                warm.append(w)
+                rss_max = max(rss_max, r)
+            g, c, w = _median(ggrep), _median(cold), _median(warm)
+            lines += ["## git repository at v6.12", "",
+                      f"- git grep -n -F ... v6.12: {g:.2f} s",
+                      f"- refs --all cold: {c:.2f} s = {c / g:.2f}x (target <= 1.5x)",
+                      f"- refs --all warm: {w:.2f} s = {w / g:.2f}x (target <= 0.25x)", ""]
+        if directory.is_dir():
+            dgrep, cold = [], []
+            for i in range(opts.repeat):
+                env = dict(os.environ, XDG_CACHE_HOME=os.path.join(scratch, f"d{i}"))
+                dgrep.append(measure(["grep", "-rnF", *pats, "."], str(directory))[0])
+                w, r = measure([PATCHLENS, "refs", "--all", "--tree", str(directory),
+                                "--format", "json", "-q"], str(directory), env)
+                cold.append(w)
+                rss_max = max(rss_max, r)
+            g, c = _median(dgrep), _median(cold)
+            lines += ["## directory linux-6.12", "",
+                      f"- grep -rnF ...: {g:.2f} s",
+                      f"- refs --all cold: {c:.2f} s = {c / g:.2f}x (target <= 1.0x)", ""]
+        lines += [f"peak RSS of patchlens: {rss_max / 1024:.0f} MB (target <= 500 MB)", "",
+                  "Commands: `patchlens refs --all --tree T [--rev v6.12] "
+                  "--format json -q`; peers `git grep -n -F " + " ".join(pats)
+                  + " v6.12` and `grep -rnF ... .`", ""]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    text = "\n".join(lines)
+    sys.stdout.write(text)
+    Path(opts.output).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
