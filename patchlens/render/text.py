@@ -150,15 +150,18 @@ def _filters(filters: Sequence[FilterVerdict], token_label: str
         where = site(f.file, f.line)
         rows.append(f"bus_select_mask at {where}" if f.kind == "mask"
                     else where)
-    out = [f"Parents that filter {token_label}:"]
+    out: list[str] = []
     if rows:
+        out.append(f"Parents that filter {token_label}:")
         out += table(("parent", "today", "+series", "otherwise"), rows,
                      shrink=(3,))
-    refusing = sum(1 for f in shown if f.with_series is False)
-    out += wrap(f"{refusing} of {len(shown)} would refuse it with the "
-                "series applied")
+        refusing = sum(1 for f in shown if f.with_series is False)
+        out += wrap(f"{refusing} of {len(shown)} would refuse it with the "
+                    "series applied")
     if passing:
-        out += wrap(f"{len(passing)} more pass unlisted tokens on "
+        more = "more " if rows else ""
+        out += wrap(f"{len(passing)} {more}paths that filter {token_label} "
+                    "pass unlisted ones on "
                     "(fall through, accept): " + ", ".join(
                         sorted({f.function for f in passing})), rest="  ")
     return out
