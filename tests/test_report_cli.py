@@ -137,3 +137,15 @@ def test_bad_input_is_one_line(demo, capsys, tmp_path: Path) -> None:
     rc = main(["report", str(tmp_path / "nope.mbox"), "--tree", tree])
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("patchlens: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["impact", "accept", "DOMAIN_BUS_NOPE"],
+    ["impact", "invert", "MSI_FLAG_NOPE"],
+    ["impact", "rename", "MSI_FLAG_NOPE", "MSI_FLAG_X"]])
+def test_unknown_name_is_input_error(demo, capsys, argv) -> None:
+    _, tree = demo
+    assert main([*argv, "--tree", tree]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"patchlens: {argv[2]}: not a constant of any family in "
+                   "the tree or the series\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK, InputError
-from patchlens.impact.facts import gather_facts
+from patchlens.impact.facts import gather_facts, require_constant
 from patchlens.impact.rename import rename, rename_patch
 from patchlens.render import render
 from patchlens.session import open_session
@@ -18,6 +18,7 @@ __all__ = ["run"]
 def run(opts: argparse.Namespace) -> int:
     session = open_session(opts)
     facts = gather_facts(session, {opts.old, opts.new})
+    require_constant(facts, opts.old)
     answer = rename(facts, opts.old, opts.new, session.series)
     if opts.emit_patch:
         files = {s.file for s in (*answer.sites, *answer.mentions)}

@@ -19,7 +19,7 @@ from patchlens.findings import Finding
 from patchlens.impact.model import Site
 
 __all__ = ["Constant", "Instance", "TokenFilter", "Facts", "gather_facts",
-           "subsystem_of", "changed_names"]
+           "subsystem_of", "changed_names", "require_constant"]
 
 
 @dataclass(frozen=True)
@@ -319,6 +319,17 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  filters=_filters(final_scan), flagsets=flagsets,
                  flagset_sites=tuple(flagset_sites), maintainers=maint,
                  field_meaning=meaning, added=added)
+
+
+def require_constant(facts: Facts, name: str) -> Constant:
+    """The constant ``name`` (final tree first), or an InputError naming
+    it: a what-if question about an unknown name is a typo."""
+    from patchlens.errors import InputError
+    for st in (facts.final, facts.base, *facts.states):
+        if name in st:
+            return st[name]
+    raise InputError(name, "not a constant of any family in the tree or "
+                           "the series")
 
 
 def changed_names(states: tuple[Mapping[str, Constant], ...]) -> set[str]:
