@@ -268,7 +268,11 @@ def _git_candidates(source, lits, cache: _Cache) -> list[tuple[str, str]]:
                 blobs[oid] = p in hits
         else:
             for oid in unseen:
-                blobs[oid] = _contains(repo[oid].data, lits)
+                try:
+                    data = repo[oid].data
+                except (KeyError, ValueError, pygit2.GitError):
+                    data = None         # a missing object: nothing to find
+                blobs[oid] = _contains(data, lits)
         if unseen:
             cache.touch("blobs")
 
