@@ -170,7 +170,14 @@ class GitTree:
         obj = self._lookup(path)
         if obj is None or obj.type_str != "blob":
             return None
-        return obj.data
+        try:
+            return obj.data
+        except (pygit2.GitError, KeyError) as exc:
+            # A missing loose object (corrupt or partial clone): the
+            # analysis would be wrong without it, so stop with one line.
+            raise InputError(self.info.root or "<git>",
+                             f"{path}: object {str(obj.id)[:12]} is missing "
+                             f"from the repository ({exc})") from None
 
     def exists(self, path: str) -> bool:
         obj = self._lookup(path)
