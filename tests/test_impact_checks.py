@@ -55,3 +55,25 @@ def test_run_checks_collects_all(fixtures_dir: Path) -> None:
     codes = {f.code for f in run_checks(series, applied, demo_facts())}
     assert codes == {"unhandled-enumerator", "unchecked-flag",
                      "used-before-defined"}
+
+
+def test_switch_over_the_parents_own_token_is_not_a_child_filter() -> None:
+    """``switch (real_parent->bus_token)`` picks the parent's own set-up;
+    a new child token never reaches it, so it must not be reported as
+    refusing one (6.12's x86_init_dev_msi_info has both switches)."""
+    from types import SimpleNamespace
+
+    from patchlens.extract.filters import TokenFilter as ScannedFilter
+    from patchlens.impact.facts import _filters
+
+    def scanned(subject: str, line: int) -> ScannedFilter:
+        return ScannedFilter("x86_init_dev_msi_info", "arch/x86/msi.c", line,
+                             "switch", subject, "bus_token",
+                             frozenset({"DOMAIN_BUS_ANY"}), frozenset(),
+                             "reject", "WARN, false")
+
+    scan = SimpleNamespace(filters=(scanned("real_parent->bus_token", 10),
+                                    scanned("info->bus_token", 30)),
+                           subsystems={})
+    got = _filters(scan)
+    assert [f.line for f in got] == [30]

@@ -200,13 +200,21 @@ def _instances(scan: Any) -> tuple[Instance, ...]:
     return tuple(out)
 
 
+# A switch over ``real_parent->bus_token`` asks "which parent am I?",
+# not "which child do I accept?": a new child token never reaches it,
+# so it is no filter for the accept question nor for -Wswitch checks.
+_OWN_TOKEN_SUBJECT = re.compile(r"parent\w*\s*(->|\.)\s*bus_token")
+
+
 def _filters(scan: Any) -> tuple[TokenFilter, ...]:
-    """The scan's filters; the ``if`` statements of one function over
-    one subject are one chain (what is left after the last one is the
-    chain's default)."""
+    """The scan's filters over a child's token; the ``if`` statements of
+    one function over one subject are one chain (what is left after the
+    last one is the chain's default)."""
     out: list[TokenFilter] = []
     chains: dict[tuple[str, str, str], int] = {}
     for f in sorted(scan.filters, key=lambda f: (f.file, f.line)):
+        if _OWN_TOKEN_SUBJECT.search(f.subject):
+            continue
         tf = TokenFilter(f.function, f.file, f.line, _subsystem(scan, f.file),
                          frozenset(f.accepted), f.default_text or f.default,
                          f.kind, f.default)
