@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patchlens.impact.facts import Constant, Facts, Instance, TokenFilter
+from patchlens.impact.facts import ConstantAt, Facts, Instance, FilterPath
 from patchlens.impact.model import Site
 
 BUS = ["DOMAIN_BUS_ANY", "DOMAIN_BUS_WIRED", "DOMAIN_BUS_GENERIC_MSI",
@@ -14,23 +14,23 @@ FLAGS = {"MSI_FLAG_USE_DEF_DOM_OPS": 0, "MSI_FLAG_PCI_MSIX": 17,
 H = "include/linux/irqdomain_defs.h"
 
 
-def _bus(names: list[str]) -> dict[str, Constant]:
-    return {n: Constant(n, "bus_token", "bus token", i, False, H, 11 + i)
+def _bus(names: list[str]) -> dict[str, ConstantAt]:
+    return {n: ConstantAt(n, "bus_token", "bus token", i, False, H, 11 + i)
             for i, n in enumerate(names)}
 
 
-def _flags(extra: dict[str, int]) -> dict[str, Constant]:
+def _flags(extra: dict[str, int]) -> dict[str, ConstantAt]:
     out = {}
     for i, (n, b) in enumerate({**FLAGS, **extra}.items()):
-        out[n] = Constant(n, "msi_flag", "MSI flag", 1 << b, True,
+        out[n] = ConstantAt(n, "msi_flag", "MSI flag", 1 << b, True,
                           "include/linux/msi.h", 30 + i)
     return out
 
 
-def _ids(secondary: bool) -> dict[str, Constant]:
+def _ids(secondary: bool) -> dict[str, ConstantAt]:
     names = ["MSI_DEFAULT_DOMAIN"] + (["MSI_SECONDARY_DOMAIN"] if secondary
                                       else []) + ["MSI_MAX_DEVICE_IRQDOMAINS"]
-    return {n: Constant(n, "domain_id", "domain id", i, False,
+    return {n: ConstantAt(n, "domain_id", "domain id", i, False,
                         "include/linux/msi_api.h", 12 + i)
             for i, n in enumerate(names)}
 
@@ -46,12 +46,12 @@ def demo_facts() -> Facts:
     arch = "arch/demo/kernel/msi.c"
     accepted = frozenset(BUS[6:9])
     base_filters = (
-        TokenFilter("demo_msi_lib_init_dev_msi_info", lib, 15, "IRQCHIP",
+        FilterPath("demo_msi_lib_init_dev_msi_info", lib, 15, "IRQCHIP",
                     accepted, "WARN, false", "switch", "warn"),
-        TokenFilter("demo_arch_init_dev_msi_info", arch, 16, "ARCH",
+        FilterPath("demo_arch_init_dev_msi_info", arch, 16, "ARCH",
                     frozenset(BUS[6:8]), "false", "if"))
     filters = (
-        TokenFilter("demo_msi_lib_init_dev_msi_info", lib, 15, "IRQCHIP",
+        FilterPath("demo_msi_lib_init_dev_msi_info", lib, 15, "IRQCHIP",
                     accepted | {"DOMAIN_BUS_WIDGET_IMS"}, "WARN, false",
                     "switch", "warn"),
         base_filters[1])

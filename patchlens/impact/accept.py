@@ -9,7 +9,7 @@ fields of parent ops instances.
 
 from __future__ import annotations
 
-from patchlens.impact.facts import Facts, Instance, TokenFilter
+from patchlens.impact.facts import Facts, Instance, FilterPath
 from patchlens.impact.model import AcceptAnswer, FilterVerdict
 from patchlens.render.layout import site
 
@@ -17,7 +17,7 @@ __all__ = ["accept", "verdicts"]
 
 
 def _mask_filters(instances: tuple[Instance, ...], facts: Facts
-                  ) -> list[TokenFilter]:
+                  ) -> list[FilterPath]:
     """``bus_select_mask`` fields as filters: the tokens they carry."""
     out = []
     for inst in instances:
@@ -26,7 +26,7 @@ def _mask_filters(instances: tuple[Instance, ...], facts: Facts
                 continue
             if not fname.startswith("bus_"):
                 continue
-            out.append(TokenFilter(inst.name, inst.file,
+            out.append(FilterPath(inst.name, inst.file,
                                    inst.line, inst.subsystem,
                                    frozenset(names), "not selected", "mask",
                                    "reject"))
@@ -41,8 +41,8 @@ def verdicts(facts: Facts, token: str) -> tuple[FilterVerdict, ...]:
         c.name for c in facts.family_members(const.family, 0)} \
         if const is not None else set()
 
-    def relevant(filters: list[TokenFilter]) -> dict[tuple, TokenFilter]:
-        out: dict[tuple, TokenFilter] = {}
+    def relevant(filters: list[FilterPath]) -> dict[tuple, FilterPath]:
+        out: dict[tuple, FilterPath] = {}
         for f in filters:
             if family and not f.accepted & family:
                 continue

@@ -6,6 +6,11 @@ extract stage's types (``ConstantHistory``, ``Scan`` with
 ``ReferenceSite``, ``StructInstance``, ``TokenFilter``); every question
 (``report``, ``rename``, ``invert``, ``accept``, ``diff``, ``check``)
 is a pure function over :class:`Facts`, so tests build Facts by hand.
+The shapes here are named apart from the extract stage's on purpose:
+:class:`ConstantAt` is a constant *at one state* (extract's
+``Constant`` is its definition), :class:`FilterPath` is a filter as
+the accept question sees it (extract's ``TokenFilter`` is what the
+scanner found in one statement).
 """
 
 from __future__ import annotations
@@ -18,12 +23,12 @@ from typing import Any
 from patchlens.findings import Finding
 from patchlens.impact.model import Site
 
-__all__ = ["Constant", "Instance", "TokenFilter", "Facts", "gather_facts",
+__all__ = ["ConstantAt", "Instance", "FilterPath", "Facts", "gather_facts",
            "subsystem_of", "changed_names", "require_constant"]
 
 
 @dataclass(frozen=True)
-class Constant:
+class ConstantAt:
     """A family constant at one state of the tree."""
     name: str
     family: str               # family key: "bus_token"
@@ -49,7 +54,7 @@ class Instance:
 
 
 @dataclass(frozen=True)
-class TokenFilter:
+class FilterPath:
     """A parent-domain path that filters bus tokens."""
     function: str
     file: str
@@ -69,7 +74,7 @@ class Facts:
     ``states[0]`` is the base; ``states[k]`` is after the k-th present
     patch, whose label is ``labels[k - 1]``.
     """
-    states: tuple[Mapping[str, Constant], ...]
+    states: tuple[Mapping[str, ConstantAt], ...]
     labels: tuple[str, ...]
     hazards: tuple[Finding, ...] = ()
     base_sites: tuple[Site, ...] = ()
@@ -77,8 +82,8 @@ class Facts:
     mentions: tuple[Site, ...] = ()           # comments, strings, docs (final)
     base_instances: tuple[Instance, ...] = ()
     instances: tuple[Instance, ...] = ()
-    base_filters: tuple[TokenFilter, ...] = ()
-    filters: tuple[TokenFilter, ...] = ()
+    base_filters: tuple[FilterPath, ...] = ()
+    filters: tuple[FilterPath, ...] = ()
     flagsets: Mapping[str, frozenset[str]] = field(default_factory=dict)
     flagset_sites: tuple[Site, ...] = ()      # where each flag set is defined
     maintainers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -92,18 +97,18 @@ class Facts:
         default_factory=dict)
 
     @property
-    def base(self) -> Mapping[str, Constant]:
+    def base(self) -> Mapping[str, ConstantAt]:
         return self.states[0]
 
     @property
-    def final(self) -> Mapping[str, Constant]:
+    def final(self) -> Mapping[str, ConstantAt]:
         return self.states[-1]
 
     def value_at(self, name: str, k: int) -> int | None:
         c = self.states[k].get(name)
         return None if c is None else c.value
 
-    def family_members(self, family: str, k: int = -1) -> list[Constant]:
+    def family_members(self, family: str, k: int = -1) -> list[ConstantAt]:
         """The family's constants at state k, in value order."""
         members = [c for c in self.states[k].values() if c.family == family]
         return sorted(members, key=lambda c: (c.value is None,
@@ -139,7 +144,7 @@ def subsystem_of(path: str) -> str:
 
 # -- the adapter: upstream stages -> Facts -------------------------------
 
-def _states(history: Any, profile: Any) -> tuple[dict[str, Constant], ...]:
+def _states(history: Any, profile: Any) -> tuple[dict[str, ConstantAt], ...]:
     """Each step's single constants (sets and masks left out: they are
     not members a reviewer renames, inverts or accepts)."""
     titles = {f.key: f.title for f in profile.families}
@@ -148,11 +153,11 @@ def _states(history: Any, profile: Any) -> tuple[dict[str, Constant], ...]:
     tables = [s.table for s in steps] if steps is not None else [history]
     out = []
     for table in tables:
-        state: dict[str, Constant] = {}
+        state: dict[str, ConstantAt] = {}
         for c in table.constants:
             if c.is_set or c.name in state:
                 continue
-            state[c.name] = Constant(c.name, c.family,
+            state[c.name] = ConstantAt(c.name, c.family,
                                      titles.get(c.family, c.family),
                                      c.value.value if c.value else None,
                                      c.family in bits, c.file, c.line)
@@ -206,23 +211,23 @@ def _instances(scan: Any) -> tuple[Instance, ...]:
 _OWN_TOKEN_SUBJECT = re.compile(r"parent\w*\s*(->|\.)\s*bus_token")
 
 
-def _filters(scan: Any) -> tuple[TokenFilter, ...]:
+def _filters(scan: Any) -> tuple[FilterPath, ...]:
     """The scan's filters over a child's token; the ``if`` statements of
     one function over one subject are one chain (what is left after the
     last one is the chain's default)."""
-    out: list[TokenFilter] = []
+    out: list[FilterPath] = []
     chains: dict[tuple[str, str, str], int] = {}
     for f in sorted(scan.filters, key=lambda f: (f.file, f.line)):
         if _OWN_TOKEN_SUBJECT.search(f.subject):
             continue
-        tf = TokenFilter(f.function, f.file, f.line, _subsystem(scan, f.file),
+        tf = FilterPath(f.function, f.file, f.line, _subsystem(scan, f.file),
                          frozenset(f.accepted), f.default_text or f.default,
                          f.kind, f.default)
         key = (f.file, f.function, f.subject)
         if f.kind == "if" and key in chains:
             i = chains[key]
             prev = out[i]
-            out[i] = TokenFilter(prev.function, prev.file, prev.line,
+            out[i] = FilterPath(prev.function, prev.file, prev.line,
                                  prev.subsystem, prev.accepted | tf.accepted,
                                  tf.default, "if", tf.action)
             continue
@@ -329,7 +334,7 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  field_meaning=meaning, added=added)
 
 
-def require_constant(facts: Facts, name: str) -> Constant:
+def require_constant(facts: Facts, name: str) -> ConstantAt:
     """The constant ``name`` (final tree first), or an InputError naming
     it: a what-if question about an unknown name is a typo."""
     from patchlens.errors import InputError
@@ -340,7 +345,7 @@ def require_constant(facts: Facts, name: str) -> Constant:
                            "the series")
 
 
-def changed_names(states: tuple[Mapping[str, Constant], ...]) -> set[str]:
+def changed_names(states: tuple[Mapping[str, ConstantAt], ...]) -> set[str]:
     """Constants whose presence or value differs between base and final."""
     base, final = states[0], states[-1]
     return {n for n in set(base) | set(final)

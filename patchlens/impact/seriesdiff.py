@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from patchlens.impact.facts import Constant, Facts, changed_names
+from patchlens.impact.facts import ConstantAt, Facts, changed_names
 from patchlens.impact.model import PatchDiff, SeriesDiff
 from patchlens.mail.model import Patch, Series
 
@@ -23,7 +23,7 @@ def subject_key(title: str) -> str:
     return re.sub(r"\s+", " ", title).strip().rstrip(".").lower()
 
 
-def _show(c: Constant | None) -> str:
+def _show(c: ConstantAt | None) -> str:
     if c is None:
         return "-"
     if c.value is None:
