@@ -149,3 +149,21 @@ def test_unknown_name_is_input_error(demo, capsys, argv) -> None:
     err = capsys.readouterr().err
     assert err == (f"patchlens: {argv[2]}: not a constant of any family in "
                    "the tree or the series\n")
+
+
+def test_report_on_archive_reply_alone(corpus: Path, capsys) -> None:
+    """The seed: a web-archive copy of Jason's reply, no patch, no tree.
+    The report is titled after the patch it answers and credits the
+    constants rebuilt from its quotes to 27/33."""
+    rc, out = _run(capsys, "report", str(corpus / "seed-reply-27-33.txt"),
+                   "--no-tree")
+    assert rc == 0
+    assert out.splitlines()[0].endswith(
+        "genirq/msi: Provide constants for PCI/IMS support")
+    rows = [l.split() for l in out.splitlines()
+            if l.startswith(("bus token", "MSI flag"))]
+    assert ["MSI", "flag", "MSI_FLAG_PCI_IMS", "-", "bit", "21",
+            "27/33"] in rows
+    assert any(r[2] == "DOMAIN_BUS_PCI_DEVICE_IMS" and r[5] == "27/33"
+               for r in rows)
+    assert check_lines(out) == []

@@ -264,8 +264,15 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
     profile = session.profile
     history = session.history()
     states = _states(history, profile)
-    labels = tuple(r.label for r in session.applied.results) \
-        if session.applied is not None else ()
+    # One label per history step after the base: the present patches
+    # plus absent ones known only from quotes in replies (the seed's
+    # 27/33), so states[k] and labels[k - 1] always name the same patch.
+    steps = getattr(history, "steps", None)
+    if steps is not None:
+        labels = tuple(s.label for s in steps[1:])
+    else:
+        labels = tuple(r.label for r in session.applied.results) \
+            if session.applied is not None else ()
     hazards = tuple(getattr(history, "hazards", ()))
     added = _added_lines(session.applied)
     wanted = set(changed_names(states) if names is None else names)

@@ -117,7 +117,15 @@ class Series:
     def title(self) -> str:
         if self.cover is not None:
             return self.cover.subject
-        return self.patches[0].title if self.patches else ""
+        if self.patches:
+            return self.patches[0].title
+        # Only replies (an archive page of a review): the patch they answer.
+        from patchlens.mail.subject import parse_subject
+        for reply in self.replies:
+            title = parse_subject(reply.message.subject).title
+            if title:
+                return title
+        return ""
 
     def patch(self, index: int) -> Patch | None:
         for p in self.patches:
