@@ -199,3 +199,17 @@ def test_refs_cli_errors(request, capsys):
     assert main(["refs", "--family", "nope", "--tree", str(root), "--no-cache"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 2 and "Traceback" not in err
+
+
+def test_refs_cli_text_wraps_instead_of_cutting(request, capsys):
+    """Every site's file:line and reason reach the reader whole."""
+    root = request.config.rootpath / "fixtures" / "refs" / "tree"
+    assert main(["refs", "MSI_FLAG_PCI_MSIX", "--tree", str(root),
+                 "--no-cache", "--format", "json"]) == 0
+    sites = json.loads(capsys.readouterr().out)["sites"]
+    assert main(["refs", "MSI_FLAG_PCI_MSIX", "--tree", str(root),
+                 "--no-cache"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for s in sites:
+        assert f"{s['file']}:{s['line']}" in text
+        assert " ".join(s["reason"].split()) in text

@@ -18,10 +18,10 @@ from typing import Any
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK, InputError
 from patchlens.extract.references import ReferenceSite
+from patchlens.render.layout import plural, wrap
 
 __all__ = ["run", "load_scan", "select_names", "format_text", "format_json"]
 
-WIDTH = 72
 
 
 def load_scan(opts: argparse.Namespace) -> tuple[Any, Any, dict[str, str], Any, Any]:
@@ -77,17 +77,21 @@ def _changed_paths(sess) -> frozenset[str]:
 
 
 def _site_lines(s: ReferenceSite, functions=()) -> list[str]:
-    where = f"{s.file}:{s.line}"
-    head = f"  {s.role.value:<8} {where}"
+    """``role  file:line`` then who and why, wrapped (never cut: a cut
+    path or reason is worse than a longer listing)."""
     who = (f"{s.function}()" if s.function in functions else s.function) \
         if s.function else "(file scope)"
-    tail = f"{'':11}{who}; {s.subsystem}; {s.reason}"
-    return [head[:WIDTH], tail[:WIDTH]]
+    return (wrap(f"{s.file}:{s.line}", first=f"    {s.role.value:<8} ",
+                 rest=" " * 13)
+            + wrap(f"{who}: {s.reason}" if s.reason else who,
+                   first=" " * 13))
 
 
 def format_text(label: str, wanted: list[str], names: dict[str, str], scan,
                 final=None, changed: frozenset[str] = frozenset()) -> str:
-    lines = [f"References in {label}"[:WIDTH], ""]
+    """Per name: a role summary, then the sites grouped by subsystem
+    (the MAINTAINERS entry a reviewer would Cc)."""
+    lines = wrap(f"References in {label}") + [""]
     by_name: dict[str, list[ReferenceSite]] = {}
     for s in scan.sites:
         by_name.setdefault(s.name, []).append(s)
@@ -96,14 +100,19 @@ def format_text(label: str, wanted: list[str], names: dict[str, str], scan,
         sites = by_name.get(name, [])
         roles = Counter(s.role.value for s in sites)
         summary = ", ".join(f"{r} {n}" for r, n in sorted(roles.items()))
-        lines.append(f"{name} ({names.get(name, '?')}): {len(sites)} sites"[:WIDTH])
-        if summary:
-            lines.append(f"  {summary}"[:WIDTH])
+        lines += wrap(f"{name} ({names.get(name, '?')}): "
+                      f"{plural(len(sites), 'site')}"
+                      + (f": {summary}" if summary else ""), rest="  ")
+        groups: dict[str, list[ReferenceSite]] = {}
         for s in sites:
-            lines += _site_lines(s, scan.functions)
+            groups.setdefault(s.subsystem or "-", []).append(s)
+        for subsystem in sorted(groups):
+            lines += wrap(subsystem, first="  ", rest="    ")
+            for s in groups[subsystem]:
+                lines += _site_lines(s, scan.functions)
         if mentions.get(name):
-            lines.append(f"  + {mentions[name]} mentions in comments, strings, "
-                         "documentation"[:WIDTH])
+            lines += wrap(f"+ {mentions[name]} mentions in comments, "
+                          "strings, documentation", first="  ")
         lines.append("")
     if final is not None:
         lines.append("After the series (post-images of changed files):")
@@ -111,7 +120,7 @@ def format_text(label: str, wanted: list[str], names: dict[str, str], scan,
         if not post:
             lines.append("  no sites in the changed files")
         for s in post:
-            lines += [f"  {s.name}"[:WIDTH]] + _site_lines(s, final.functions)
+            lines += wrap(s.name, first="  ") + _site_lines(s, final.functions)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
