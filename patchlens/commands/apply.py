@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import textwrap
 from typing import Any
 
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK
 from patchlens.mail.model import Series
 from patchlens.tree import open_tree
+from patchlens.render.layout import WIDTH, ascii_text, fit, wrap
 from patchlens.tree.apply import (AppliedSeries, FileResult, HunkResult,
                                   HunkStatus, apply_series)
 
 __all__ = ["run", "format_text", "format_json", "summary_line"]
 
-WIDTH = 72
 
 
 def run(opts: argparse.Namespace) -> int:
@@ -36,21 +35,6 @@ def run(opts: argparse.Namespace) -> int:
     else:
         emit(format_text(series, applied), opts.output)
     return EXIT_OK
-
-
-def _ascii(text: str) -> str:
-    return text.encode("ascii", "replace").decode("ascii")
-
-
-def _fit(text: str, width: int) -> str:
-    """One line of at most ``width`` columns: tabs expanded, ASCII only."""
-    text = _ascii(text.expandtabs(8).rstrip())
-    return text if len(text) <= width else text[:width - 3] + "..."
-
-
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(_ascii(text), WIDTH, initial_indent=indent,
-                         subsequent_indent=indent, break_on_hyphens=False) or [indent]
 
 
 def summary_line(applied: AppliedSeries) -> str:
@@ -76,33 +60,33 @@ def _hunk_lines(h: HunkResult) -> list[str]:
     status = "FAILED" if h.status is HunkStatus.FAILED else h.describe
     head = f"    hunk {h.number:<3d} {status:<22s}"
     if h.applied:
-        return [_fit(head + _range(h), WIDTH)]
+        return [fit(head + _range(h), WIDTH)]
     hk = h.hunk
-    out = [_fit(head + f"@@ -{hk.old_start},{hk.old_len} "
+    out = [fit(head + f"@@ -{hk.old_start},{hk.old_len} "
                        f"+{hk.new_start},{hk.new_len} @@", WIDTH)]
     near = h.near
     if near is None or h.already_at is not None:
-        out += _wrap(f"does not apply: {h.message}", "      ")
+        out += wrap(f"does not apply: {h.message}", "      ")
         return out
-    out += _wrap(f"does not apply cleanly: nearly fits at line "
+    out += wrap(f"does not apply cleanly: nearly fits at line "
                  f"{near.line} ({near.matched} of {near.total} lines "
                  "match)" + (f"; line {near.differs_at} differs:"
                              if near.differs_at else ""), "      ")
     if near.differs_at is not None:
-        out.append(_fit("        tree:  " + (near.tree_text.strip()
+        out.append(fit("        tree:  " + (near.tree_text.strip()
                                              if near.tree_text is not None
                                              else "(end of file)"), WIDTH))
-        out.append(_fit("        patch: " + (near.hunk_text or "").strip(), WIDTH))
+        out.append(fit("        patch: " + (near.hunk_text or "").strip(), WIDTH))
     return out
 
 
 def _file_lines(f: FileResult) -> list[str]:
     name = f.path if f.old_path in (None, f.path) else f"{f.old_path} -> {f.path}"
     kind = "" if f.status.value == "modified" else f" ({f.status.value})"
-    out = [_fit(f"  {name}{kind}", WIDTH)]
+    out = [fit(f"  {name}{kind}", WIDTH)]
     # A failed file's message is repeated on each of its hunks.
     if f.message and (f.applied or not f.hunks):
-        out += _wrap(f.message, "    ")
+        out += wrap(f.message, "    ")
     for h in f.hunks:
         out += _hunk_lines(h)
     return out
@@ -110,22 +94,22 @@ def _file_lines(f: FileResult) -> list[str]:
 
 def format_text(series: Series, applied: AppliedSeries) -> str:
     info = applied.base.info
-    lines = [_fit(f"series: {series.title}", WIDTH),
-             _fit(f"tree:   {info.label}", WIDTH)]
+    lines = [fit(f"series: {series.title}", WIDTH),
+             fit(f"tree:   {info.label}", WIDTH)]
     if info.reason:
-        lines += _wrap(info.reason, "        ")
+        lines += wrap(info.reason, "        ")
     if series.missing:
-        lines.append(_fit("missing patches: " + ", ".join(
+        lines.append(fit("missing patches: " + ", ".join(
             f"{i}/{series.total}" for i in series.missing), WIDTH))
     for r in applied.results:
         lines.append("")
-        lines.append(_fit(f"patch {r.label}  {r.patch.title}", WIDTH))
+        lines.append(fit(f"patch {r.label}  {r.patch.title}", WIDTH))
         if not r.files:
             lines.append("  (no diff)")
         for f in r.files:
             if info.kind == "none" and not f.applied:
                 # Nothing to apply to: the hunks are read from the patch.
-                lines.append(_fit(f"  {f.path}  ({len(f.hunks)} hunks, "
+                lines.append(fit(f"  {f.path}  ({len(f.hunks)} hunks, "
                                   "read from the patch alone)", WIDTH))
                 continue
             lines += _file_lines(f)

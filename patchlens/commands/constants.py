@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import textwrap
 from typing import Any
 
 from patchlens.commands.common import emit
@@ -27,10 +26,10 @@ from patchlens.extract.profile import Family, Profile, load_profile
 from patchlens.findings import Finding
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series
+from patchlens.render.layout import WIDTH, ascii_text, fit, wrap
 
 __all__ = ["run", "format_text", "format_json", "ConstantsView"]
 
-WIDTH = 72
 
 
 class ConstantsView:
@@ -111,21 +110,6 @@ def _family_of(f: Finding, table: ConstantTable,
 
 # -- text ----------------------------------------------------------------
 
-def _ascii(text: str) -> str:
-    return text.encode("ascii", "replace").decode("ascii")
-
-
-def _fit(text: str) -> str:
-    text = _ascii(text.expandtabs(8).rstrip())
-    return text if len(text) <= WIDTH else text[:WIDTH - 3] + "..."
-
-
-def _wrap(text: str, indent: str, rest: str | None = None) -> list[str]:
-    return textwrap.wrap(_ascii(text), WIDTH, initial_indent=indent,
-                         subsequent_indent=rest if rest is not None else indent,
-                         break_on_hyphens=False, break_long_words=True) or [indent]
-
-
 def _value_cols(v: Value | None, bits: bool = True) -> str:
     if v is None:
         return f"{'-':>10} {'':>10} {'':>4}"
@@ -161,27 +145,27 @@ def _family_header(fam: Family, consts: list[Constant]) -> list[str]:
     what = f"enum {fam.enum}" if fam.enum else f"{fam.prefix}*"
     files = sorted({c.file for c in consts if c.origin == "tree"})
     head = f"{fam.title}: {what}"
-    out = [_fit(head)]
+    out = [fit(head, WIDTH)]
     if files:
-        out += _wrap("in " + ", ".join(files), "  ")
+        out += wrap("in " + ", ".join(files), "  ")
     return out
 
 
 def format_text(view: ConstantsView) -> str:
     lines: list[str] = []
     if view.title:
-        lines.append(_fit(f"series: {view.title}"))
-    lines.append(_fit(f"tree:   {view.tree_label}"))
+        lines.append(fit(f"series: {view.title}", WIDTH))
+    lines.append(fit(f"tree:   {view.tree_label}", WIDTH))
     if view.tree_reason:
-        lines += _wrap(view.tree_reason, "        ")
+        lines += wrap(view.tree_reason, "        ")
     h = view.history
     if h is not None and h.missing_files:
-        lines += _wrap("files the series needs that are not in the tree: "
+        lines += wrap("files the series needs that are not in the tree: "
                        + ", ".join(h.missing_files), "", "  ")
     if h is not None and h.patch_only:
         lines.append("read from the patch text (hunks that did not apply):")
         for n in h.patch_only:
-            lines += _wrap(f"{n.patch} {n.file}: {n.reason}", "  ", "    ")
+            lines += wrap(f"{n.patch} {n.file}: {n.reason}", "  ", "    ")
     for fam in view.families:
         consts = [c for c in view.table.by_family(fam.key)]
         changes = [c for c in (h.changes if h else ()) if c.family == fam.key]
@@ -194,36 +178,36 @@ def format_text(view: ConstantsView) -> str:
         conds = {c.condition for c in consts if c.origin == "tree"}
         common = conds.pop() if len(conds) == 1 else None
         if common:
-            lines += _wrap(f"if {common}", "  ")
-        lines.append(_fit(f"  {'name':<31} {'decimal':>10} {'hex':>10} {'bit':>4}"))
+            lines += wrap(f"if {common}", "  ")
+        lines.append(fit(f"  {'name':<31} {'decimal':>10} {'hex':>10} {'bit':>4}", WIDTH))
         seen: set[str] = set()
         for c in consts:
             if c.name in seen:
                 continue
             seen.add(c.name)
             row = f"  {c.name:<31} {_value_cols(c.value, fam.kind == 'bit')}"
-            lines.append(_fit(row))
+            lines.append(fit(row, WIDTH))
             if c.value.value is None and c.value.reason:
-                lines += _wrap(c.value.reason, "      ")
+                lines += wrap(c.value.reason, "      ")
             if c.condition and c.condition != common:
-                lines += _wrap(f"if {c.condition}", "      ")
+                lines += wrap(f"if {c.condition}", "      ")
             if c.origin != "tree" and c.after:
-                lines += _wrap(f"after {c.after} (from the patch text)", "      ")
+                lines += wrap(f"after {c.after} (from the patch text)", "      ")
             for ch in changes:
                 if ch.name == c.name and ch.action != "removed":
-                    lines += _wrap(_change_line(ch), "      ")
+                    lines += wrap(_change_line(ch), "      ")
         for ch in removed:
             name = ch.old_name or ch.name
             if name in seen:
                 continue
-            lines.append(_fit(f"  {name:<31} {_value_cols(None)}"))
-            lines += _wrap(_change_line(ch), "      ")
+            lines.append(fit(f"  {name:<31} {_value_cols(None)}", WIDTH))
+            lines += wrap(_change_line(ch), "      ")
         sets = [f for f in view.flagsets if f.family == fam.key]
         if sets:
-            lines.append(_fit(f"  flag sets ({len(sets)}):"))
+            lines.append(fit(f"  flag sets ({len(sets)}):", WIDTH))
             for fs in sets:
                 cond = f" [if {fs.condition}]" if fs.condition else ""
-                lines += _wrap(f"{fs.name} ({fs.file}:{fs.line}){cond}: "
+                lines += wrap(f"{fs.name} ({fs.file}:{fs.line}){cond}: "
                                + " ".join(fs.members), "    ", "      ")
     titles = tuple(f"{f.title}:" for f in view.families)
     notes = [n for n in view.table.notes
@@ -232,7 +216,7 @@ def format_text(view: ConstantsView) -> str:
     if notes:
         lines.append("")
         for n in notes:
-            lines += _wrap(n, "note: ", "      ")
+            lines += wrap(n, "note: ", "      ")
     lines.append("")
     if not view.hazards:
         lines.append("hazards: none")
@@ -242,11 +226,11 @@ def format_text(view: ConstantsView) -> str:
             where = f"{f.file}:{f.line}" if f.file else ""
             head = " ".join(x for x in (f.severity.name, f.code, f.patch or "",
                                         where) if x)
-            lines.append(_fit(f"  {head}"))
-            lines += _wrap(f.message, "    ")
+            lines.append(fit(f"  {head}", WIDTH))
+            lines += wrap(f.message, "    ")
             for d in f.detail:
                 lead = len(d) - len(d.lstrip(" "))
-                lines += _wrap(d.strip(), "      " + " " * lead,
+                lines += wrap(d.strip(), "      " + " " * lead,
                                "        " + " " * lead)
     return "\n".join(lines)
 

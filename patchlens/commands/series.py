@@ -6,8 +6,6 @@ replies with where their comments point."""
 from __future__ import annotations
 
 import json
-import textwrap
-import unicodedata
 from argparse import Namespace
 from dataclasses import asdict
 from typing import Any
@@ -17,26 +15,11 @@ from patchlens.errors import EXIT_OK
 from patchlens.mail import read_series
 from patchlens.mail.model import Series
 from patchlens.mail.subject import parse_subject
+from patchlens.render.layout import WIDTH, ascii_text, wrap
 
 __all__ = ["run", "render_text", "render_json"]
 
-WIDTH = 72
 _COMMENT_LINES = 3
-
-
-def _ascii(text: str) -> str:
-    # "Jörg" -> "Jorg": readable when quoted back into ASCII mail
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.encode("ascii", "replace").decode("ascii")
-
-
-def _wrap(text: str, indent: str, rest: str | None = None) -> list[str]:
-    text = _ascii(" ".join(text.split()))
-    lines = textwrap.wrap(text, WIDTH, initial_indent=indent,
-                          subsequent_indent=rest if rest is not None else indent,
-                          break_long_words=True, break_on_hyphens=False)
-    return lines or [indent.rstrip()]
 
 
 def _ranges(indexes: tuple[int, ...], total: int) -> str:
@@ -69,58 +52,58 @@ def render_text(s: Series) -> str:
     if not title and s.replies:
         # archive text of a reply: the series is known by its subject only
         title = parse_subject(s.replies[0].message.subject).title
-    out += _wrap(f"series: {title or '(no title)'}", "", "  ")
-    out += _wrap(f"revision: {s.revision_reason}", "", "  ")
+    out += wrap(f"series: {title or '(no title)'}", "", "  ")
+    out += wrap(f"revision: {s.revision_reason}", "", "  ")
     if len(s.revisions_seen) > 1:
         out.append("revisions seen: " + ", ".join(f"v{r}" for r in s.revisions_seen))
     out.append(f"base-commit: {s.base_commit or 'not given'}")
     if s.prerequisite_patch_ids:
-        out += _wrap("prerequisite-patch-id: " + ", ".join(s.prerequisite_patch_ids), "", "  ")
+        out += wrap("prerequisite-patch-id: " + ", ".join(s.prerequisite_patch_ids), "", "  ")
     if s.change_id:
-        out.append(f"change-id: {_ascii(s.change_id)}"[:WIDTH])
-    out += _wrap(f"cover: {s.cover.subject if s.cover else 'none'}", "", "  ")
+        out.append(f"change-id: {ascii_text(s.change_id)}"[:WIDTH])
+    out += wrap(f"cover: {s.cover.subject if s.cover else 'none'}", "", "  ")
     out.append(f"patches: {len(s.patches)} of {s.total} present")
     if s.missing:
-        out += _wrap("missing: " + _ranges(s.missing, s.total), "", "  ")
+        out += wrap("missing: " + _ranges(s.missing, s.total), "", "  ")
     for p in s.patches:
         out.append("")
-        out += _wrap(f"[{p.label}] {p.title}", "", "    ")
-        out += _wrap(f"author: {p.author}", "    ", "      ")
+        out += wrap(f"[{p.label}] {p.title}", "", "    ")
+        out += wrap(f"author: {p.author}", "    ", "      ")
         for f in p.files:
             stat = f"+{f.added_count}/-{f.removed_count}"
             status = "" if f.status.value == "modified" else f" ({f.status.value})"
-            out += _wrap(f"{f.path}{status} {stat}", "    ", "      ")
+            out += wrap(f"{f.path}{status} {stat}", "    ", "      ")
         for t in p.trailers:
-            out += _wrap(f"{t.name}: {t.value}", "    ", "      ")
+            out += wrap(f"{t.name}: {t.value}", "    ", "      ")
     if s.replies:
         out.append("")
         out.append(f"replies: {len(s.replies)}")
     for r in s.replies:
         out.append("")
         about = _anchor(s, r.patch_index, None, None)
-        out += _wrap(f"{r.message.author} on {about}", "  ", "    ")
-        out += _wrap(f"<{r.message.msgid}>", "    ", "      ")
+        out += wrap(f"{r.message.author} on {about}", "  ", "    ")
+        out += wrap(f"<{r.message.msgid}>", "    ", "      ")
         if r.parent_msgid:
-            out += _wrap(f"in reply to <{r.parent_msgid}>", "    ", "      ")
+            out += wrap(f"in reply to <{r.parent_msgid}>", "    ", "      ")
         for c in r.comments:
-            out += _wrap(f"at {_anchor(s, c.patch_index, c.file, c.new_line)}",
+            out += wrap(f"at {_anchor(s, c.patch_index, c.file, c.new_line)}",
                          "    ", "      ")
             if c.quoted:
-                out.append(_wrap(c.quoted[-1], "      > ", "      > ")[0])
+                out.append(wrap(c.quoted[-1], "      > ", "      > ")[0])
             paragraph = " ".join(c.text.split("\n\n", 1)[0].split())
-            out += _wrap(paragraph, "      | ")[:_COMMENT_LINES]
+            out += wrap(paragraph, "      | ")[:_COMMENT_LINES]
     if s.rebuilt:
         out.append("")
         out.append("rebuilt from quotes (patch absent):")
         for fp, idx in zip(s.rebuilt, s.rebuilt_index or (None,) * len(s.rebuilt)):
             adds = sum(len(h.added) for h in fp.hunks)
-            out += _wrap(f"{idx}/{s.total} {fp.path}: {len(fp.hunks)} partial "
+            out += wrap(f"{idx}/{s.total} {fp.path}: {len(fp.hunks)} partial "
                          f"hunk(s), {adds} added line(s)", "  ", "    ")
     if s.warnings:
         out.append("")
         out.append(f"warnings: {len(s.warnings)}")
         for w in s.warnings:
-            out += _wrap(w, "  ", "    ")
+            out += wrap(w, "  ", "    ")
     return "\n".join(l.rstrip() for l in out)
 
 

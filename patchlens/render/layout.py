@@ -32,8 +32,8 @@ def ascii_text(text: str) -> str:
     return "".join(out)
 
 
-def wrap(text: str, width: int = WIDTH, first: str = "",
-         rest: str | None = None) -> list[str]:
+def wrap(text: str, first: str = "", rest: str | None = None,
+         width: int = WIDTH) -> list[str]:
     """Word-wrap ``text`` with a first-line and a continuation prefix.
 
     Words longer than the line (paths, long identifiers) are broken
@@ -49,7 +49,7 @@ def wrap(text: str, width: int = WIDTH, first: str = "",
 
 def fit(text: str, width: int) -> str:
     """``text`` cut to ``width`` columns, with ``~`` marking the cut."""
-    text = ascii_text(text)
+    text = ascii_text(text).rstrip()
     return text if len(text) <= width else text[: max(width - 1, 0)] + "~"
 
 
@@ -112,7 +112,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str] | str],
     out.append((" " * gap).join("-" * w for w in widths))
     for row in rows:
         if isinstance(row, str):
-            out += wrap(row, width, first="  ", rest="    ")
+            out += wrap(row, first="  ", rest="    ", width=width)
         else:
             emit([ascii_text(str(c)) for c in row])
     return out
