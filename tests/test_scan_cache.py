@@ -9,6 +9,7 @@ import shutil
 import pygit2
 import pytest
 
+from patchlens.extract import prefilter
 from patchlens.extract import scan as scanmod
 from patchlens.extract.profile import load_profile
 from patchlens.extract.scan import scan_references
@@ -107,9 +108,12 @@ def test_git_nearby_revision_reuses_subtrees(xdg, tree_copy, monkeypatch):
     first = scan_references(GitTree.open(str(tree_copy), str(c1)), NAMES, prof, jobs=1)
     assert len(calls) > 5
     read = []
-    real_contains = scanmod._contains
-    monkeypatch.setattr(scanmod, "_contains",
-                        lambda data, lits: (b"DOMAIN_BUS_" in lits and read.append(1))
+    real_contains = prefilter.contains
+    searched = set(scanmod.candidate_literals(prof, NAMES))
+    # Reads by the search itself (the scanner's literal set), not the
+    # narrowing of its answer to include/ headers by the constants.
+    monkeypatch.setattr(prefilter, "contains",
+                        lambda data, lits: (set(lits) == searched and read.append(1))
                         or real_contains(data, lits))
     calls.clear()
     second = scan_references(GitTree.open(str(tree_copy), str(c2)), NAMES, prof, jobs=1)

@@ -40,7 +40,7 @@ __all__ = [
     "Constant", "FlagSet", "EnumDef", "ConstantTable", "ConstantChange",
     "ConstantHistory", "Step", "PatchOnlyNote",
     "extract_constants", "constant_history", "scan_flag_sets",
-    "read_definitions",
+    "read_definitions", "search_literals",
 ]
 
 # Files a family may live in are searched here first (cheap), then in
@@ -574,21 +574,42 @@ def _flag_sets(macros: Iterable[_RawMacro], table: ConstantTable,
     return tuple(out)
 
 
+def search_literals(profile: Profile) -> tuple[str, ...]:
+    """The literals of the run's one tree-wide search
+    (:func:`patchlens.extract.prefilter.search`): the profile's
+    pre-filter plus the mask names.  Every constant, flag set, hazard
+    pattern and reference of the families contains one of them."""
+    out = list(profile.prefilter)
+    out += [m for f in profile.families for m in f.masks]
+    return tuple(dict.fromkeys(out))
+
+
+def _flag_define_rx(lits: Iterable[str]) -> re.Pattern[bytes]:
+    """A ``#define`` whose (continued) line names one of ``lits``."""
+    alt = b"|".join(re.escape(l.encode()) for l in lits)
+    return re.compile(rb"^[ \t]*#[ \t]*define[ \t]+\w+(?:\\\r?\n|[^\n])*?(?:"
+                      + alt + rb")", re.M)
+
+
 def scan_flag_sets(source: TreeSource, table: ConstantTable,
-                   profile: Profile) -> tuple[FlagSet, ...]:
-    """Flag-set macros anywhere in the tree (``arch/``, ``drivers/``):
-    a literal search over file bytes for each bit family's prefix, then
-    only the files that hit are parsed."""
+                   profile: Profile, *, cache: bool = True) -> tuple[FlagSet, ...]:
+    """Flag-set macros anywhere in the tree (``arch/``, ``drivers/``).
+
+    The files come from the run's tree-wide literal search (cached per
+    tree); only those with a ``#define`` naming a flag or mask are
+    parsed."""
     lits = [f.prefix for f in profile.families
             if f.kind == "bit" and f.flagset_scan and f.prefix]
     lits += [m for f in profile.families if f.kind == "bit" and f.flagset_scan
              for m in f.masks]
     if not lits:
         return table.flagsets
+    rx = _flag_define_rx(lits)
     macros: list[_RawMacro] = []
-    for p in grep_tree(source, lits):
+    for p in grep_tree(source, lits, within=search_literals(profile),
+                       cache=cache):
         data = source.read(p)
-        if data is None or b"#define" not in data:
+        if data is None or rx.search(data) is None:
             continue
         macros.extend(read_definitions(p, data).macros)
     found = _flag_sets(macros, table, profile)

@@ -303,7 +303,8 @@ def _tree_hazards(steps, changes, profile, applied, series) -> list[Finding]:  #
     if not lits or final_tree.info.kind == "none":
         hits: tuple[str, ...] = ()
     else:
-        hits = grep_tree(final_tree, lits)
+        from patchlens.extract.constants import search_literals
+        hits = grep_tree(final_tree, lits, within=search_literals(profile))
     out: list[Finding] = []
     header = "".join((final_tree.read(p) or b"").decode("utf-8", "replace")
                      for p in final.files)

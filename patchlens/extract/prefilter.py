@@ -1,37 +1,145 @@
-"""Literal pre-filters: which files of a tree can matter at all.
+"""Literal search: which files of a tree contain these literals.
 
-Parsing the whole kernel is never needed to find a constant: a file
-that defines or uses ``MSI_FLAG_PCI_MSIX`` contains those bytes.  These
-helpers find candidate files by a literal search over file bytes and
-remember the answer per tree, so the state after each patch (an overlay
-of a few changed files) costs only those files.
+The one place that answers it, for the constants extractor, the hazard
+checks and the reference scanner alike.  Parsing the kernel is never
+needed to find a constant: a file that defines or uses
+``MSI_FLAG_PCI_MSIX`` contains those bytes.
 
-For a whole-tree search of a directory or a git revision the system's
-``grep`` / ``git grep`` are used when present (an order of magnitude
-faster than reading 60,000 files in Python); the result is the same.
+:func:`search` covers the *scanned* files (``.c``/``.h`` and
+``Documentation/``) and answers path -> content id.  Its answers are
+
+- kept per tree object and literal set for the run (an overlay -- the
+  state after a patch -- reuses its base's answer and re-checks only
+  the files it changes; a literal set that contains one already asked
+  searches only the new literals; one contained in an answered set is
+  narrowed by reading just those files);
+- kept across runs under ``$XDG_CACHE_HOME/patchlens/scan``: a git
+  revision by tree id (subtrees seen at any revision are not walked
+  again, blobs seen are not searched again); a directory by size and
+  mtime of every file, with the content id of the hits, so a warm run
+  only ``stat``\\ s the tree and reads nothing that did not change.
+
+Cold, the system's ``grep``/``git grep`` do the reading (an order of
+magnitude faster than Python); a directory search reports each hit as
+grep prints it (``on_hit``) so the caller can parse while grep reads.
+
+:func:`files_containing` narrows an answer to a folder and suffixes;
+without a covering answer it runs one restricted grep (``include/``
+headers for the constants), memoised per tree.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import shutil
 import subprocess
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable
 from weakref import WeakKeyDictionary
 
-from patchlens.tree.source import TreeSource
+from patchlens.tree.source import TreeSource, blob_id
 
-__all__ = ["files_containing", "grep_tree"]
+__all__ = ["search", "files_containing", "grep_tree", "is_scanned_path",
+           "contains", "cache_dir", "load_pickle", "save_pickle", "PickleStore",
+           "CODE"]
 
-# Per tree, per (under, suffixes): literal -> the files containing it.
-# One system grep serves every literal asked for together; a later
-# question about a subset of them costs nothing.
-_Memo = dict[tuple[str, tuple[str, ...]], dict[bytes, frozenset[str]]]
-_memo: "WeakKeyDictionary[object, _Memo]" = WeakKeyDictionary()
+CODE = (".c", ".h")
+# Bump when the stored search results change shape: old entries die.
+_VERSION = 6
+_FILE_MODES = (0o100644, 0o100755)
+# Depth of git subtrees cached by tree id; deeper ones are flattened by
+# libgit2 (in C) rather than walked from Python.
+_TREE_DEPTH = 2
+# More unseen blobs than this: one system grep beats reading them.
+_GREP_THRESHOLD = 3000
+
+OnHit = Callable[[str, str], None]
+Found = dict[str, str]            # path -> content id
 
 
-def _contains(data: bytes | None, literals: tuple[bytes, ...]) -> bool:
-    return data is not None and any(lit in data for lit in literals)
+def is_scanned_path(path: str) -> bool:
+    """Code files and documentation are searched; other files are not."""
+    return path.endswith(CODE) or path.startswith("Documentation/")
+
+
+def contains(data: bytes | None, lits: Iterable[bytes]) -> bool:
+    return data is not None and any(lit in data for lit in lits)
+
+
+# -- persistence ---------------------------------------------------------------
+
+def cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "patchlens", "scan")
+
+
+def load_pickle(path: str) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            obj = pickle.load(fh)
+        return obj if isinstance(obj, dict) else {}
+    except Exception:           # a corrupt or foreign cache is never fatal
+        return {}
+
+
+def save_pickle(path: str, obj: dict) -> None:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass                    # a read-only cache dir only costs time
+
+
+class PickleStore:
+    """Named pickles under :func:`cache_dir`, loaded on first use and
+    written atomically on :meth:`flush` when touched; all empty and
+    never written when disabled."""
+
+    def __init__(self, enabled: bool, names: dict[str, str]) -> None:
+        self.enabled = enabled
+        self.paths = {w: os.path.join(cache_dir(), f) for w, f in names.items()}
+        self._data: dict[str, dict] = {}
+        self._dirty: set[str] = set()
+
+    def get(self, which: str) -> dict:
+        if which not in self._data:
+            self._data[which] = load_pickle(self.paths[which]) if self.enabled else {}
+        return self._data[which]
+
+    def touch(self, which: str) -> None:
+        self._dirty.add(which)
+
+    def flush(self) -> None:
+        if self.enabled:
+            for which in sorted(self._dirty):
+                save_pickle(self.paths[which], self._data[which])
+        self._dirty.clear()
+
+
+def _Store(enabled: bool, lits: tuple[bytes, ...]) -> PickleStore:
+    """The search results of one literal set ("trees", "blobs", "dirs")."""
+    key = hashlib.sha1(repr((_VERSION, lits)).encode()).hexdigest()[:16]
+    return PickleStore(enabled, {w: f"{w}-{key}.pickle"
+                                 for w in ("trees", "blobs", "dirs")})
+
+
+# -- the search ---------------------------------------------------------------
+
+# Per tree object: literal set -> answer.
+_memo: "WeakKeyDictionary[object, dict[tuple[bytes, ...], Found]]" = WeakKeyDictionary()
+
+
+def _memo_of(source: TreeSource) -> dict[tuple[bytes, ...], Found]:
+    try:
+        return _memo.setdefault(source, {})
+    except TypeError:           # not weak-referenceable: no memo
+        return {}
 
 
 def _overlay_parts(source: TreeSource) -> tuple[TreeSource, dict[str, bytes | None]] | None:
@@ -42,47 +150,387 @@ def _overlay_parts(source: TreeSource) -> tuple[TreeSource, dict[str, bytes | No
     return base, dict(changes)
 
 
-def _under(path: str, under: str) -> bool:
-    return not under or path == under or path.startswith(under.rstrip("/") + "/")
+def _report(found: Found, on_hit: OnHit | None) -> Found:
+    if on_hit is not None:
+        for path, cid in found.items():
+            on_hit(path, cid)
+    return found
 
 
-def _scan(source: TreeSource, under: str, suffixes: tuple[str, ...],
-          lits: tuple[bytes, ...]) -> tuple[str, ...]:
-    fast = _system_grep(source, under, suffixes, lits)
-    if fast is not None:
-        return fast
-    return tuple(p for p in source.files(under, suffixes)
-                 if _contains(source.read(p), lits))
+def search(source: TreeSource, literals: Iterable[bytes | str], *,
+           cache: bool = True, on_hit: OnHit | None = None) -> Found:
+    """Every scanned file (``.c``, ``.h``, ``Documentation/``) of
+    ``source`` whose bytes contain one of ``literals``: path -> content
+    id.  ``on_hit(path, cid)`` is called once per hit, as early as the
+    search knows it (a directory: while grep still runs)."""
+    lits = tuple(sorted({l.encode() if isinstance(l, str) else l
+                         for l in literals if l}))
+    if not lits:
+        return {}
+    parts = _overlay_parts(source)
+    if parts is not None:
+        base, changes = parts
+        found = dict(search(base, lits, cache=cache))
+        for path, data in changes.items():
+            found.pop(path, None)
+            if is_scanned_path(path) and contains(data, lits):
+                found[path] = blob_id(data)  # type: ignore[arg-type]
+        return _report(found, on_hit)
+    memo = _memo_of(source)
+    if lits in memo:
+        return _report(memo[lits], on_hit)
+    want = set(lits)
+    wider = [k for k in memo if want < set(k)]
+    if wider:                   # narrow a wider answer: read its hits only
+        got = memo[min(wider, key=len)]
+        found = {p: c for p, c in got.items() if contains(source.read(p), lits)}
+    else:
+        done = max((k for k in memo if set(k) < want), key=len, default=())
+        found = dict(_report(memo[done], on_hit)) if done else {}
+        rest = tuple(l for l in lits if l not in done)
+        store = _Store(cache, rest)
+        new = _search_tree(source, rest, store, None if on_hit is None else
+                           (lambda p, c: None if p in found else on_hit(p, c)))
+        store.flush()
+        found.update(new)
+        memo[lits] = found
+        return found
+    memo[lits] = found
+    return _report(found, on_hit)
+
+
+def _search_tree(source: TreeSource, lits: tuple[bytes, ...], store: PickleStore,
+                 on_hit: OnHit | None) -> Found:
+    kind = source.info.kind
+    if kind == "git" and hasattr(source, "repo") and hasattr(source, "tree_id"):
+        return _report(_git_search(source, lits, store), on_hit)
+    if kind == "directory" and hasattr(source, "root"):
+        return _dir_search(source, lits, store, on_hit)
+    found: Found = {}
+    for path in source.files():
+        if is_scanned_path(path):
+            data = source.read(path)
+            if contains(data, lits):
+                found[path] = source.content_id(path) or blob_id(data)  # type: ignore[arg-type]
+                if on_hit is not None:
+                    on_hit(path, found[path])
+    return found
+
+
+# -- git: by tree id and blob id ---------------------------------------------
+
+def _git_dir(root: str) -> str:
+    dot = os.path.join(root, ".git")
+    return dot if os.path.exists(dot) else root
+
+
+def _pattern_args(lits: Iterable[bytes]) -> list[str]:
+    return [a for l in lits for a in ("-e", l.decode("utf-8", "surrogateescape"))]
+
+
+class _GitGrep:
+    """``git grep -lzF`` over the scanned paths only, in the background
+    while Python walks the trees."""
+
+    def __init__(self, source, lits: tuple[bytes, ...]) -> None:
+        self.proc = None
+        if shutil.which("git") is None or not source.info.commit or not source.info.root:
+            return
+        try:
+            self.proc = subprocess.Popen(
+                ["git", "--git-dir", _git_dir(source.info.root), "grep", "-lzF",
+                 *_pattern_args(lits), source.info.commit, "--",
+                 "*.c", "*.h", "Documentation/"],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            self.proc = None
+
+    def result(self) -> set[str] | None:
+        if self.proc is None:
+            return None
+        out, _ = self.proc.communicate()
+        if self.proc.returncode not in (0, 1):
+            return None
+        return {p.split(":", 1)[1] for p in out.decode("utf-8", "surrogateescape")
+                .split("\0") if ":" in p}
+
+
+def _git_search(source, lits: tuple[bytes, ...], store: PickleStore) -> Found:
+    """Hits at a git revision; content ids are blob ids."""
+    import pygit2
+    repo = source.repo
+    trees = store.get("trees")
+    top = repo[source.tree_id("")]
+    early = None
+    if str(top.id) not in trees and not store.get("blobs"):
+        early = _GitGrep(source, lits)      # cold: grep while we walk
+    plan: dict[str, list] = {}       # tree id -> [(relpath, oid | tree id, kind)]
+    todo_blobs: dict[str, str] = {}  # oid -> a path having it
+
+    def gather(tree, prefix: str, depth: int) -> None:
+        tid = str(tree.id)
+        if tid in trees or tid in plan:
+            return
+        rows: list = []
+        if depth >= _TREE_DEPTH:
+            index = pygit2.Index()
+            index.read_tree(tree)
+            for e in index:
+                if e.mode in _FILE_MODES and is_scanned_path(prefix + e.path):
+                    rows.append((e.path, str(e.id), "blob"))
+        else:
+            for e in tree:
+                if e.type_str == "tree":
+                    gather(repo[e.id], prefix + e.name + "/", depth + 1)
+                    rows.append((e.name, str(e.id), "tree"))
+                elif e.filemode in _FILE_MODES and is_scanned_path(prefix + e.name):
+                    rows.append((e.name, str(e.id), "blob"))
+        plan[tid] = rows
+        for rel, oid, kind in rows:
+            if kind == "blob":
+                todo_blobs.setdefault(oid, prefix + rel)
+
+    gather(top, "", 0)
+    if plan:
+        blobs = store.get("blobs")
+        unseen = {oid: p for oid, p in todo_blobs.items() if oid not in blobs}
+        hits = early.result() if early is not None else None
+        if hits is None and len(unseen) > _GREP_THRESHOLD:
+            hits = _GitGrep(source, lits).result()
+        if hits is not None:
+            for oid, p in unseen.items():
+                blobs[oid] = p in hits
+        else:
+            for oid in unseen:
+                try:
+                    data = repo[oid].data
+                except (KeyError, ValueError, pygit2.GitError):
+                    data = None         # a missing object: nothing to find
+                blobs[oid] = contains(data, lits)
+        if unseen:
+            store.touch("blobs")
+
+        def resolve(tid: str) -> tuple[tuple[str, str], ...]:
+            if tid in trees:
+                return trees[tid]
+            out: list[tuple[str, str]] = []
+            for rel, oid, kind in plan[tid]:
+                if kind == "tree":
+                    out += [(f"{rel}/{p}", o) for p, o in resolve(oid)]
+                elif blobs.get(oid):
+                    out.append((rel, oid))
+            trees[tid] = tuple(out)
+            return trees[tid]
+
+        resolve(str(top.id))
+        store.touch("trees")
+    return dict(trees[str(top.id)])
+
+
+# -- directories: by size and mtime ---------------------------------------------
+
+def _walk(root: str) -> dict[str, tuple[int, int]]:
+    """path -> (size, mtime_ns) of every scanned regular file."""
+    out: dict[str, tuple[int, int]] = {}
+    stack = [(root, "")]
+    while stack:
+        fs_dir, rel_dir = stack.pop()
+        try:
+            it = os.scandir(fs_dir)
+        except OSError:
+            continue
+        with it:
+            for e in it:
+                rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        if e.name != ".git":
+                            stack.append((e.path, rel))
+                    elif is_scanned_path(rel) and e.is_file():
+                        st = e.stat()
+                        out[rel] = (st.st_size, st.st_mtime_ns)
+                except OSError:
+                    continue
+    return out
+
+
+def _dir_greps(root: str, lits: tuple[bytes, ...]) -> list[subprocess.Popen]:
+    """``grep -rlZF`` over code files and over ``Documentation/``, both
+    started at once (two processes, two cores)."""
+    if shutil.which("grep") is None:
+        return []
+    pats = _pattern_args(lits)
+    runs = [["grep", "-rlZF", "--include=*.c", "--include=*.h", *pats, "--", "."]]
+    if os.path.isdir(os.path.join(root, "Documentation")):
+        runs.append(["grep", "-rlZF", *pats, "--", "Documentation"])
+    procs = []
+    try:
+        for cmd in runs:
+            procs.append(subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL))
+    except OSError:
+        for p in procs:
+            p.kill()
+            p.wait()
+        return []
+    return procs
+
+
+def _grep_stream(proc: subprocess.Popen):  # type: ignore[no-untyped-def]
+    """The NUL-separated paths grep prints, as it prints them."""
+    buf = b""
+    assert proc.stdout is not None
+    while True:
+        chunk = proc.stdout.read1(65536)  # type: ignore[attr-defined]
+        if not chunk:
+            break
+        buf += chunk
+        *done, buf = buf.split(b"\0")
+        for p in done:
+            yield p.decode("utf-8", "surrogateescape")
+    if buf:
+        yield buf.decode("utf-8", "surrogateescape")
+
+
+def _dir_search(source, lits: tuple[bytes, ...], store: PickleStore,
+                on_hit: OnHit | None) -> Found:
+    """Hits in a directory tree; content ids are hashes of the bytes.
+
+    Known (a previous run): every scanned file is ``stat``\\ ed; those
+    whose size and mtime did not change keep their verdict and content
+    id, the others are read.  Cold: grep reports the hits (each read
+    once for its id, reported at once), then the walk records the
+    verdict of every other file for the next run.
+    """
+    root = source.root
+    alldirs = store.get("dirs")
+    known: dict[str, tuple[int, int, str | None]] = alldirs.get(root, {})
+    found: Found = {}
+
+    def hit(path: str, size_mtime: tuple[int, int] | None) -> str | None:
+        data = source.read(path)
+        if not contains(data, lits):
+            return None
+        cid = blob_id(data)  # type: ignore[arg-type]
+        found[path] = cid
+        if on_hit is not None:
+            on_hit(path, cid)
+        return cid
+
+    fresh: dict[str, tuple[int, int, str | None]] = {}
+    procs = [] if known else _dir_greps(root, lits)
+    if procs:
+        ok = True
+        for proc in procs:
+            for p in _grep_stream(proc):
+                p = p[2:] if p.startswith("./") else p
+                if p and is_scanned_path(p) and p not in found:
+                    hit(p, None)
+            if proc.wait() not in (0, 1):
+                ok = False
+        stats = _walk(root)
+        if ok:
+            for p, (size, mtime) in stats.items():
+                fresh[p] = (size, mtime, found.get(p))
+        else:                   # grep failed part-way: check the rest here
+            for p, (size, mtime) in stats.items():
+                cid = found.get(p) or (None if p in found else hit(p, None))
+                fresh[p] = (size, mtime, cid)
+    else:
+        stats = _walk(root)
+        for p, (size, mtime) in stats.items():
+            k = known.get(p)
+            if k is not None and (k[0], k[1]) == (size, mtime):
+                fresh[p] = k
+                if k[2] is not None:
+                    found[p] = k[2]
+                    if on_hit is not None:
+                        on_hit(p, k[2])
+            else:
+                fresh[p] = (size, mtime, hit(p, None))
+    if fresh != known:
+        alldirs[root] = fresh
+        store.touch("dirs")
+    return found
+
+
+# -- narrowed questions ---------------------------------------------------------
+
+def _covered(lits: Iterable[bytes], by: Iterable[bytes]) -> bool:
+    by = tuple(by)
+    return all(any(b in l for b in by) for l in lits)
+
+
+def _in_scope(path: str, under: str, suffixes: tuple[str, ...]) -> bool:
+    return (not under or path == under or path.startswith(under.rstrip("/") + "/")) \
+        and path.endswith(suffixes or ("",))
+
+
+def _scope_searched(under: str, suffixes: tuple[str, ...]) -> bool:
+    """Whether every file of the scope is among the scanned files."""
+    return bool(suffixes) and all(s in CODE for s in suffixes) or \
+        under.rstrip("/") == "Documentation" or under.startswith("Documentation/")
 
 
 def files_containing(source: TreeSource, literals: Iterable[str], *,
                      under: str = "", suffixes: tuple[str, ...] = (".h",),
+                     within: Iterable[str] = (), cache: bool = True,
                      ) -> tuple[str, ...]:
     """Paths below ``under`` ending in ``suffixes`` whose bytes contain one
-    of ``literals``; sorted.  Memoised per tree; an overlay reuses its
-    base's answer and re-checks only the files it changes."""
+    of ``literals``; sorted.
+
+    ``within``: the literal set of the run's tree-wide :func:`search`
+    (``constants.search_literals``); every literal containing one of
+    them is answered from that search, cached across runs, by reading
+    only its hits.  Without it an answered search that covers the
+    literals is used when there is one, else a grep of the scope only.
+    """
     lits = tuple(sorted({s.encode() for s in literals if s}))
     if not lits:
         return ()
+    scope_ok = _scope_searched(under, suffixes)
+    wide = tuple(sorted({s.encode() for s in within if s}))
+    if scope_ok and not wide:
+        base = _overlay_parts(source)
+        memo = _memo_of(base[0] if base else source)
+        wide = next((k for k in memo if _covered(lits, k)), ())
+    if scope_ok and wide:
+        extra = tuple(l for l in lits if not _covered((l,), wide))
+        found = search(source, wide + extra, cache=cache)
+        exact = set(lits) == set(wide + extra)
+        return tuple(sorted(p for p in found if _in_scope(p, under, suffixes)
+                            and (exact or contains(source.read(p), lits))))
     parts = _overlay_parts(source)
     if parts is not None:
         base, changes = parts
-        found = set(files_containing(base, literals, under=under,
-                                     suffixes=suffixes))
+        found_set = set(files_containing(base, literals, under=under,
+                                         suffixes=suffixes, cache=cache))
         for path, data in changes.items():
-            found.discard(path)
-            if _under(path, under) and path.endswith(suffixes or ("",)) \
-                    and _contains(data, lits):
-                found.add(path)
-        return tuple(sorted(found))
+            found_set.discard(path)
+            if _in_scope(path, under, suffixes) and contains(data, lits):
+                found_set.add(path)
+        return tuple(sorted(found_set))
+    return _scoped(source, lits, under, suffixes)
+
+
+# Per tree, per (under, suffixes): literal -> the files containing it.
+_scoped_memo: "WeakKeyDictionary[object, dict]" = WeakKeyDictionary()
+
+
+def _scoped(source: TreeSource, lits: tuple[bytes, ...], under: str,
+            suffixes: tuple[str, ...]) -> tuple[str, ...]:
+    """One grep of a scope (``include/`` headers), memoised per literal."""
     try:
-        memo = _memo.setdefault(source, {})
-    except TypeError:           # not weak-referenceable: no memo
+        memo = _scoped_memo.setdefault(source, {})
+    except TypeError:
         memo = {}
     per_lit = memo.setdefault((under, suffixes), {})
     todo = tuple(l for l in lits if l not in per_lit)
     if todo:
-        hits = _scan(source, under, suffixes, todo)
+        hits = _system_grep(source, under, suffixes, todo)
+        if hits is None:
+            hits = tuple(p for p in source.files(under, suffixes)
+                         if contains(source.read(p), todo))
         found_by: dict[bytes, set[str]] = {l: set() for l in todo}
         for path in hits:
             data = source.read(path) if len(todo) > 1 else None
@@ -98,21 +546,22 @@ def files_containing(source: TreeSource, literals: Iterable[str], *,
 
 
 def grep_tree(source: TreeSource, literals: Iterable[str], *,
-              suffixes: tuple[str, ...] = (".c", ".h")) -> tuple[str, ...]:
+              suffixes: tuple[str, ...] = CODE,
+              within: Iterable[str] = (), cache: bool = True,
+              ) -> tuple[str, ...]:
     """Every file of the tree containing one of ``literals`` (whole tree)."""
-    return files_containing(source, literals, under="", suffixes=suffixes)
+    return files_containing(source, literals, under="", suffixes=suffixes,
+                            within=within, cache=cache)
 
 
 def _system_grep(source: TreeSource, under: str, suffixes: tuple[str, ...],
                  lits: tuple[bytes, ...]) -> tuple[str, ...] | None:
-    """``grep -rlF`` / ``git grep -lF``, or None to fall back to Python."""
+    """``grep -rlF`` / ``git grep -lF`` of a scope, or None to fall back."""
     info = source.info
     root = info.root
     if root is None or not os.path.isdir(root):
         return None
-    pats: list[str] = []
-    for lit in lits:
-        pats += ["-e", lit.decode("utf-8", "replace")]
+    pats = _pattern_args(lits)
     try:
         if info.kind == "directory" and shutil.which("grep"):
             top = os.path.join(root, under) if under else root
@@ -142,8 +591,3 @@ def _system_grep(source: TreeSource, under: str, suffixes: tuple[str, ...],
     except (OSError, subprocess.SubprocessError):
         return None
     return None
-
-
-def _git_dir(root: str) -> str:
-    dot = os.path.join(root, ".git")
-    return dot if os.path.exists(dot) else root
