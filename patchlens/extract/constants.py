@@ -30,7 +30,8 @@ from types import MappingProxyType
 from patchlens.diff import FilePatch, Hunk
 from patchlens.extract.cparse import captures, load_query, node_text, parse_c
 from patchlens.extract.evaluate import Value, bit_number, evaluate, identifiers
-from patchlens.extract.prefilter import files_containing, grep_tree
+from patchlens.extract.prefilter import (
+    PickleStore, contains, files_containing, search)
 from patchlens.extract.profile import Family, Profile
 from patchlens.findings import Finding
 from patchlens.mail.model import Series
@@ -605,13 +606,25 @@ def scan_flag_sets(source: TreeSource, table: ConstantTable,
     if not lits:
         return table.flagsets
     rx = _flag_define_rx(lits)
+    blits = tuple(l.encode() for l in lits)
+    # The flag-defining macros of each hit, kept by content id: a warm
+    # run reads none of these files.
+    store = PickleStore(cache, {"m": "flagset-macros.pickle"})
+    known = store.get("m")
     macros: list[_RawMacro] = []
-    for p in grep_tree(source, lits, within=search_literals(profile),
-                       cache=cache):
-        data = source.read(p)
-        if data is None or rx.search(data) is None:
+    for p, cid in sorted(search(source, search_literals(profile),
+                                cache=cache).items()):
+        if not p.endswith((".c", ".h")):
             continue
-        macros.extend(read_definitions(p, data).macros)
+        got = known.get(cid)
+        if got is None:
+            data = source.read(p)
+            got = () if data is None or not contains(data, blits) \
+                or rx.search(data) is None else read_definitions(p, data).macros
+            known[cid] = got
+            store.touch("m")
+        macros.extend(m if m.file == p else replace(m, file=p) for m in got)
+    store.flush()
     found = _flag_sets(macros, table, profile)
     seen = {(f.name, f.file, f.line) for f in found}
     extra = tuple(f for f in table.flagsets if (f.name, f.file, f.line) not in seen)

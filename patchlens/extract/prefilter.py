@@ -329,6 +329,20 @@ def _git_search(source, lits: tuple[bytes, ...], store: PickleStore) -> Found:
 
 # -- directories: by size and mtime ---------------------------------------------
 
+_walks: "WeakKeyDictionary[object, dict[str, tuple[int, int]]]" = WeakKeyDictionary()
+
+
+def _walk_of(source) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """:func:`_walk` once per tree object (a run's searches share it)."""
+    try:
+        got = _walks.get(source)
+    except TypeError:
+        return _walk(source.root)
+    if got is None:
+        got = _walks[source] = _walk(source.root)
+    return got
+
+
 def _walk(root: str) -> dict[str, tuple[int, int]]:
     """path -> (size, mtime_ns) of every scanned regular file."""
     out: dict[str, tuple[int, int]] = {}
@@ -428,7 +442,7 @@ def _dir_search(source, lits: tuple[bytes, ...], store: PickleStore,
                     hit(p, None)
             if proc.wait() not in (0, 1):
                 ok = False
-        stats = _walk(root)
+        stats = _walk_of(source)
         if ok:
             for p, (size, mtime) in stats.items():
                 fresh[p] = (size, mtime, found.get(p))
@@ -437,7 +451,7 @@ def _dir_search(source, lits: tuple[bytes, ...], store: PickleStore,
                 cid = found.get(p) or (None if p in found else hit(p, None))
                 fresh[p] = (size, mtime, cid)
     else:
-        stats = _walk(root)
+        stats = _walk_of(source)
         for p, (size, mtime) in stats.items():
             k = known.get(p)
             if k is not None and (k[0], k[1]) == (size, mtime):

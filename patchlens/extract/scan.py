@@ -358,9 +358,8 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
         # Files naming one of them: the candidates that do, and the files
         # only a flag-set name brings in (one more search, cached).
         lits2 = tuple(sorted(m.encode() for m in extra))
-        wider = search(source, tuple(sorted(set(lits) | set(lits2))), cache=cache)
-        again = [(p, c) for p, c in wider.items() if p.endswith(_CODE)
-                 and (p not in cands or contains(source.read(p), lits2))]
+        named = search(source, lits2, cache=cache)
+        again = [(p, c) for p, c in named.items() if p.endswith(_CODE)]
         if again:
             redo = {p for p, _ in again}
             rules2 = rules_for(profile, {**names, **extra})
