@@ -15,7 +15,8 @@ from typing import Any
 
 from patchlens.errors import InputError
 
-__all__ = ["Family", "StructSpec", "CallRole", "Profile", "load_profile",
+__all__ = ["Family", "StructSpec", "CallRole", "QuestionSpec", "Profile",
+           "load_profile", "ASKS",
            "parse_profile", "DEFAULT_PROFILE", "default_profile_text"]
 
 DEFAULT_PROFILE = "genirq-msi.toml"
@@ -66,6 +67,21 @@ class CallRole:
     role: str                        # "setter" or "matcher"
 
 
+# The impact questions a reviewer's comment can ask (``impact invert``,
+# ``impact accept``); rename suggestions are recognised by their names.
+ASKS = ("invert", "accept")
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """How a reviewer asks an impact question in prose: a sentence that
+    names one of ``about`` and one of ``cues`` (word stems, matched at a
+    word start, case-insensitive) asks ``ask``."""
+    ask: str                         # "invert" | "accept"
+    about: tuple[str, ...]           # ("flag",) / ("parent", "child")
+    cues: tuple[str, ...]            # ("special case", "invert", ...)
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -75,6 +91,7 @@ class Profile:
     structs: tuple[StructSpec, ...] = ()
     setters: tuple[CallRole, ...] = ()
     matchers: tuple[CallRole, ...] = ()
+    questions: tuple[QuestionSpec, ...] = ()
     source: str = ""                 # the file it was read from
 
     def family(self, key: str) -> Family | None:
@@ -116,7 +133,7 @@ def load_profile(path: str | None) -> Profile:
 
 
 _TOP = {"name", "description", "family", "prefilter", "struct", "setter",
-        "matcher"}
+        "matcher", "question"}
 _FAMILY = {"key", "title", "enum", "prefix", "kind", "masks", "storage",
            "set_suffixes", "flagset_scan"}
 
@@ -192,6 +209,23 @@ def _calls(where: str, doc: dict[str, Any], key: str) -> tuple[CallRole, ...]:
     return tuple(out)
 
 
+def _questions(where: str, doc: dict[str, Any]) -> tuple[QuestionSpec, ...]:
+    out = []
+    for n, t in enumerate(_tables(where, doc, "question"), start=1):
+        ctx = f"question {n}"
+        _unknown(where, t, {"ask", "about", "cues"}, ctx)
+        ask = _str(where, t, "ask", ctx, required=True) or ""
+        if ask not in ASKS:
+            raise InputError(where, f"{ctx}: ask must be one of "
+                                    f"{', '.join(ASKS)}")
+        about = _strs(where, t, "about", ctx)
+        cues = _strs(where, t, "cues", ctx)
+        if not about or not cues:
+            raise InputError(where, f"{ctx}: needs 'about' and 'cues'")
+        out.append(QuestionSpec(ask, about, cues))
+    return tuple(out)
+
+
 def parse_profile(data: bytes, where: str) -> Profile:
     """Validate a profile's TOML text; errors name ``where``."""
     try:
@@ -234,4 +268,5 @@ def parse_profile(data: bytes, where: str) -> Profile:
                    families=tuple(fams), literals=literals,
                    structs=tuple(structs),
                    setters=_calls(where, doc, "setter"),
-                   matchers=_calls(where, doc, "matcher"), source=where)
+                   matchers=_calls(where, doc, "matcher"),
+                   questions=_questions(where, doc), source=where)

@@ -23,8 +23,9 @@ from typing import Any
 from patchlens.findings import Finding
 from patchlens.impact.model import Site
 
-__all__ = ["ConstantAt", "Instance", "FilterPath", "Facts", "gather_facts",
-           "subsystem_of", "changed_names", "require_constant"]
+__all__ = ["ConstantAt", "Instance", "FilterPath", "QuestionCue", "Facts",
+           "gather_facts", "question_cues", "subsystem_of", "changed_names",
+           "require_constant"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,15 @@ class FilterPath:
 
 
 @dataclass(frozen=True)
+class QuestionCue:
+    """How a comment asks an impact question (profile ``[[question]]``):
+    a sentence naming one of ``about`` and one of ``cues`` asks ``ask``."""
+    ask: str                  # "invert" | "accept"
+    about: tuple[str, ...]
+    cues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Facts:
     """Constants per state, hazards, and uses in the base and final tree.
 
@@ -95,6 +105,8 @@ class Facts:
     # Lines each patch adds, per file: (label, file) -> added texts.
     added: Mapping[tuple[str, str], tuple[str, ...]] = field(
         default_factory=dict)
+    # How reviewers ask the impact questions in prose (profile).
+    questions: tuple[QuestionCue, ...] = ()
 
     @property
     def base(self) -> Mapping[str, ConstantAt]:
@@ -338,7 +350,14 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  base_filters=base_filters,
                  filters=_filters(final_scan), flagsets=flagsets,
                  flagset_sites=tuple(flagset_sites), maintainers=maint,
-                 field_meaning=meaning, added=added)
+                 field_meaning=meaning, added=added,
+                 questions=question_cues(profile))
+
+
+def question_cues(profile: Any) -> tuple[QuestionCue, ...]:
+    """The profile's ``[[question]]`` tables (``QuestionSpec``)."""
+    return tuple(QuestionCue(q.ask, tuple(q.about), tuple(q.cues))
+                 for q in getattr(profile, "questions", ()))
 
 
 def require_constant(facts: Facts, name: str) -> ConstantAt:

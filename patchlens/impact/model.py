@@ -9,13 +9,15 @@ renderers only lay them out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from patchlens.findings import Finding
 
 __all__ = [
     "SeriesInfo", "PatchApplied", "Application", "ConstantChange", "Site",
-    "SubsystemUse", "FilterVerdict", "Advertiser", "Impact", "ReviewNote",
+    "SubsystemUse", "FilterVerdict", "Advertiser", "Impact", "ReviewAnswer",
+    "ReviewNote",
     "Report", "RenameAnswer", "InstanceRow", "InvertAnswer", "AcceptAnswer",
     "PatchDiff", "SeriesDiff", "REPORT_SCHEMA",
 ]
@@ -169,6 +171,24 @@ class Impact:
 
 
 @dataclass(frozen=True)
+class ReviewAnswer:
+    """An impact question a comment asks, answered in one sentence from
+    the same answer ``patchlens impact QUESTION`` prints in full."""
+    question: str             # "rename" | "invert" | "accept"
+    subject: str              # the constant asked about
+    text: str                 # "accept: 16 of 18 parent paths ..."
+    command: str              # "patchlens impact accept TOKEN"
+    # The numbers ``text`` quotes, by name ("paths", "refuse", ...).
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def line(self) -> str:
+        """The answer as a reviewer reads it, ending with the command
+        that shows the full table."""
+        return f"{self.text} (`{self.command}`)"
+
+
+@dataclass(frozen=True)
 class ReviewNote:
     """A reviewer comment, anchored to the constants it discusses,
     with the questions it raises answered from the tree."""
@@ -179,7 +199,8 @@ class ReviewNote:
     quoted: tuple[str, ...]
     text: str
     subjects: tuple[str, ...] = ()
-    answers: tuple[str, ...] = ()
+    answers: tuple[str, ...] = ()   # each asked[i].line, in order
+    asked: tuple[ReviewAnswer, ...] = ()
 
 
 @dataclass(frozen=True)

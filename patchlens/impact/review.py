@@ -2,21 +2,41 @@
 questions they raise answered from the tree.
 
 A comment is about a constant when its quoted lines or its own words
-name one.  A naming suggestion ("GENERIC maybe?") is answered: which
-names it points at, and whether they already exist.
+name one.  The questions it raises are answered in a sentence each,
+ending with the command that prints the full table:
+
+- a naming suggestion ("GENERIC maybe?"): which names it points at,
+  and whether they already exist (``impact rename``);
+- a sentence proposing a flag for a special case, or inverting one
+  (profile ``[[question]] ask = "invert"``): who would set the inverse,
+  who would stop, which checks flip (``impact invert``);
+- a sentence about parents rejecting / supporting child domains
+  (``ask = "accept"``): which parent paths that filter child tokens
+  refuse the new token at creation, and which learn it
+  (``impact accept``).
+
+Which sentences ask what is profile data (``Facts.questions``); which
+constant each question is about comes from the Facts: the comment's
+subjects when they fit (a flag for invert, a filtered token for
+accept), else what the commented patch adds, else what the series adds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from patchlens.impact.accept import accept
 from patchlens.impact.facts import Facts
-from patchlens.impact.model import ReviewNote
-from patchlens.impact.rename import collisions
+from patchlens.impact.invert import invert
+from patchlens.impact.model import ReviewAnswer, ReviewNote
+from patchlens.impact.rename import collisions, family_prefix
 from patchlens.mail.model import Series
+from patchlens.render.layout import plural
 
-__all__ = ["review_notes", "suggested_names"]
+__all__ = ["review_notes", "suggested_names", "asked_questions",
+           "rename_answers", "invert_answer", "accept_answer",
+           "named_flags"]
 
 _IDENT = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
 # Capitalised words that are prose, not a name suggestion.
@@ -39,7 +59,6 @@ def suggested_names(facts: Facts, subject: str, text: str) -> list[str]:
     out, and existing family members containing a capitalised word it
     uses that the subject's name lacks (``GENERIC`` ->
     ``DOMAIN_BUS_GENERIC_MSI``)."""
-    from patchlens.impact.rename import family_prefix
     known = _names(facts)
     family = known.get(subject)
     prefix = family_prefix(facts, family) if family else ""
@@ -81,27 +100,190 @@ def review_notes(series: Series | None, facts: Facts,
             if len(re.sub(r"[^A-Za-z]", "", c.text)) < 3:
                 continue
             subjects = _subjects(c.quoted, c.text, known, focus)
-            answers = []
-            for s in subjects:
-                for name in suggested_names(facts, s, c.text):
-                    found = collisions(facts, s, name)
-                    if found:
-                        answers += [f"rename to {name}: {_short(x, name)}"
-                                    for x in found]
-                    else:
-                        n = sum(1 for x in facts.sites if x.name == s)
-                        answers.append(f"rename to {name}: free; "
-                                       f"{n} code sites would change")
             label = None
             if c.patch_index is not None:
                 p = series.patch(c.patch_index)
                 label = p.label if p else f"{c.patch_index}/{series.total}"
+            asked: list[ReviewAnswer] = []
+            for s in subjects:
+                asked += rename_answers(facts, s, c.text)
+            if subjects:
+                asked += _impact_answers(facts, c.text, subjects, label)
             out.append(ReviewNote(
                 _who(c.author), label, c.file, c.new_line,
                 tuple(c.quoted), " ".join(c.text.split()), tuple(subjects),
-                tuple(answers)))
+                tuple(a.line for a in asked), tuple(asked)))
     # Notes about constants first, then the rest, each in thread order.
     return tuple(sorted(out, key=lambda n: not n.subjects))
+
+
+def rename_answers(facts: Facts, subject: str, text: str
+                   ) -> list[ReviewAnswer]:
+    """One answer per name ``text`` suggests for ``subject``."""
+    out = []
+    for name in suggested_names(facts, subject, text):
+        command = f"patchlens impact rename {subject} {name}"
+        found = collisions(facts, subject, name)
+        n = sum(1 for x in facts.sites if x.name == subject)
+        counts = {"collisions": len(found), "sites": n}
+        if found:
+            out += [ReviewAnswer("rename", subject,
+                                 f"rename to {name}: {_short(x, name)}",
+                                 command, counts) for x in found]
+        else:
+            out.append(ReviewAnswer(
+                "rename", subject, f"rename to {name}: free; "
+                f"{plural(n, 'code site')} would change", command, counts))
+    return out
+
+
+def asked_questions(facts: Facts, text: str) -> list[str]:
+    """The impact questions (``invert``, ``accept``) ``text`` asks: a
+    sentence naming one of a profile question's ``about`` words and one
+    of its ``cues`` (stems matched at a word start)."""
+    sentences = re.split(r"(?<=[.?!;])\s+", " ".join(text.split()))
+    out: list[str] = []
+    for q in facts.questions:
+        about, cues = _stems(q.about), _stems(q.cues)
+        if q.ask not in out and any(about.search(s) and cues.search(s)
+                                    for s in sentences):
+            out.append(q.ask)
+    return out
+
+
+def _stems(words: Iterable[str]) -> re.Pattern[str]:
+    alts = "|".join(r"\s+".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"\b(?:{alts})", re.IGNORECASE)
+
+
+def _impact_answers(facts: Facts, text: str, subjects: list[str],
+                    label: str | None) -> list[ReviewAnswer]:
+    out: list[ReviewAnswer] = []
+    for ask in asked_questions(facts, text):
+        if ask == "invert":
+            flag = _about(facts, subjects, label, _is_flag)
+            if flag:
+                out.append(invert_answer(facts, flag, text))
+        elif ask == "accept":
+            token = _about(facts, subjects, label,
+                           lambda f, n: any(v.refuses for v in
+                                            accept(f, n).filters))
+            if token:
+                out.append(accept_answer(facts, token))
+    return out
+
+
+def _is_flag(facts: Facts, name: str) -> bool:
+    c = facts.final.get(name) or facts.base.get(name)
+    return c is not None and c.bit
+
+
+def _about(facts: Facts, subjects: list[str], label: str | None,
+           fits: Callable[[Facts, str], bool]) -> str | None:
+    """The constant a question is about: a subject that fits, else one
+    the commented patch adds, else one the series adds (the comment on
+    the flag asks about the token its patch adds)."""
+    for name in subjects:
+        if fits(facts, name):
+            return name
+    added = [n for n in facts.final if n not in facts.base]
+    added.sort(key=lambda n: (facts.introduced_by(n) != label,
+                              facts.final[n].family, facts.final[n].value
+                              or 0, n))
+    return next((n for n in added if fits(facts, n)), None)
+
+
+def named_flags(facts: Facts, flag: str, text: str) -> list[str]:
+    """Members of ``flag``'s family that ``text`` spells out in words:
+    every word of the name after the family prefix appears ("PCI
+    MSI-X" -> ``MSI_FLAG_PCI_MSIX``)."""
+    c = facts.final.get(flag) or facts.base.get(flag)
+    if c is None:
+        return []
+    prefix = family_prefix(facts, c.family)
+    words = set(re.findall(r"[A-Z0-9]+", re.sub(r"(?<=\w)-(?=\w)", "",
+                                                 text.upper())))
+    out = []
+    for m in facts.family_members(c.family):
+        if m.name == flag or not m.name.startswith(prefix):
+            continue
+        parts = m.name[len(prefix):].split("_")
+        if parts and all(p in words for p in parts):
+            out.append(m.name)
+    return out
+
+
+def invert_answer(facts: Facts, flag: str, text: str = "") -> ReviewAnswer:
+    """``impact invert FLAG`` in one sentence: who would set the
+    inverse (and how many of them carry the special case ``text``
+    names), who would stop, which checks flip."""
+    ans = invert(facts, flag)
+    kinds = sorted({r.struct for r in (*ans.setters, *ans.others)})
+    what = kinds[0] if len(kinds) == 1 else "instances"
+    named = named_flags(facts, flag, text)
+    special = ""
+    counts = {"set_inverse": len(ans.others), "stop": len(ans.setters),
+              "checks": len(ans.checks), "flagsets": len(ans.flagsets)}
+    if named:
+        carry = [r for r in ans.others if any(
+            named[0] in names for i in facts.instances
+            if i.name == r.instance and i.file == r.file
+            for names in i.fields.values())]
+        counts["special_case"] = len(carry)
+        special = (f" ({len(carry)} of them carry {named[0]}, the "
+                   "special case)")
+    text_ = (f"invert {flag}: {len(ans.others)} {what} would set "
+             f"{ans.new_name}{special}, {len(ans.setters)} would stop "
+             f"setting it, {plural(len(ans.checks), 'check')} "
+             f"{'flips' if len(ans.checks) == 1 else 'flip'}")
+    if ans.flagsets:
+        text_ += f", {plural(len(ans.flagsets), 'flag set')} change"
+    return ReviewAnswer("invert", flag, text_,
+                        f"patchlens impact invert {flag}", counts)
+
+
+def accept_answer(facts: Facts, token: str) -> ReviewAnswer:
+    """``impact accept TOKEN`` in one sentence: of the parent paths
+    that refuse unlisted child tokens, how many refuse TOKEN at creation
+    with the series (and how: WARN, false, ...), and which learn it in
+    which patch."""
+    ans = accept(facts, token)
+    c = facts.final.get(token) or facts.base.get(token)
+    title = c.title if c is not None else "token"
+    paths = [v for v in ans.filters if v.refuses]
+    refuse = [v for v in paths if v.with_series is False]
+    learn = [v for v in paths if v.with_series and not v.today]
+    already = [v for v in paths if v.today]
+    # The loud refusals: a WARN on top of the error return.
+    warn = sum(1 for v in refuse if v.action == "warn"
+               or v.otherwise.startswith("WARN"))
+    text_ = (f"accept: {len(refuse)} of {len(paths)} parent paths "
+             f"filtering child {title}s refuse {token} at creation")
+    if warn:
+        text_ += f", {warn} with a WARN"
+    by_patch: dict[str, list[str]] = {}
+    for v in learn:
+        where = by_patch.setdefault(v.patch or "the series", [])
+        if _area(v.file) not in where:
+            where.append(_area(v.file))
+    for patch, areas in by_patch.items():
+        verb = "learns" if len(areas) == 1 else "learn"
+        text_ += f"; {', '.join(areas)} {verb} it in {patch}"
+    if already:
+        text_ += f"; {len(already)} already accept it"
+    counts = {"paths": len(paths), "refuse": len(refuse), "warn": warn,
+              "learn": len(learn), "already": len(already)}
+    return ReviewAnswer("accept", token, text_,
+                        f"patchlens impact accept {token}", counts)
+
+
+def _area(path: str) -> str:
+    """A short name for where a path lives: the architecture for
+    ``arch/x86/...``, else the file's stem (``irq-gic-v3-its``)."""
+    parts = path.split("/")
+    if parts[0] == "arch" and len(parts) > 2:
+        return parts[1]
+    return parts[-1].rsplit(".", 1)[0]
 
 
 def _subjects(quoted: tuple[str, ...], text: str, known: dict[str, str],
