@@ -234,12 +234,16 @@ def invert_answer(facts: Facts, flag: str, text: str = "") -> ReviewAnswer:
                    "special case)")
     text_ = (f"invert {flag}: {len(ans.others)} {what} would set "
              f"{ans.new_name}{special}, {len(ans.setters)} would stop "
-             f"setting it, {plural(len(ans.checks), 'check')} "
-             f"{'flips' if len(ans.checks) == 1 else 'flip'}")
+             f"setting it, {_counted(len(ans.checks), 'check', 'flip')}")
     if ans.flagsets:
-        text_ += f", {plural(len(ans.flagsets), 'flag set')} change"
+        text_ += f", {_counted(len(ans.flagsets), 'flag set', 'change')}"
     return ReviewAnswer("invert", flag, text_,
                         f"patchlens impact invert {flag}", counts)
+
+
+def _counted(n: int, noun: str, verb: str) -> str:
+    """``1 check flips``, ``2 checks flip``."""
+    return f"{plural(n, noun)} {verb + 's' if n == 1 else verb}"
 
 
 def accept_answer(facts: Facts, token: str) -> ReviewAnswer:
