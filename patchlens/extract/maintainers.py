@@ -84,14 +84,17 @@ class Maintainers:
         for i, e in enumerate(entries):
             for lit in e.literal:
                 self._literal.setdefault(lit.rstrip("/"), []).append(i)
-        # Glob patterns by their first path component ("" when it has a
-        # wildcard), so a look-up tries only the globs that can match.
-        self._globbed: dict[str, list[int]] = {}
+        # Glob patterns by their leading wildcard-free components
+        # ("drivers/irqchip" for "drivers/irqchip/irq-gic*"; "" for
+        # regexes), so a look-up walks the path's ancestors and compiles
+        # only the globs below one: MAINTAINERS has ~1,400 globs and
+        # compiling them all costs more than the whole scan's parse.
+        self._globbed: dict[str, list[tuple[int, str, int]]] = {}
         for i, e in enumerate(entries):
-            firsts = {("" if any(c in p.split("/")[0] for c in "*?[") else p.split("/")[0])
-                      for p, _ in e.globs} | ({""} if e.regexes else set())
-            for f in firsts:
-                self._globbed.setdefault(f, []).append(i)
+            for pat, depth in e.globs:
+                key = "/".join(pat.split("/")[:depth])
+                self._globbed.setdefault(key, []).append((i, pat, depth))
+        self._regexed = [i for i, e in enumerate(entries) if e.regexes]
         self._memo: dict[str, Subsystem] = {}
 
     def _excluded(self, e: _Entry, path: str) -> bool:
@@ -109,13 +112,14 @@ class Maintainers:
                 score = k * 100 + (50 if k == len(parts) else 0)
                 if (best is None or score > best[0]) and not self._excluded(self._entries[i], path):
                     best = (score, i)
-        for i in dict.fromkeys(self._globbed.get(parts[0], []) + self._globbed.get("", [])):
+        for k in range(len(parts), -1, -1):
+            for i, pat, depth in self._globbed.get("/".join(parts[:k]), ()):
+                score = depth * 100 + 10
+                if (best is None or score > best[0]) and _compiled(pat).match(path) \
+                        and not self._excluded(self._entries[i], path):
+                    best = (score, i)
+        for i in self._regexed:
             e = self._entries[i]
-            for pat, depth in e.globs:
-                if _compiled(pat).match(path):
-                    score = depth * 100 + 10
-                    if (best is None or score > best[0]) and not self._excluded(e, path):
-                        best = (score, i)
             for rx in e.regexes:
                 if rx.search(path) and (best is None or 101 > best[0]) and not self._excluded(e, path):
                     best = (101, i)

@@ -351,15 +351,30 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
         table = extract_constants(source, profile)
     sets = scan_flag_sets(source, table, profile, cache=cache)
     found = an.finish()
-    extra = {fs.name: "flagset" for fs in sets if fs.name not in names}
-    extra.update({m: "flagset" for f in found for m, members in f.flagsets
-                  if m not in names and members})
+    # Flag-set macros (and macros composing a name) not yet among the
+    # names, by the file defining them.
+    defined: dict[str, set[str]] = {}
+    for fs in sets:
+        if fs.name not in names:
+            defined.setdefault(fs.name, set()).add(fs.file)
+    for f in found:
+        for m, members in f.flagsets:
+            if m not in names and members:
+                defined.setdefault(m, set()).add(f.path)
+    extra = dict.fromkeys(defined, "flagset")
     if extra:
-        # Files naming one of them: the candidates that do, and the files
-        # only a flag-set name brings in (one more search, cached).
-        lits2 = tuple(sorted(m.encode() for m in extra))
-        named = search(source, lits2, cache=cache)
-        again = [(p, c) for p, c in named.items() if p.endswith(_CODE)]
+        # Files naming one of them.  A macro defined in a header may be
+        # used anywhere: one more search, for those names only (cached).
+        # One defined in a .c file is only seen by that file, which is
+        # a candidate already: no search (most flag sets are of this
+        # kind, and each name searched costs a pass over the tree).
+        shared = sorted(m for m, files in defined.items()
+                        if any(not p.endswith(".c") for p in files))
+        named = search(source, [m.encode() for m in shared], cache=cache) \
+            if shared else {}
+        local = {p for files in defined.values() for p in files}
+        again = sorted({(p, c) for p, c in named.items() if p.endswith(_CODE)}
+                       | {(p, cands[p]) for p in local if p in cands})
         if again:
             redo = {p for p, _ in again}
             rules2 = rules_for(profile, {**names, **extra})
