@@ -74,6 +74,25 @@ def test_flag_set_only_file_is_scanned(tree_copy):
         ("DEMO_MSI_FLAGS_SUPPORTED", 4, "set")]
 
 
+LOCAL = b"""#define LOCAL_MSI_FLAGS\t(MSI_FLAG_USE_DEF_DOM_OPS | MSI_FLAG_PCI_MSIX)
+static void local_init(struct msi_domain_info *info)
+{
+\tinfo->flags = LOCAL_MSI_FLAGS;
+}
+"""
+
+
+def test_flag_set_of_a_c_file_is_followed_there(tree_copy):
+    # Defined in a .c file: no tree-wide search, but its use is a site.
+    (tree_copy / "drivers" / "local_user.c").write_bytes(LOCAL)
+    s = scan_references(DirectoryTree(str(tree_copy)), NAMES, load_profile(None),
+                        jobs=1)
+    assert s.names.get("LOCAL_MSI_FLAGS") == "flagset"
+    here = [x for x in s.sites if x.file == "drivers/local_user.c"
+            and x.name == "LOCAL_MSI_FLAGS"]
+    assert [(x.line, x.role.value) for x in here] == [(1, "define"), (4, "set")]
+
+
 def test_warm_directory_reads_no_unchanged_file(tree_copy):
     prof = load_profile(None)
     cold_tree = CountingTree(str(tree_copy))

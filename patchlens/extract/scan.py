@@ -9,7 +9,9 @@
    tree-sitter in a process pool (a parser per worker).  The tree's
    flag-set macros (:func:`constants.scan_flag_sets`) and the macros
    composing a name are then followed: files naming one are parsed
-   with them as names (one more search, for those names only).
+   with them as names.  Only macros defined in a header need one more
+   search (for those names only); one defined in a ``.c`` file is seen
+   by that file alone, which is a candidate already.
 3. The facts of all files are put together: pending call arguments are
    resolved one level deep (:func:`resolve_calls`), files get their
    MAINTAINERS subsystem.
