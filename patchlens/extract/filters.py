@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from patchlens.extract.cparse import load_query, matches, node_text
+from patchlens.extract.cparse import node_text
 
 __all__ = ["TokenFilter", "find_filters", "DEFAULTS"]
 
@@ -187,6 +187,8 @@ def _comparisons(cond: Node, names: Mapping[str, str], families: frozenset[str]
 
 def _if_filter(path: str, node: Node, names: Mapping[str, str],
                families: frozenset[str]) -> TokenFilter | None:
+    if not _comparisons(node.child_by_field_name("condition"), names, families):
+        return None             # most ifs: not a token test (skip the climb)
     fname, rtype = _function_of(node)
     accepted: set[str] = set()
     rejected: set[str] = set()
@@ -229,17 +231,23 @@ def _if_filter(path: str, node: Node, names: Mapping[str, str],
 
 
 def find_filters(path: str, tree, names: Mapping[str, str],
-                 families: frozenset[str]) -> tuple[TokenFilter, ...]:
-    """Switch and if chains over values of ``families`` in one file."""
+                 families: frozenset[str], shapes=None) -> tuple[TokenFilter, ...]:
+    """Switch and if chains over values of ``families`` in one file.
+
+    ``shapes``: the file's :func:`references.file_matches`, when the
+    caller has them."""
     out: list[TokenFilter] = []
     if not families:
         return ()
-    for _, caps in matches(load_query("references_switch"), tree.root_node):
+    if shapes is None:
+        from patchlens.extract.references import file_matches
+        shapes = file_matches(tree)
+    for caps in shapes.switches:
         f = _switch_filter(path, caps["switch"][0], caps["subject"][0],
                            caps["body"][0], names, families)
         if f is not None:
             out.append(f)
-    for _, caps in matches(load_query("references_if"), tree.root_node):
+    for caps in shapes.ifs:
         node = caps["if"][0]
         parent = node.parent
         if parent is not None and parent.type == "else_clause":

@@ -27,19 +27,21 @@ MSI_FLAG_PCI_MSIX, ...)`` is a check because the callee tests its
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 from tree_sitter import Node
 
-from patchlens.extract.cparse import (captures, load_query, matches, node_text,
-                                      parse_c)
+from patchlens.extract.cparse import load_query, matches, node_text, parse_c
 
 __all__ = [
     "Role", "ReferenceSite", "Mention", "PendingCall", "Rules", "FileSites",
     "rules_for", "find_sites", "parameter_roles", "classify_line",
     "names_regex", "scope_name", "ROLE_PRIORITY", "scan_references",
+    "FileMatches", "file_matches", "function_calls",
 ]
 
 
@@ -585,27 +587,24 @@ def _param_names(params: Node) -> list[tuple[int, str | None]]:
     return out
 
 
-def parameter_roles(tree, rules: Rules
+def parameter_roles(tree, rules: Rules, shapes: "FileMatches | None" = None
                     ) -> tuple[tuple[str, tuple[tuple[int, str, str], ...]], ...]:
     """Per defined function: (param index, role, reason) of its
     non-pointer parameters that it checks, sets, clears, matches or
     bounds.  Calls it makes with the parameter are not followed (one
-    level deep)."""
+    level deep).  ``shapes``: the file's :func:`file_matches`, when
+    the caller has them."""
     out = []
-    q = load_query("references_functions")
-    ids_q = load_query("references_identifiers")
-    for _, caps in matches(q, tree.root_node):
+    shapes = shapes or file_matches(tree)
+    for caps in shapes.functions:
         fname = node_text(caps["name"][0])
         params = [(i, n) for i, n in _param_names(caps["params"][0]) if n]
         if not params:
             continue
         by_name = {n: i for i, n in params}
         best: dict[int, tuple[Role, str]] = {}
-        for ident in captures(ids_q, caps["body"][0]).get("id", []):
-            n = node_text(ident)
-            i = by_name.get(n)
-            if i is None:
-                continue
+        for ident in _uses(caps["body"][0], by_name):
+            i = by_name[node_text(ident)]
             role, reason, _ = classify_node(ident, rules)
             if role not in ROLE_PRIORITY:
                 continue
@@ -616,6 +615,88 @@ def parameter_roles(tree, rules: Rules
             out.append((fname, tuple((i, r.value, why) for i, (r, why)
                                      in sorted(best.items()))))
     return tuple(out)
+
+
+def _uses(body: Node, names: Iterable[str]) -> list[Node]:
+    """The identifier nodes in ``body`` spelled as one of ``names``, in
+    document order.  Found in the bytes and placed in the tree (as
+    :func:`find_sites` does): a query capturing every identifier of
+    every body cost more than the rest of the rule."""
+    text = body.text or b""
+    base = body.start_byte
+    out = []
+    for m in _words_regex(frozenset(names)).finditer(text):
+        start, end = base + m.start(), base + m.end()
+        node = body.descendant_for_byte_range(start, end)
+        if node is not None and node.type == "identifier" and \
+                node.start_byte == start and node.end_byte == end:
+            out.append(node)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _words_regex(names: frozenset[str]) -> re.Pattern[bytes]:
+    # Parameter names repeat (dev, flags, info): compile each set once.
+    return names_regex(names)
+
+
+@dataclass(frozen=True)
+class FileMatches:
+    """The shapes of one file the extractors read, from one run of
+    ``queries/references_file.scm`` (captures by name per match)."""
+
+    functions: tuple[dict[str, list[Node]], ...]   # @function @name @params @body
+    calls: tuple[Node, ...]                        # @callee
+    structs: tuple[dict[str, list[Node]], ...]     # @type @variable @init
+    switches: tuple[dict[str, list[Node]], ...]    # @switch @subject @body
+    ifs: tuple[dict[str, list[Node]], ...]         # @if @condition
+
+
+def file_matches(tree) -> FileMatches:
+    """One walk of the tree for every shape (see :class:`FileMatches`)."""
+    functions, calls, structs, switches, ifs = [], [], [], [], []
+    for _, caps in matches(load_query("references_file"), tree.root_node):
+        if "function" in caps:
+            functions.append(caps)
+        elif "callee" in caps:
+            calls.append(caps["callee"][0])
+        elif "init" in caps:
+            structs.append(caps)
+        elif "switch" in caps:
+            switches.append(caps)
+        elif "if" in caps:
+            ifs.append(caps)
+    return FileMatches(tuple(functions), tuple(calls), tuple(structs),
+                       tuple(switches), tuple(ifs))
+
+
+def function_calls(shapes: FileMatches) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """(names of the defined functions in order, sorted (caller, callee)
+    pairs of the direct calls in their bodies)."""
+    functions: list[str] = []
+    bodies: list[tuple[int, int, str]] = []
+    for caps in shapes.functions:
+        fname = node_text(caps["name"][0])
+        functions.append(fname)
+        body = caps["body"][0]
+        bodies.append((body.start_byte, body.end_byte, fname))
+    bodies.sort()
+    starts = [b[0] for b in bodies]
+    # Bodies nest only in ERROR recovery; then every enclosing one counts.
+    nested = any(bodies[k][0] < bodies[k - 1][1] for k in range(1, len(bodies)))
+    calls: set[tuple[str, str]] = set()
+    for c in shapes.calls:
+        lo, hi = c.start_byte, c.end_byte
+        if nested:
+            owners = [f for s, e, f in bodies if s <= lo and hi <= e]
+        else:
+            k = bisect_right(starts, lo) - 1
+            owners = [bodies[k][2]] if k >= 0 and hi <= bodies[k][1] else []
+        if owners:
+            callee = node_text(c)
+            for f in owners:
+                calls.add((f, callee))
+    return tuple(dict.fromkeys(functions)), tuple(sorted(calls))
 
 
 

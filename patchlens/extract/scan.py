@@ -32,14 +32,14 @@ from dataclasses import dataclass, field, replace
 
 from patchlens.extract.constants import (
     extract_constants, scan_flag_sets, search_literals)
-from patchlens.extract.cparse import captures, load_query, matches, node_text, parse_c
+from patchlens.extract.cparse import parse_c
 from patchlens.extract.filters import TokenFilter, find_filters
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
 from patchlens.extract.prefilter import (
     CODE, PickleStore, cache_dir, contains, is_scanned_path, search)
 from patchlens.extract.references import (
-    Mention, PendingCall, ReferenceSite, Role, Rules, find_sites, names_regex,
-    parameter_roles, rules_for)
+    Mention, PendingCall, ReferenceSite, Role, Rules, file_matches, find_sites,
+    function_calls, names_regex, parameter_roles, rules_for)
 from patchlens.extract.structs import StructInstance, find_structs
 from patchlens.tree.source import TreeSource, blob_id
 
@@ -48,7 +48,7 @@ __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
            "family_names"]
 
 # Bump when FileFacts or the analysis changes: old cache entries die.
-_VERSION = 5
+_VERSION = 6
 _CODE = CODE
 # Fewer files to parse than this: no process pool.
 _POOL_MIN = 8
@@ -129,20 +129,20 @@ def analyse_file(path: str, data: bytes, rules: Rules, rx=None) -> FileFacts:
         return FileFacts(path, mentions=_text_mentions(path, data, rx))
     tree = parse_c(data)
     found = find_sites(path, data, tree, rules, rx)
-    functions: list[str] = []
-    calls: set[tuple[str, str]] = set()
-    call_q = load_query("references_calls")
-    for _, caps in matches(load_query("references_functions"), tree.root_node):
-        fname = node_text(caps["name"][0])
-        functions.append(fname)
-        for c in captures(call_q, caps["body"][0]).get("callee", []):
-            calls.add((fname, node_text(c)))
+    shapes = file_matches(tree)
+    functions, calls = function_calls(shapes)
     return FileFacts(
         path, found.sites, found.mentions, found.pending, found.flagsets,
-        find_structs(path, tree, rules.structs),
-        find_filters(path, tree, rules.names, rules.value_families),
-        parameter_roles(tree, rules),
-        tuple(dict.fromkeys(functions)), tuple(sorted(calls)))
+        find_structs(path, tree, rules.structs, shapes),
+        find_filters(path, tree, rules.names, rules.value_families, shapes)
+        if _names_a_value(found, rules) else (),
+        parameter_roles(tree, rules, shapes), functions, calls)
+
+
+def _names_a_value(found, rules: Rules) -> bool:
+    """Whether a code site names a constant of a value family: a token
+    filter compares with one, and every such identifier is a site."""
+    return any(rules.names.get(s.name) in rules.value_families for s in found.sites)
 
 
 def _text_mentions(path: str, data: bytes, rx) -> tuple[Mention, ...]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from patchlens.extract.cparse import captures, load_query, node_text, matches
+from patchlens.extract.cparse import node_text
 
 __all__ = ["StructInstance", "find_structs", "resolve_fields", "flagset_resolver"]
 
@@ -39,14 +39,20 @@ class StructInstance:
         return dict(self.fields).get(name, ())
 
 
-def find_structs(path: str, tree, structs: tuple[str, ...]) -> tuple[StructInstance, ...]:
-    """Initialized instances of the named struct types in one file."""
+def find_structs(path: str, tree, structs: tuple[str, ...], shapes=None
+                 ) -> tuple[StructInstance, ...]:
+    """Initialized instances of the named struct types in one file.
+
+    ``shapes``: the file's :func:`references.file_matches`, when the
+    caller has them."""
     if not structs:
         return ()
     wanted = set(structs)
     out: list[StructInstance] = []
-    from patchlens.extract.references import scope_name
-    for _, caps in matches(load_query("references_structs"), tree.root_node):
+    from patchlens.extract.references import file_matches, scope_name
+    if shapes is None:
+        shapes = file_matches(tree)
+    for caps in shapes.structs:
         ty = node_text(caps["type"][0])
         if ty not in wanted:
             continue

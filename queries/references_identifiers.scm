@@ -1,2 +1,0 @@
-; Every identifier in a function body (parameter uses, one-level rule).
-(identifier) @id
