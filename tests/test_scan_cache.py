@@ -37,9 +37,9 @@ def _count_parses(monkeypatch):
     calls = []
     real = scanmod.analyse_file
 
-    def counting(path, data, rules, rx=None):
+    def counting(path, data, rules, rx=None, prior=None):
         calls.append(path)
-        return real(path, data, rules, rx)
+        return real(path, data, rules, rx, prior)
     monkeypatch.setattr(scanmod, "analyse_file", counting)
     return calls
 

@@ -87,3 +87,13 @@ def test_shared_pass_answers_like_each_shape_alone():
         find_structs("f.c", tree, rules.structs)
     assert find_filters("f.c", tree, NAMES, rules.value_families, shapes) == \
         find_filters("f.c", tree, NAMES, rules.value_families)
+
+
+def test_new_flag_set_names_keep_the_name_free_facts():
+    rules = _rules()
+    first = analyse_file("drivers/demo/shapes.c", SHAPES, rules)
+    more = rules_for(load_profile(None), {**NAMES, "DEMO_FLAGS": "flagset"})
+    full = analyse_file("drivers/demo/shapes.c", SHAPES, more)
+    again = analyse_file("drivers/demo/shapes.c", SHAPES, more, prior=first)
+    assert again == full
+    assert any(s.name == "DEMO_FLAGS" for s in again.sites)

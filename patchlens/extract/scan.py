@@ -122,13 +122,23 @@ def _init_worker(rules: Rules) -> None:
     _W["rx"] = names_regex(rules.names)
 
 
-def analyse_file(path: str, data: bytes, rules: Rules, rx=None) -> FileFacts:
-    """The facts of one file (pure: depends only on its bytes and rules)."""
+def analyse_file(path: str, data: bytes, rules: Rules, rx=None,
+                 prior: FileFacts | None = None) -> FileFacts:
+    """The facts of one file (pure: depends only on its bytes and rules).
+
+    ``prior``: the facts of the same bytes under rules that differ only
+    by names outside the value families (flag-set macros found later).
+    Only the sites depend on those names: the rest is kept, and the
+    file's shapes are not queried again.
+    """
     rx = rx or names_regex(rules.names)
     if not path.endswith(_CODE):
         return FileFacts(path, mentions=_text_mentions(path, data, rx))
     tree = parse_c(data)
     found = find_sites(path, data, tree, rules, rx)
+    if prior is not None:
+        return replace(prior, sites=found.sites, mentions=found.mentions,
+                       pending=found.pending, flagsets=found.flagsets)
     shapes = file_matches(tree)
     functions, calls = function_calls(shapes)
     return FileFacts(
@@ -159,8 +169,8 @@ def _text_mentions(path: str, data: bytes, rx) -> tuple[Mention, ...]:
     return tuple(out)
 
 
-def _work(item: tuple[str, bytes]) -> FileFacts:
-    return analyse_file(item[0], item[1], _W["rules"], _W["rx"])
+def _work(item: tuple[str, bytes, FileFacts | None]) -> FileFacts:
+    return analyse_file(item[0], item[1], _W["rules"], _W["rx"], item[2])
 
 
 def _relocate(facts: FileFacts, path: str) -> FileFacts:
@@ -254,12 +264,14 @@ class _Analyser:
     enough of them, so parsing overlaps the search still running."""
 
     def __init__(self, source: TreeSource, rules: Rules, store: PickleStore,
-                 jobs: int, show: bool) -> None:
+                 jobs: int, show: bool,
+                 priors: Mapping[str, FileFacts] | None = None) -> None:
         self.source, self.rules, self.store = source, rules, store
+        self.priors = priors or {}
         self.key = "/" + _digest(rules.key())
         self.jobs, self.show = jobs, show
         self.found: list[FileFacts] = []
-        self.waiting: list[tuple[str, str, bytes]] = []
+        self.waiting: list[tuple[str, str, bytes, FileFacts | None]] = []
         self.futures: list = []
         self.pool: ProcessPoolExecutor | None = None
         self.done = 0
@@ -281,14 +293,16 @@ class _Analyser:
             for item in self.waiting:
                 self._submit(*item)
             self.waiting = []
+        prior = self.priors.get(path)
         if self.pool is not None:
-            self._submit(path, cid, data)
+            self._submit(path, cid, data, prior)
         else:
-            self.waiting.append((path, cid, data))
+            self.waiting.append((path, cid, data, prior))
 
-    def _submit(self, path: str, cid: str, data: bytes) -> None:
+    def _submit(self, path: str, cid: str, data: bytes,
+                prior: FileFacts | None) -> None:
         assert self.pool is not None
-        self.futures.append((cid, self.pool.submit(_work, (path, data))))
+        self.futures.append((cid, self.pool.submit(_work, (path, data, prior))))
 
     def _keep(self, cid: str, res: FileFacts) -> None:
         self.store.get("facts")[cid + self.key] = res
@@ -310,14 +324,15 @@ class _Analyser:
         if self.waiting:
             _init_worker(self.rules)
             waiting, self.waiting = self.waiting, []
-            for path, cid, data in waiting:
-                self._keep(cid, _work((path, data)))
+            for path, cid, data, prior in waiting:
+                self._keep(cid, _work((path, data, prior)))
         return self.found
 
 
 def _analyse_all(source: TreeSource, cands: Iterable[tuple[str, str]], rules: Rules,
-                 store: PickleStore, jobs: int, show: bool) -> list[FileFacts]:
-    an = _Analyser(source, rules, store, jobs, show)
+                 store: PickleStore, jobs: int, show: bool,
+                 priors: Mapping[str, FileFacts] | None = None) -> list[FileFacts]:
+    an = _Analyser(source, rules, store, jobs, show, priors)
     for path, cid in cands:
         an.add(path, cid)
     return an.finish()
@@ -380,8 +395,12 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
         if again:
             redo = {p for p, _ in again}
             rules2 = rules_for(profile, {**names, **extra})
+            # The new names are flag sets: only the sites change (the
+            # file's shapes, structs, calls and token filters do not).
+            priors = {f.path: f for f in found if f.path in redo} \
+                if "flagset" not in rules.value_families else {}
             found = [f for f in found if f.path not in redo] + _analyse_all(
-                source, again, rules2, store, jobs, show)
+                source, again, rules2, store, jobs, show, priors)
         names = {**names, **extra}
     maint = _maintainers(source, store)
     store.flush()
