@@ -16,14 +16,12 @@ git files() over all 86,629 files 0.19 s (a whole-tree scan).
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from patchlens.mail import read_series
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series
+from benchmarks.timing import best_of
 
 __all__ = ["run", "main"]
 
@@ -33,32 +31,24 @@ DEFAULT_SERIES = (Path(__file__).resolve().parents[2] / "shared" / "corpus"
 TARGET_S = 1.0
 
 
-def _best(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, Any]:
-    best, value = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, value
-
 
 def run(cache: Path = DEFAULT_CACHE, series_path: Path = DEFAULT_SERIES,
         repeat: int = 5) -> dict[str, float]:
     """Timings in seconds, keyed by what was timed; absent trees are skipped."""
     out: dict[str, float] = {}
-    out["read_series"], series = _best(lambda: read_series(str(series_path)), repeat)
+    out["read_series"], series = best_of(lambda: read_series(str(series_path)), repeat)
     git = cache / "linux.git"
     if git.is_dir():
-        out["git_open_v6.12"], tree = _best(lambda: open_tree(str(git), "v6.12"), repeat)
-        out["git_apply"], applied = _best(lambda: apply_series(tree, series), repeat)
-        out["git_open_and_apply"], _ = _best(
+        out["git_open_v6.12"], tree = best_of(lambda: open_tree(str(git), "v6.12"), repeat)
+        out["git_apply"], applied = best_of(lambda: apply_series(tree, series), repeat)
+        out["git_open_and_apply"], _ = best_of(
             lambda: apply_series(open_tree(str(git), "v6.12"), series), repeat)
-        out["git_files_all (whole-tree scan)"], _ = _best(
+        out["git_files_all (whole-tree scan)"], _ = best_of(
             lambda: sum(1 for _ in tree.files()), 2)
         out["hunks"] = float(sum(applied.counts().values()))
     directory = cache / "linux-6.12"
     if directory.is_dir():
-        out["dir_open_and_apply"], _ = _best(
+        out["dir_open_and_apply"], _ = best_of(
             lambda: apply_series(open_tree(str(directory), None), series), repeat)
     return out
 

@@ -20,8 +20,6 @@ compilation, cold include/).  constant_history with IMS part 3 v1:
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from patchlens.extract.profile import load_profile
 from patchlens.mail import read_series
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series
+from benchmarks.timing import best_of
 
 __all__ = ["run", "main"]
 
@@ -38,14 +37,6 @@ DEFAULT_SERIES = (Path(__file__).resolve().parents[2] / "shared" / "corpus"
                   / "lkml" / "ims-part3-v1.mbox")
 TARGET_S = 1.0
 
-
-def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, value = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, value
 
 
 def run(cache: Path = DEFAULT_CACHE, series_path: Path = DEFAULT_SERIES,
@@ -56,7 +47,7 @@ def run(cache: Path = DEFAULT_CACHE, series_path: Path = DEFAULT_SERIES,
         root = cache / name
         if not root.is_dir():
             continue
-        out[f"extract_constants {name}"], table = _best(
+        out[f"extract_constants {name}"], table = best_of(
             lambda: extract_constants(open_tree(str(root), None), profile), repeat)
         out[f"files parsed {name}"] = float(len(table.files))
         if series_path.is_file():
@@ -65,7 +56,7 @@ def run(cache: Path = DEFAULT_CACHE, series_path: Path = DEFAULT_SERIES,
             def history() -> Any:
                 tree = open_tree(str(root), None)
                 return constant_history(apply_series(tree, series), series, profile)
-            out[f"constant_history {name} (whole-tree grep)"], _ = _best(history, 2)
+            out[f"constant_history {name} (whole-tree grep)"], _ = best_of(history, 2)
     return out
 
 
