@@ -29,12 +29,10 @@ from patchlens.mail import read_series
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series
 from benchmarks.timing import best_of
+from benchmarks.kernels import DEFAULT_CACHE, DEFAULT_SERIES
 
 __all__ = ["run", "main"]
 
-DEFAULT_CACHE = Path.home() / ".cache" / "patchlens" / "kernels"
-DEFAULT_SERIES = (Path(__file__).resolve().parents[2] / "shared" / "corpus"
-                  / "lkml" / "ims-part3-v1.mbox")
 TARGET_S = 1.0
 
 

@@ -29,10 +29,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.kernels import DEFAULT_CACHE
+
 __all__ = ["main", "measure"]
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CACHE = Path.home() / ".cache" / "patchlens" / "kernels"
 LITERALS = ["DOMAIN_BUS_", "MSI_FLAG_", "MSI_DEFAULT_DOMAIN",
             "MSI_SECONDARY_DOMAIN", "MSI_MAX_DEVICE_IRQDOMAINS"]
 PATCHLENS = str(REPO / ".venv" / "bin" / "patchlens")

@@ -31,12 +31,10 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 from patchlens.cli import main as cli_main
+from benchmarks.kernels import DEFAULT_CACHE, DEFAULT_SERIES
 
 __all__ = ["run", "stages", "main"]
 
-DEFAULT_CACHE = Path.home() / ".cache" / "patchlens" / "kernels"
-DEFAULT_SERIES = (Path(__file__).resolve().parents[2] / "shared" / "corpus"
-                  / "lkml" / "ims-part3-v1.mbox")
 TARGET_S = 2.0
 
 

@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 DEFAULT_CACHE = Path.home() / ".cache" / "patchlens" / "kernels"
+# The real series the benchmarks apply (../shared beside the clone).
+DEFAULT_SERIES = (Path(__file__).resolve().parents[2] / "shared" / "corpus"
+                  / "lkml" / "ims-part3-v1.mbox")
 
 
 @dataclass(frozen=True)

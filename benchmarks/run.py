@@ -33,10 +33,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.kernels import DEFAULT_CACHE
+
 __all__ = ["Case", "Result", "measure", "main"]
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CACHE = Path.home() / ".cache" / "patchlens" / "kernels"
 CORPUS = REPO.parent / "shared" / "corpus" / "lkml"
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 
