@@ -57,6 +57,22 @@ def _median(xs: list[float]) -> float:
     return statistics.median(xs)
 
 
+def _peer_cold_warm(peer: list[str], refs: list[str], cwd: str, repeat: int,
+                    scratch: str) -> tuple[float, float, float, int]:
+    """Medians of the peer, a cold refs run (empty cache of its own) and
+    the warm run right after it, interleaved so load hits all three
+    alike; plus the peak RSS of the refs runs."""
+    peers, cold, warm, rss_max = [], [], [], 0
+    for i in range(repeat):
+        env = dict(os.environ, XDG_CACHE_HOME=f"{scratch}{i}")
+        peers.append(measure(peer, cwd)[0])
+        for runs in (cold, warm):
+            wall, rss = measure(refs, cwd, env)
+            runs.append(wall)
+            rss_max = max(rss_max, rss)
+    return _median(peers), _median(cold), _median(warm), rss_max
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", default=str(DEFAULT_CACHE))
@@ -73,38 +89,23 @@ def main(argv: list[str] | None = None) -> int:
     scratch = tempfile.mkdtemp(prefix="patchlens-bench-")
     try:
         if git.is_dir():
-            ggrep, cold, warm = [], [], []
-            for i in range(opts.repeat):
-                env = dict(os.environ, XDG_CACHE_HOME=os.path.join(scratch, f"g{i}"))
-                refs = [PATCHLENS, "refs", "--all", "--tree", str(git), "--rev",
-                        "v6.12", "--format", "json", "-q"]
-                ggrep.append(measure(["git", "grep", "-n", "-F", *pats, "v6.12"],
-                                     str(git))[0])
-                w, r = measure(refs, str(git), env)
-                cold.append(w)
-                rss_max = max(rss_max, r)
-                w, r = measure(refs, str(git), env)
-                warm.append(w)
-                rss_max = max(rss_max, r)
-            g, c, w = _median(ggrep), _median(cold), _median(warm)
+            g, c, w, rss = _peer_cold_warm(
+                ["git", "grep", "-n", "-F", *pats, "v6.12"],
+                [PATCHLENS, "refs", "--all", "--tree", str(git), "--rev",
+                 "v6.12", "--format", "json", "-q"],
+                str(git), opts.repeat, os.path.join(scratch, "g"))
+            rss_max = max(rss_max, rss)
             lines += ["## git repository at v6.12", "",
                       f"- git grep -n -F ... v6.12: {g:.2f} s",
                       f"- refs --all cold: {c:.2f} s = {c / g:.2f}x (target <= 1.5x)",
                       f"- refs --all warm: {w:.2f} s = {w / g:.2f}x (target <= 0.25x)", ""]
         if directory.is_dir():
-            dgrep, cold, warm = [], [], []
-            for i in range(opts.repeat):
-                env = dict(os.environ, XDG_CACHE_HOME=os.path.join(scratch, f"d{i}"))
-                dgrep.append(measure(["grep", "-rnF", *pats, "."], str(directory))[0])
-                refs = [PATCHLENS, "refs", "--all", "--tree", str(directory),
-                        "--format", "json", "-q"]
-                w, r = measure(refs, str(directory), env)
-                cold.append(w)
-                rss_max = max(rss_max, r)
-                w, r = measure(refs, str(directory), env)
-                warm.append(w)
-                rss_max = max(rss_max, r)
-            g, c, w = _median(dgrep), _median(cold), _median(warm)
+            g, c, w, rss = _peer_cold_warm(
+                ["grep", "-rnF", *pats, "."],
+                [PATCHLENS, "refs", "--all", "--tree", str(directory),
+                 "--format", "json", "-q"],
+                str(directory), opts.repeat, os.path.join(scratch, "d"))
+            rss_max = max(rss_max, rss)
             lines += ["## directory linux-6.12", "",
                       f"- grep -rnF ...: {g:.2f} s",
                       f"- refs --all cold: {c:.2f} s = {c / g:.2f}x (target <= 1.0x)",
