@@ -64,6 +64,7 @@ def test_switch_over_the_parents_own_token_is_not_a_child_filter() -> None:
     from types import SimpleNamespace
 
     from patchlens.extract.filters import TokenFilter as ScannedFilter
+    from patchlens.extract.profile import load_profile
     from patchlens.impact.facts import _filters
 
     def scanned(subject: str, line: int) -> ScannedFilter:
@@ -75,5 +76,5 @@ def test_switch_over_the_parents_own_token_is_not_a_child_filter() -> None:
     scan = SimpleNamespace(filters=(scanned("real_parent->bus_token", 10),
                                     scanned("info->bus_token", 30)),
                            subsystems={})
-    got = _filters(scan)
+    got = _filters(scan, load_profile(None))
     assert [f.line for f in got] == [30]

@@ -48,6 +48,8 @@ def write(tmp_path: Path, text: str) -> str:
     ("[[family]\n", "not valid TOML"),
     ("[[family]]\nkey='a'\nprefix='A_'\n[[matcher]]\nfunction='f'\narg=-1\n",
      "argument index"),
+    ("[[family]]\nkey='a'\nenum='e'\nown_subjects=['(unclosed']\n",
+     "own_subjects: bad regex"),
 ])
 def test_bad_profiles_name_the_file(tmp_path: Path, text: str, what: str) -> None:
     path = write(tmp_path, text)

@@ -8,6 +8,8 @@ set (``IRQ_DOMAIN_FLAG_*``, ``IRQCHIP_*``, ...) with no code change.
 
 from __future__ import annotations
 
+import re
+
 import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
@@ -42,6 +44,10 @@ class Family:
     storage: str | None = None       # C type of the word holding the bits
     set_suffixes: tuple[str, ...] = ()
     flagset_scan: bool = False
+    # Regexes for switch/if subjects that hold the filtering domain's own
+    # value ("real_parent->bus_token"), not a requested child's: such a
+    # switch never sees a new child value, so it filters nothing.
+    own_subjects: tuple[str, ...] = ()
 
     def has_name(self, name: str) -> bool:
         """Whether a macro/enumerator called ``name`` belongs here by prefix."""
@@ -135,7 +141,7 @@ def load_profile(path: str | None) -> Profile:
 _TOP = {"name", "description", "family", "prefilter", "struct", "setter",
         "matcher", "question"}
 _FAMILY = {"key", "title", "enum", "prefix", "kind", "masks", "storage",
-           "set_suffixes", "flagset_scan"}
+           "set_suffixes", "flagset_scan", "own_subjects"}
 
 
 def _str(where: str, table: dict[str, Any], key: str, ctx: str,
@@ -189,11 +195,18 @@ def _family(where: str, t: dict[str, Any], n: int) -> Family:
     scan = t.get("flagset_scan", False)
     if not isinstance(scan, bool):
         raise InputError(where, f"{ctx}: 'flagset_scan' must be true or false")
+    own = _strs(where, t, "own_subjects", ctx)
+    for pattern in own:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise InputError(where, f"{ctx}: own_subjects: bad regex "
+                                    f"{pattern!r}: {exc}") from None
     return Family(key=key, title=_str(where, t, "title", ctx) or key,
                   kind=kind, enum=enum, prefix=prefix,
                   masks=_strs(where, t, "masks", ctx), storage=storage,
                   set_suffixes=_strs(where, t, "set_suffixes", ctx),
-                  flagset_scan=scan)
+                  flagset_scan=scan, own_subjects=own)
 
 
 def _calls(where: str, doc: dict[str, Any], key: str) -> tuple[CallRole, ...]:

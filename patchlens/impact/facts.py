@@ -217,20 +217,19 @@ def _instances(scan: Any) -> tuple[Instance, ...]:
     return tuple(out)
 
 
-# A switch over ``real_parent->bus_token`` asks "which parent am I?",
-# not "which child do I accept?": a new child token never reaches it,
-# so it is no filter for the accept question nor for -Wswitch checks.
-_OWN_TOKEN_SUBJECT = re.compile(r"parent\w*\s*(->|\.)\s*bus_token")
-
-
-def _filters(scan: Any) -> tuple[FilterPath, ...]:
-    """The scan's filters over a child's token; the ``if`` statements of
+def _filters(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
+    """The scan's filters over a child's value; the ``if`` statements of
     one function over one subject are one chain (what is left after the
-    last one is the chain's default)."""
+    last one is the chain's default).  A switch over the domain's own
+    value (the family's ``own_subjects`` in the profile, e.g.
+    ``real_parent->bus_token``) never sees a new child value, so it is
+    no filter for the accept question nor for -Wswitch checks."""
+    own = {f.key: re.compile("|".join(f"(?:{p})" for p in f.own_subjects))
+           for f in profile.families if f.own_subjects}
     out: list[FilterPath] = []
     chains: dict[tuple[str, str, str], int] = {}
     for f in sorted(scan.filters, key=lambda f: (f.file, f.line)):
-        if _OWN_TOKEN_SUBJECT.search(f.subject):
+        if f.family in own and own[f.family].search(f.subject):
             continue
         tf = FilterPath(f.function, f.file, f.line, _subsystem(scan, f.file),
                          frozenset(f.accepted), f.default_text or f.default,
@@ -314,7 +313,7 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
     sites, mentions = _sites(final_scan, maint)
     base_sites, _ = _sites(base_scan, maint)
     base_instances = _instances(base_scan)
-    base_filters = _filters(base_scan)
+    base_filters = _filters(base_scan, profile)
     if session.applied is not None:
         # The base scan covers only the files the series touches; the
         # others are the same in both trees.
@@ -323,7 +322,7 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
             base_sites
         base_instances = tuple(i for i in _instances(final_scan)
                                if i.file not in touched) + base_instances
-        base_filters = tuple(f for f in _filters(final_scan)
+        base_filters = tuple(f for f in _filters(final_scan, profile)
                              if f.file not in touched) + base_filters
     sites = tuple(s for s in sites if s.name in wanted)
     mentions = tuple(s for s in mentions if s.name in wanted)
@@ -348,7 +347,7 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  base_instances=base_instances,
                  instances=_instances(final_scan),
                  base_filters=base_filters,
-                 filters=_filters(final_scan), flagsets=flagsets,
+                 filters=_filters(final_scan, profile), flagsets=flagsets,
                  flagset_sites=tuple(flagset_sites), maintainers=maint,
                  field_meaning=meaning, added=added,
                  questions=question_cues(profile))
