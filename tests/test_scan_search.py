@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from patchlens.extract import prefilter
 from patchlens.extract.profile import load_profile
 from patchlens.extract.scan import scan_references
 from patchlens.tree.directory import DirectoryTree
@@ -31,6 +32,8 @@ static void demo_init(struct msi_domain_info *info)
 @pytest.fixture
 def tree_copy(request, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # The tree is written just now: trust ctimes at once (see racy_tree).
+    monkeypatch.setattr(prefilter, "_RACY_NS", 0)
     src = request.config.rootpath / "fixtures" / "refs" / "tree"
     dst = tmp_path / "tree"
     shutil.copytree(src, dst)
@@ -113,3 +116,81 @@ def test_warm_directory_reads_no_unchanged_file(tree_copy):
     assert "drivers/demo_user.c" in again_tree.reads
     assert not [p for p in again_tree.reads if not p.startswith("include/")
                 and p not in ("MAINTAINERS", "drivers/demo_user.c")]
+
+
+def _record_greps(monkeypatch):
+    """The (part, literals) of every system search a directory run starts."""
+    calls = []
+    real = prefilter._dir_greps
+
+    def recording(root, lits, part=prefilter._EVERYTHING, under=""):
+        calls.append((part, tuple(l.decode() for l in lits), under))
+        return real(root, lits, part, under)
+    monkeypatch.setattr(prefilter, "_dir_greps", recording)
+    return calls
+
+
+def test_header_flag_sets_cost_no_second_pass(tree_copy, monkeypatch):
+    calls = _record_greps(monkeypatch)
+    s = scan_references(DirectoryTree(str(tree_copy)), NAMES, load_profile(None),
+                        jobs=1)
+    assert "drivers/demo_user.c" in s.files
+    tree_wide = [(part, lits) for part, lits, under in calls if not under]
+    # Headers first; then .c files and Documentation/ once, for the
+    # literals and the header's flag set together; headers again for
+    # the flag set alone.
+    assert [part for part, _ in tree_wide] == [
+        prefilter._HEADERS, prefilter._SOURCES, prefilter._HEADERS]
+    assert "DEMO_MSI_FLAGS_SUPPORTED" in tree_wide[1][1]
+    assert "MSI_FLAG_" in tree_wide[1][1]
+    assert "DEMO_MSI_FLAGS_SUPPORTED" in tree_wide[2][1]
+    assert "MSI_FLAG_" not in tree_wide[2][1]
+
+
+def test_plain_grep_finds_the_same(tree_copy, monkeypatch):
+    prof = load_profile(None)
+    with_git = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof,
+                               jobs=1, cache=False)
+    real_which = prefilter.shutil.which
+    monkeypatch.setattr(prefilter.shutil, "which",
+                        lambda cmd: None if cmd == "git" else real_which(cmd))
+    calls = _record_greps(monkeypatch)
+    plain = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof,
+                            jobs=1, cache=False)
+    assert calls and plain.sites == with_git.sites
+    assert plain.mentions == with_git.mentions
+
+
+def test_warm_directory_sees_new_and_deleted_files(tree_copy):
+    prof = load_profile(None)
+    cold = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    assert "drivers/demo_user.c" in cold.files
+    (tree_copy / "drivers" / "demo_user.c").unlink()
+    (tree_copy / "drivers" / "late.c").write_bytes(
+        b"int late(unsigned long f)\n{\n\treturn f & MSI_FLAG_PCI_MSIX;\n}\n")
+    warm = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    assert "drivers/demo_user.c" not in warm.files
+    assert [(x.name, x.role.value) for x in warm.sites
+            if x.file == "drivers/late.c"] == [("MSI_FLAG_PCI_MSIX", "check")]
+
+
+def test_recently_changed_files_are_read_again(tree_copy, monkeypatch):
+    # A file whose ctime is within _RACY_NS of the search's start may
+    # have changed after grep read it: the next run reads it again.
+    monkeypatch.setattr(prefilter, "_RACY_NS", 3600 * 10**9)
+    prof = load_profile(None)
+    scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    warm_tree = CountingTree(str(tree_copy))
+    scan_references(warm_tree, NAMES, prof, jobs=1)
+    assert "drivers/demo_user.c" in warm_tree.reads
+
+
+def test_many_changes_search_again(tree_copy, monkeypatch):
+    prof = load_profile(None)
+    scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    monkeypatch.setattr(prefilter, "_GREP_THRESHOLD", 0)
+    user = tree_copy / "drivers" / "demo_user.c"
+    user.write_bytes(USER + b"/* changed */\n")
+    calls = _record_greps(monkeypatch)
+    scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    assert any(not under for _, _, under in calls)

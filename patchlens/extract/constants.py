@@ -41,7 +41,7 @@ __all__ = [
     "Constant", "FlagSet", "EnumDef", "ConstantTable", "ConstantChange",
     "ConstantHistory", "Step", "PatchOnlyNote",
     "extract_constants", "constant_history", "scan_flag_sets",
-    "read_definitions", "search_literals",
+    "read_definitions", "search_literals", "macros_naming",
 ]
 
 # Files a family may live in are searched here first (cheap), then in
@@ -585,11 +585,23 @@ def search_literals(profile: Profile) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _flag_define_rx(lits: Iterable[str]) -> re.Pattern[bytes]:
-    """A ``#define`` whose (continued) line names one of ``lits``."""
-    alt = b"|".join(re.escape(l.encode()) for l in lits)
-    return re.compile(rb"^[ \t]*#[ \t]*define[ \t]+\w+(?:\\\r?\n|[^\n])*?(?:"
+def _flag_define_rx(lits: Iterable[str | bytes]) -> re.Pattern[bytes]:
+    """A ``#define`` whose (continued) line names one of ``lits``; group
+    1 is the macro's name."""
+    alt = b"|".join(re.escape(l.encode() if isinstance(l, str) else l)
+                    for l in lits)
+    return re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)(?:\\\r?\n|[^\n])*?(?:"
                       + alt + rb")", re.M)
+
+
+def macros_naming(data: bytes, lits: Iterable[str | bytes]) -> frozenset[str]:
+    """Names of the object-like macros ``data`` defines with one of
+    ``lits`` in the definition (continued lines included): a cheap
+    superset of the flag sets and composing macros a file defines,
+    read without parsing."""
+    return frozenset(m.group(1).decode("ascii", "replace")
+                     for m in _flag_define_rx(lits).finditer(data)
+                     if data[m.end(1):m.end(1) + 1] != b"(")
 
 
 def scan_flag_sets(source: TreeSource, table: ConstantTable,

@@ -15,13 +15,16 @@ needed to find a constant: a file that defines or uses
   narrowed by reading just those files);
 - kept across runs under ``$XDG_CACHE_HOME/patchlens/scan``: a git
   revision by tree id (subtrees seen at any revision are not walked
-  again, blobs seen are not searched again); a directory by size and
-  mtime of every file, with the content id of the hits, so a warm run
-  only ``stat``\\ s the tree and reads nothing that did not change.
+  again, blobs seen are not searched again); a directory by its hits
+  (size, mtime, content id) and the time the search started: a warm
+  run stats the tree and reads only the hits that changed and the
+  files whose ctime is newer.
 
-Cold, the system's ``grep``/``git grep`` do the reading (an order of
-magnitude faster than Python); a directory search reports each hit as
-grep prints it (``on_hit``) so the caller can parse while grep reads.
+Cold, ``git grep`` (``--no-index`` for a directory) or ``grep`` do the
+reading (an order of magnitude faster than Python); a directory search
+reports each hit as it is printed (``on_hit``) so the caller can parse
+while the search reads, and follows the flag-set macros the header
+hits define within the same pass (``follow``).
 
 :func:`files_containing` narrows an answer to a folder and suffixes;
 without a covering answer it runs one restricted grep (``include/``
@@ -36,6 +39,7 @@ import pickle
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from weakref import WeakKeyDictionary
 
@@ -47,7 +51,7 @@ __all__ = ["search", "files_containing", "grep_tree", "is_scanned_path",
 
 CODE = (".c", ".h")
 # Bump when the stored search results change shape: old entries die.
-_VERSION = 6
+_VERSION = 7
 _FILE_MODES = (0o100644, 0o100755)
 # Depth of git subtrees cached by tree id; deeper ones are flattened by
 # libgit2 (in C) rather than walked from Python.
@@ -158,11 +162,20 @@ def _report(found: Found, on_hit: OnHit | None) -> Found:
 
 
 def search(source: TreeSource, literals: Iterable[bytes | str], *,
-           cache: bool = True, on_hit: OnHit | None = None) -> Found:
+           cache: bool = True, on_hit: OnHit | None = None,
+           follow: Follow | None = None) -> Found:
     """Every scanned file (``.c``, ``.h``, ``Documentation/``) of
     ``source`` whose bytes contain one of ``literals``: path -> content
     id.  ``on_hit(path, cid)`` is called once per hit, as early as the
-    search knows it (a directory: while grep still runs)."""
+    search knows it (a directory: while grep still runs).
+
+    ``follow(header_hits)`` names literals worth searching in the same
+    pass (the flag-set macros the headers define): a cold directory
+    search reads the headers first, then the rest of the tree once for
+    both sets, and memoises (and caches) the second set's answer, so
+    asking for it, or for part of it, later costs no second pass.
+    Elsewhere ``follow`` is not called.
+    """
     lits = tuple(sorted({l.encode() if isinstance(l, str) else l
                          for l in literals if l}))
     if not lits:
@@ -190,7 +203,8 @@ def search(source: TreeSource, literals: Iterable[bytes | str], *,
         rest = tuple(l for l in lits if l not in done)
         store = _Store(cache, rest)
         new = _search_tree(source, rest, store, None if on_hit is None else
-                           (lambda p, c: None if p in found else on_hit(p, c)))
+                           (lambda p, c: None if p in found else on_hit(p, c)),
+                           follow if not done else None, memo)
         store.flush()
         found.update(new)
         memo[lits] = found
@@ -200,12 +214,13 @@ def search(source: TreeSource, literals: Iterable[bytes | str], *,
 
 
 def _search_tree(source: TreeSource, lits: tuple[bytes, ...], store: PickleStore,
-                 on_hit: OnHit | None) -> Found:
+                 on_hit: OnHit | None, follow: Follow | None = None,
+                 memo: dict | None = None) -> Found:
     kind = source.info.kind
     if kind == "git" and hasattr(source, "repo") and hasattr(source, "tree_id"):
         return _report(_git_search(source, lits, store), on_hit)
     if kind == "directory" and hasattr(source, "root"):
-        return _dir_search(source, lits, store, on_hit)
+        return _dir_search(source, lits, store, on_hit, follow, memo)
     found: Found = {}
     for path in source.files():
         if is_scanned_path(path):
@@ -398,12 +413,24 @@ def _git_search(source, lits: tuple[bytes, ...], store: PickleStore) -> Found:
     return dict(trees[str(top.id)])
 
 
-# -- directories: by size and mtime ---------------------------------------------
+# -- directories: hits by size and mtime, the rest by ctime -------------------
 
-_walks: "WeakKeyDictionary[object, dict[str, tuple[int, int]]]" = WeakKeyDictionary()
+# A file whose inode changed less than this before a search started is
+# searched again next run: file system clocks are coarse and may lag
+# the system clock (git calls such files "racily clean").
+_RACY_NS = 5_000_000_000
+
+Stat = tuple[int, int, int]         # size, mtime_ns, ctime_ns
+# What a directory search leaves for the next run: when it started
+# (less _RACY_NS) and its hits.  Every other scanned file whose ctime
+# is older is known not to contain the literals; a hit is reused while
+# its size and mtime are unchanged.
+DirAnswer = tuple[int, dict[str, tuple[int, int, str]]]
+
+_walks: "WeakKeyDictionary[object, dict[str, Stat]]" = WeakKeyDictionary()
 
 
-def _walk_of(source) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
+def _walk_of(source) -> dict[str, Stat]:  # type: ignore[no-untyped-def]
     """:func:`_walk` once per tree object (a run's searches share it)."""
     try:
         got = _walks.get(source)
@@ -414,9 +441,11 @@ def _walk_of(source) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-d
     return got
 
 
-def _walk(root: str) -> dict[str, tuple[int, int]]:
-    """path -> (size, mtime_ns) of every scanned regular file."""
-    out: dict[str, tuple[int, int]] = {}
+def _walk(root: str) -> dict[str, Stat]:
+    """path -> (size, mtime_ns, ctime_ns) of every scanned regular file
+    (symbolic links are not followed, as neither grep -r nor git grep
+    follow them)."""
+    out: dict[str, Stat] = {}
     stack = [(root, "")]
     while stack:
         fs_dir, rel_dir = stack.pop()
@@ -431,30 +460,62 @@ def _walk(root: str) -> dict[str, tuple[int, int]]:
                     if e.is_dir(follow_symlinks=False):
                         if e.name != ".git":
                             stack.append((e.path, rel))
-                    elif is_scanned_path(rel) and e.is_file():
-                        st = e.stat()
-                        out[rel] = (st.st_size, st.st_mtime_ns)
+                    elif is_scanned_path(rel) and e.is_file(follow_symlinks=False):
+                        st = e.stat(follow_symlinks=False)
+                        out[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
                 except OSError:
                     continue
     return out
 
 
-def _dir_greps(root: str, lits: tuple[bytes, ...]) -> list[subprocess.Popen]:
-    """``grep -rlZF`` over ``.c`` files, over ``.h`` files and over
-    ``Documentation/``, all started at once: grep uses one core, and a
-    kernel's ``.c`` and ``.h`` files are about the same size (700 MB
-    each), so two cores search both halves in half the time."""
-    if shutil.which("grep") is None:
-        return []
+def _stat(root: str, path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(os.path.join(root, path), follow_symlinks=False)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+# Which files each search of a cold run covers: (suffixes, Documentation/).
+_Part = tuple[tuple[str, ...], bool]
+_EVERYTHING: _Part = (CODE, True)
+_HEADERS: _Part = ((".h",), False)
+_SOURCES: _Part = ((".c",), True)       # .c files and Documentation/
+
+
+def _dir_greps(root: str, lits: tuple[bytes, ...], part: _Part = _EVERYTHING,
+               under: str = "") -> list[subprocess.Popen]:
+    """The system searches for ``lits`` over ``part`` of a directory
+    (below ``under``), printing NUL-separated paths relative to ``root``.
+
+    ``git grep --no-index -lzF`` when git is installed: it searches
+    with a thread per core and a faster matcher -- 1.0 s where GNU
+    ``grep -rlF`` takes 2.4 s for the same literals and files of linux
+    6.12 (the same 116 hits; it skips symbolic links and ignores
+    ``.gitignore`` as ``grep -r`` does).  Else ``grep -rlZF``, one per
+    suffix and one for ``Documentation/``, started at once: grep uses
+    one core.  Both in the C locale: literals are bytes, not characters.
+    """
+    suffixes, docs = part
     pats = _pattern_args(lits)
-    runs = [["grep", "-rlZF", f"--include=*{suffix}", *pats, "--", "."]
-            for suffix in CODE]
-    if os.path.isdir(os.path.join(root, "Documentation")):
-        runs.append(["grep", "-rlZF", *pats, "--", "Documentation"])
+    env = {**os.environ, "LC_ALL": "C"}
+    top = under.strip("/")
+    if shutil.which("git") is not None:
+        pre = f"{top}/" if top else ""
+        runs = [["git", "grep", "--no-index", f"--threads={os.cpu_count() or 1}",
+                 "-lzF", *pats, "--", *(f"{pre}*{s}" for s in suffixes),
+                 *(["Documentation/"] if docs and not top else [])]]
+    elif shutil.which("grep") is not None:
+        runs = [["grep", "-rlZF", f"--include=*{s}", *pats, "--", top or "."]
+                for s in suffixes]
+        if docs and not top and os.path.isdir(os.path.join(root, "Documentation")):
+            runs.append(["grep", "-rlZF", *pats, "--", "Documentation"])
+    else:
+        return []
     procs = []
     try:
         for cmd in runs:
-            procs.append(subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE,
+            procs.append(subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
                                           stderr=subprocess.DEVNULL))
     except OSError:
         for p in procs:
@@ -480,66 +541,163 @@ def _grep_stream(proc: subprocess.Popen):  # type: ignore[no-untyped-def]
         yield buf.decode("utf-8", "surrogateescape")
 
 
+def _grep_paths(procs: list[subprocess.Popen],
+                suffixes: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """(path, None) for each scanned path (or each path ending in
+    ``suffixes``) the searches print, then (None, ok): whether every
+    search ended normally (0 or 1)."""
+    ok = True
+    for proc in procs:
+        for p in _grep_stream(proc):
+            p = p[2:] if p.startswith("./") else p
+            if p and (p.endswith(suffixes) if suffixes else is_scanned_path(p)):
+                yield p, None
+        if proc.wait() not in (0, 1):
+            ok = False
+    yield None, ok
+
+
+Follow = Callable[[Found], Iterable[bytes]]
+
+
+class _DirSearch:
+    """The hits of one literal set in a directory; content ids are
+    hashes of the bytes.  Each file is stat'ed before it is read, so a
+    change after the read shows next run."""
+
+    def __init__(self, source, lits: tuple[bytes, ...],
+                 on_hit: OnHit | None = None) -> None:
+        self.source, self.lits, self.on_hit = source, lits, on_hit
+        self.found: Found = {}
+        self.kept: dict[str, tuple[int, int, str]] = {}
+
+    def check(self, path: str, data: bytes | None = None,
+              stat: tuple[int, int] | None = None) -> None:
+        if path in self.found:
+            return
+        stat = stat or _stat(self.source.root, path)
+        if data is None:
+            data = self.source.read(path)
+        if stat is None or not contains(data, self.lits):
+            return
+        cid = blob_id(data)  # type: ignore[arg-type]
+        self.found[path] = cid
+        self.kept[path] = (*stat, cid)
+        if self.on_hit is not None:
+            self.on_hit(path, cid)
+
+    def reuse(self, path: str, cid: str, stat: tuple[int, int]) -> None:
+        self.found[path] = cid
+        self.kept[path] = (*stat, cid)
+        if self.on_hit is not None:
+            self.on_hit(path, cid)
+
+    def answer(self, since: int) -> DirAnswer:
+        return since, self.kept
+
+
 def _dir_search(source, lits: tuple[bytes, ...], store: PickleStore,
-                on_hit: OnHit | None) -> Found:
+                on_hit: OnHit | None, follow: Follow | None = None,
+                memo: dict | None = None) -> Found:
     """Hits in a directory tree; content ids are hashes of the bytes.
 
-    Known (a previous run): every scanned file is ``stat``\\ ed; those
-    whose size and mtime did not change keep their verdict and content
-    id, the others are read.  Cold: grep reports the hits (each read
-    once for its id, reported at once), then the walk records the
-    verdict of every other file for the next run.
-    """
+    Known (a previous run left a :data:`DirAnswer`): the tree is
+    stat()ed; hits whose size and mtime did not change are reused,
+    files whose ctime is older than that run are not read, the rest
+    are.  Cold (or too much changed): the system search, which reads
+    every file once; with ``follow``, in two steps -- see
+    :func:`_dir_search_cold`."""
     root = source.root
+    since = time.time_ns() - _RACY_NS
     alldirs = store.get("dirs")
-    known: dict[str, tuple[int, int, str | None]] = alldirs.get(root, {})
-    found: Found = {}
+    known = alldirs.get(root)
+    result = None
+    if isinstance(known, tuple) and len(known) == 2:
+        result = _dir_search_warm(source, lits, known, on_hit)
+    if result is None:
+        result = _dir_search_cold(source, lits, store, on_hit, follow, memo, since)
+    run, since = result
+    alldirs[root] = run.answer(since)
+    store.touch("dirs")
+    return run.found
 
-    def hit(path: str, size_mtime: tuple[int, int] | None) -> str | None:
-        data = source.read(path)
-        if not contains(data, lits):
-            return None
-        cid = blob_id(data)  # type: ignore[arg-type]
-        found[path] = cid
-        if on_hit is not None:
-            on_hit(path, cid)
-        return cid
 
-    fresh: dict[str, tuple[int, int, str | None]] = {}
-    procs = [] if known else _dir_greps(root, lits)
-    if procs:
-        ok = True
-        for proc in procs:
-            for p in _grep_stream(proc):
-                p = p[2:] if p.startswith("./") else p
-                if p and is_scanned_path(p) and p not in found:
-                    hit(p, None)
-            if proc.wait() not in (0, 1):
-                ok = False
-        stats = _walk_of(source)
-        if ok:
-            for p, (size, mtime) in stats.items():
-                fresh[p] = (size, mtime, found.get(p))
-        else:                   # grep failed part-way: check the rest here
-            for p, (size, mtime) in stats.items():
-                cid = found.get(p) or (None if p in found else hit(p, None))
-                fresh[p] = (size, mtime, cid)
+def _dir_search_warm(source, lits: tuple[bytes, ...], known: DirAnswer,
+                     on_hit: OnHit | None) -> tuple[_DirSearch, int] | None:
+    """A search from the last run's answer, or None when more files
+    changed than a system search would take to read."""
+    then, hits = known
+    stats = _walk_of(source)
+    now = time.time_ns() - _RACY_NS
+    todo = []
+    run = _DirSearch(source, lits, on_hit)
+    for p, (size, mtime, ctime) in stats.items():
+        k = hits.get(p)
+        if k is not None and (k[0], k[1]) == (size, mtime):
+            run.reuse(p, k[2], (size, mtime))
+        elif k is not None or ctime >= then:
+            todo.append((p, (size, mtime)))
+    if len(todo) > _GREP_THRESHOLD:
+        return None
+    for p, st in todo:
+        run.check(p, stat=st)
+    return run, now
+
+
+def _dir_search_cold(source, lits: tuple[bytes, ...], store: PickleStore,
+                     on_hit: OnHit | None, follow: Follow | None,
+                     memo: dict | None, since: int) -> tuple[_DirSearch, int]:
+    """Every file read once by the system search.
+
+    With ``follow``, the literals ``follow`` derives from the header
+    hits (the flag-set macros a header defines) are searched in the
+    same pass: headers first, then ``.c`` files and ``Documentation/``
+    for both sets while headers are searched again for the new one.
+    The new set's answer goes to ``memo`` and to its own store, so the
+    caller's later search for it (or a subset) costs nothing.  Without
+    any system search, every file is read here."""
+    run = _DirSearch(source, lits, on_hit)
+    root = source.root
+    if follow is None:
+        steps = [(_dir_greps(root, lits), run, None)]
     else:
-        stats = _walk_of(source)
-        for p, (size, mtime) in stats.items():
-            k = known.get(p)
-            if k is not None and (k[0], k[1]) == (size, mtime):
-                fresh[p] = k
-                if k[2] is not None:
-                    found[p] = k[2]
-                    if on_hit is not None:
-                        on_hit(p, k[2])
+        steps = [(_dir_greps(root, lits, _HEADERS), run, None)]
+    ok = True
+    for procs, target, other in steps:
+        ok = ok and bool(procs)
+        for p, done in _grep_paths(procs):
+            if p is None:
+                ok = ok and bool(done)
+                continue
+            if other is None:
+                target.check(p)
+            else:                       # a hit of either set
+                data, st = None, _stat(root, p)
+                data = source.read(p)
+                target.check(p, data, st)
+                other.check(p, data, st)
+        if follow is not None and ok:
+            nxt = tuple(sorted(set(follow(dict(run.found))) - set(lits)))
+            second = _DirSearch(source, nxt)
+            if nxt:
+                both = tuple(sorted(set(lits) | set(nxt)))
+                steps.append((_dir_greps(root, both, _SOURCES), run, second))
+                steps.append((_dir_greps(root, nxt, _HEADERS), second, None))
             else:
-                fresh[p] = (size, mtime, hit(p, None))
-    if fresh != known:
-        alldirs[root] = fresh
-        store.touch("dirs")
-    return found
+                steps.append((_dir_greps(root, lits, _SOURCES), run, None))
+            follow = None               # one step of following
+    if not ok:                  # no system search, or one failed: read here
+        for p, (size, mtime, _) in _walk_of(source).items():
+            run.check(p, stat=(size, mtime))
+        return run, since
+    for procs, target, other in steps[1:]:
+        if other is not None and memo is not None and other.lits:
+            memo[other.lits] = other.found
+            st2 = _Store(store.enabled, other.lits)
+            st2.get("dirs")[root] = other.answer(since)
+            st2.touch("dirs")
+            st2.flush()
+    return run, since
 
 
 # -- narrowed questions ---------------------------------------------------------
@@ -651,18 +809,17 @@ def _system_grep(source: TreeSource, under: str, suffixes: tuple[str, ...],
         return None
     pats = _pattern_args(lits)
     try:
-        if info.kind == "directory" and shutil.which("grep"):
-            top = os.path.join(root, under) if under else root
-            if not os.path.isdir(top):
+        if info.kind == "directory":
+            if under.strip("/") and not os.path.isdir(os.path.join(root, under)):
                 return ()
-            incl = [f"--include=*{s}" for s in suffixes]
-            res = subprocess.run(["grep", "-rlF", *incl, *pats, "--", top],
-                                 capture_output=True, timeout=300)
-            if res.returncode not in (0, 1):
+            procs = _dir_greps(root, lits, (suffixes or ("",), False), under)
+            if not procs:
                 return None
-            rel = [os.path.relpath(p, root).replace(os.sep, "/")
-                   for p in res.stdout.decode("utf-8", "surrogateescape").splitlines()]
-            return tuple(p for p in rel if not p.startswith("../"))
+            found: dict[str, None] = {}
+            for path, ok in _grep_paths(procs, suffixes or ("",)):
+                if path is not None:
+                    found[path] = None
+            return tuple(found) if ok else None
         if info.kind == "git" and info.commit and shutil.which("git"):
             spec = [f"{under.rstrip('/')}/" if under else "."]
             res = subprocess.run(["git", "--git-dir", _git_dir(root), "grep",

@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from patchlens.extract.constants import (
-    extract_constants, scan_flag_sets, search_literals)
+    extract_constants, macros_naming, scan_flag_sets, search_literals)
 from patchlens.extract.cparse import parse_c
 from patchlens.extract.filters import TokenFilter, find_filters
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
@@ -361,8 +361,14 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
     store = _Cache(cache)
     show = progress and sys.stderr.isatty()
     an = _Analyser(source, rules, store, jobs, show)
-    # Parsing starts with the first hit the search reports.
-    cands = search(source, lits, cache=cache, on_hit=an.add)
+    # Parsing starts with the first hit the search reports.  The
+    # macros the header hits define with a literal are searched in the
+    # same pass: the header-defined flag sets of step 2 are among them.
+    def header_macros(heads: Mapping[str, str]) -> set[bytes]:
+        return {m.encode() for p in heads
+                for m in macros_naming(source.read(p) or b"", lits)} - \
+            {n.encode() for n in names}
+    cands = search(source, lits, cache=cache, on_hit=an.add, follow=header_macros)
     # Flag-set macros of the whole tree, from the same search.
     if table is None:
         table = extract_constants(source, profile)
