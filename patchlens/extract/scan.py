@@ -26,9 +26,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from patchlens.extract.constants import (
     extract_constants, macros_naming, scan_flag_sets, search_literals)
@@ -47,6 +48,7 @@ __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
            "resolve_calls", "cache_dir", "candidate_literals", "is_scanned_path",
            "family_names"]
 
+T = TypeVar("T")
 # Bump when FileFacts or the analysis changes: old cache entries die.
 _VERSION = 6
 _CODE = CODE
@@ -120,6 +122,7 @@ _W: dict = {}
 def _init_worker(rules: Rules) -> None:
     _W["rules"] = rules
     _W["rx"] = names_regex(rules.names)
+    _W["other"] = None
 
 
 def analyse_file(path: str, data: bytes, rules: Rules, rx=None,
@@ -169,8 +172,18 @@ def _text_mentions(path: str, data: bytes, rx) -> tuple[Mention, ...]:
     return tuple(out)
 
 
-def _work(item: tuple[str, bytes, FileFacts | None]) -> FileFacts:
-    return analyse_file(item[0], item[1], _W["rules"], _W["rx"], item[2])
+_Item = tuple[str, bytes, "FileFacts | None", "Rules | None"]
+
+
+def _work(item: _Item) -> FileFacts:
+    """One file in a worker: by the pool's rules, or by the item's own
+    (the second round of a scan, with the flag sets found later)."""
+    path, data, prior, rules = item
+    if rules is None:
+        return analyse_file(path, data, _W["rules"], _W["rx"], prior)
+    if _W.get("other") is None or _W["other"][0] is not rules:
+        _W["other"] = (rules, names_regex(rules.names))
+    return analyse_file(path, data, rules, _W["other"][1], prior)
 
 
 def _relocate(facts: FileFacts, path: str) -> FileFacts:
@@ -234,20 +247,28 @@ def _progress(done: int, total: int, on: bool) -> None:
         sys.stderr.flush()
 
 
-def _maintainers(source: TreeSource, cache: PickleStore) -> Maintainers:
+def _maintainers(source: TreeSource, cache: PickleStore,
+                 an: "_Analyser") -> Callable[[], Maintainers]:
+    """The tree's MAINTAINERS, when asked: cached by content id, else
+    parsed in the pool while the search runs (0.1 s of Python that is
+    off the critical path there)."""
     cid = source.content_id("MAINTAINERS")
     if cid is None:
-        return parse_maintainers(None)
+        return lambda: parse_maintainers(None)
     store = cache.get("maint")
     got = store.get(cid)
     if isinstance(got, Maintainers):
-        return got
+        return lambda: got
     data = source.read("MAINTAINERS") or b""
-    m = parse_maintainers(data.decode("utf-8", "replace"))
-    store.clear()
-    store[cid] = m
-    cache.touch("maint")
-    return m
+    parsed = an.aside(parse_maintainers, data.decode("utf-8", "replace"))
+
+    def value() -> Maintainers:
+        m = parsed()
+        store.clear()
+        store[cid] = m
+        cache.touch("maint")
+        return m
+    return value
 
 
 def family_names(table) -> dict[str, str]:
@@ -261,51 +282,71 @@ def family_names(table) -> dict[str, str]:
 class _Analyser:
     """Facts of candidate files as the search reports them: cached by
     (content id, rules), else parsed -- in a process pool once there are
-    enough of them, so parsing overlaps the search still running."""
+    enough of them, so parsing overlaps the search still running.  The
+    pool lives for the whole scan and takes its other Python work too
+    (:meth:`aside`)."""
 
     def __init__(self, source: TreeSource, rules: Rules, store: PickleStore,
-                 jobs: int, show: bool,
-                 priors: Mapping[str, FileFacts] | None = None) -> None:
+                 jobs: int, show: bool) -> None:
         self.source, self.rules, self.store = source, rules, store
-        self.priors = priors or {}
-        self.key = "/" + _digest(rules.key())
         self.jobs, self.show = jobs, show
         self.found: list[FileFacts] = []
-        self.waiting: list[tuple[str, str, bytes, FileFacts | None]] = []
+        self.waiting: list[tuple[str, _Item]] = []
         self.futures: list = []
+        self.asides: list[tuple[Callable, tuple, list]] = []
         self.pool: ProcessPoolExecutor | None = None
         self.done = 0
 
-    def add(self, path: str, cid: str) -> None:
-        hit = self.store.get("facts").get(cid + self.key)
+    def add(self, path: str, cid: str, rules: Rules | None = None,
+            prior: FileFacts | None = None) -> None:
+        """Facts of ``path`` by the scan's rules, or by ``rules``."""
+        key = cid + "/" + _digest((rules or self.rules).key())
+        hit = self.store.get("facts").get(key)
         if isinstance(hit, FileFacts):
             self.found.append(_relocate(hit, path))
             return
         data = self.source.read(path)
         if data is None:
             return
+        item: _Item = (path, data, prior, rules)
         if self.pool is None and self.jobs > 1 and len(self.waiting) + 1 >= _POOL_MIN:
-            import multiprocessing
-            ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
-                                            initializer=_init_worker,
-                                            initargs=(self.rules,))
-            for item in self.waiting:
-                self._submit(*item)
-            self.waiting = []
-        prior = self.priors.get(path)
+            self._start_pool()
         if self.pool is not None:
-            self._submit(path, cid, data, prior)
+            self.futures.append((key, self.pool.submit(_work, item)))
         else:
-            self.waiting.append((path, cid, data, prior))
+            self.waiting.append((key, item))
 
-    def _submit(self, path: str, cid: str, data: bytes,
-                prior: FileFacts | None) -> None:
-        assert self.pool is not None
-        self.futures.append((cid, self.pool.submit(_work, (path, data, prior))))
+    def aside(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+        """``fn(*args)`` in the pool (once it runs), else here when its
+        value is asked for; the returned function gives the value."""
+        box: list = []
+        if self.pool is not None:
+            box.append(self.pool.submit(fn, *args))
+        else:
+            self.asides.append((fn, args, box))
 
-    def _keep(self, cid: str, res: FileFacts) -> None:
-        self.store.get("facts")[cid + self.key] = res
+        def value() -> T:
+            if not box:
+                box.append(fn(*args))
+            got = box[0]
+            return got.result() if isinstance(got, Future) else got
+        return value
+
+    def _start_pool(self) -> None:
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+        self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
+                                        initializer=_init_worker,
+                                        initargs=(self.rules,))
+        for fn, args, box in self.asides:
+            box.append(self.pool.submit(fn, *args))
+        self.asides = []
+        for key, item in self.waiting:
+            self.futures.append((key, self.pool.submit(_work, item)))
+        self.waiting = []
+
+    def _keep(self, key: str, res: FileFacts) -> None:
+        self.store.get("facts")[key] = res
         self.store.touch("facts")
         self.found.append(res)
         self.done += 1
@@ -313,29 +354,22 @@ class _Analyser:
                   self.show)
 
     def finish(self) -> list[FileFacts]:
-        if self.pool is not None:
-            futures, self.futures = self.futures, []
-            try:
-                for cid, fut in futures:
-                    self._keep(cid, fut.result())
-            finally:
-                self.pool.shutdown()
-                self.pool = None
+        """The facts of the files added since the last call."""
+        futures, self.futures = self.futures, []
+        for key, fut in futures:
+            self._keep(key, fut.result())
         if self.waiting:
             _init_worker(self.rules)
             waiting, self.waiting = self.waiting, []
-            for path, cid, data, prior in waiting:
-                self._keep(cid, _work((path, data, prior)))
-        return self.found
+            for key, item in waiting:
+                self._keep(key, _work(item))
+        found, self.found = self.found, []
+        return found
 
-
-def _analyse_all(source: TreeSource, cands: Iterable[tuple[str, str]], rules: Rules,
-                 store: PickleStore, jobs: int, show: bool,
-                 priors: Mapping[str, FileFacts] | None = None) -> list[FileFacts]:
-    an = _Analyser(source, rules, store, jobs, show, priors)
-    for path, cid in cands:
-        an.add(path, cid)
-    return an.finish()
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
 
 def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str],
@@ -361,6 +395,17 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
     store = _Cache(cache)
     show = progress and sys.stderr.isatty()
     an = _Analyser(source, rules, store, jobs, show)
+    try:
+        return _scan(source, names, profile, table, lits, store, an, cache)
+    finally:
+        an.close()
+
+
+def _scan(source: TreeSource, names: dict[str, str], profile,  # type: ignore[no-untyped-def]
+          table, lits: tuple[bytes, ...], store: PickleStore, an: _Analyser,
+          cache: bool) -> Scan:
+    rules = an.rules
+    maintainers = _maintainers(source, store, an)
     # Parsing starts with the first hit the search reports.  The
     # macros the header hits define with a literal are searched in the
     # same pass: the header-defined flag sets of step 2 are among them.
@@ -405,10 +450,11 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
             # file's shapes, structs, calls and token filters do not).
             priors = {f.path: f for f in found if f.path in redo} \
                 if "flagset" not in rules.value_families else {}
-            found = [f for f in found if f.path not in redo] + _analyse_all(
-                source, again, rules2, store, jobs, show, priors)
+            for p, c in again:
+                an.add(p, c, rules2, priors.get(p))
+            found = [f for f in found if f.path not in redo] + an.finish()
         names = {**names, **extra}
-    maint = _maintainers(source, store)
+    maint = maintainers()
     store.flush()
     found = resolve_calls(sorted(found, key=lambda f: f.path))
     subsystems = {f.path: maint.subsystem(f.path) for f in found}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from patchlens.findings import Finding
-from patchlens.impact.model import Report
 
 __all__ = ["render", "FORMATS"]
 
@@ -19,6 +18,8 @@ FORMATS = ("text", "markdown", "json", "terse", "b4-check")
 
 def render(answer: Any, fmt: str, source: str = "-") -> str:
     """``answer`` (a Report, an impact answer, or findings) as ``fmt``."""
+    # Loaded here: ``render.layout`` users (refs, graph) need neither.
+    from patchlens.impact.model import Report
     from patchlens.render import b4check, json, markdown, terse, text
 
     findings: tuple[Finding, ...] | None = None

@@ -15,14 +15,15 @@ The rules, in the order they apply:
 from __future__ import annotations
 
 import os
-
-import pygit2
+from typing import TYPE_CHECKING
 
 from patchlens.errors import InputError
 from patchlens.tree.directory import DirectoryTree
 from patchlens.tree.empty import EmptyTree
-from patchlens.tree.git import GitTree, open_repository, resolve_revision
 from patchlens.tree.source import TreeSource
+
+if TYPE_CHECKING:
+    import pygit2
 
 __all__ = ["open_tree", "find_kernel_top", "KERNEL_MARKERS"]
 
@@ -39,9 +40,26 @@ def _is_kernel_dir(path: str) -> bool:
     return True
 
 
+def _may_be_repository(path: str) -> bool:
+    """Whether ``path`` can be the top of a repository (a work tree with
+    ``.git``, or a git directory with ``HEAD``), without loading pygit2
+    for the plain directories most runs are given."""
+    return os.path.exists(os.path.join(path, ".git")) or \
+        os.path.isfile(os.path.join(path, "HEAD"))
+
+
+def _open_repository(path: str):  # type: ignore[no-untyped-def]
+    """pygit2's repository at ``path`` when it is one's top, else None."""
+    if not _may_be_repository(path):
+        return None
+    from patchlens.tree.git import open_repository
+    return open_repository(path)
+
+
 def _is_kernel_repo(path: str) -> bool:
     """A bare repository whose HEAD holds a kernel tree."""
-    repo = open_repository(path)
+    import pygit2
+    repo = _open_repository(path)
     if repo is None or repo.head_is_unborn:
         return False
     tree = repo.head.peel(pygit2.Commit).tree
@@ -71,6 +89,7 @@ def find_kernel_top(cwd: str) -> str | None:
 def _default_revision(repo: pygit2.Repository, root: str,
                       base_commit: str | None) -> tuple[str, str]:
     """(revision, reason) when ``--rev`` is not given."""
+    from patchlens.tree.git import resolve_revision
     if base_commit:
         try:
             resolve_revision(repo, base_commit, root)
@@ -111,8 +130,9 @@ def open_tree(path: str | None, rev: str | None, *,
         raise InputError(path, "no such file or directory")
     if not os.path.isdir(path):
         raise InputError(path, "not a directory (a kernel tree is needed)")
-    repo = open_repository(path)
+    repo = _open_repository(path)
     if repo is not None:
+        from patchlens.tree.git import GitTree
         if rev is None:
             rev, reason = _default_revision(repo, path, base_commit)
         else:
