@@ -39,9 +39,9 @@ def _count_parses(monkeypatch):
     calls = []
     real = scanmod.analyse_file
 
-    def counting(path, data, rules, rx=None, prior=None):
+    def counting(path, *args, **kwargs):
         calls.append(path)
-        return real(path, data, rules, rx, prior)
+        return real(path, *args, **kwargs)
     monkeypatch.setattr(scanmod, "analyse_file", counting)
     return calls
 

@@ -42,6 +42,7 @@ __all__ = [
     "ConstantHistory", "Step", "PatchOnlyNote",
     "extract_constants", "constant_history", "scan_flag_sets",
     "read_definitions", "search_literals", "macros_naming",
+    "flag_set_literals", "flag_macros",
 ]
 
 # Files a family may live in are searched here first (cheap), then in
@@ -267,13 +268,14 @@ _RAW_CACHE: dict[tuple[str, bytes], _RawFile] = {}
 _RAW_CACHE_MAX = 512
 
 
-def read_definitions(path: str, data: bytes) -> _RawFile:
-    """Enums and object-like macros of one C file (memoised by content)."""
+def read_definitions(path: str, data: bytes, tree=None) -> _RawFile:  # type: ignore[no-untyped-def]
+    """Enums and object-like macros of one C file (memoised by content);
+    ``tree``: its parse, when the caller has one."""
     key = (path, data)
     got = _RAW_CACHE.get(key)
     if got is not None:
         return got
-    tree = parse_c(data)
+    tree = tree or parse_c(data)
     root = tree.root_node
     caps = captures(load_query("constants"), root)
     enums: list[_RawEnum] = []
@@ -604,21 +606,40 @@ def macros_naming(data: bytes, lits: Iterable[str | bytes]) -> frozenset[str]:
                      if data[m.end(1):m.end(1) + 1] != b"(")
 
 
-def scan_flag_sets(source: TreeSource, table: ConstantTable,
-                   profile: Profile, *, cache: bool = True) -> tuple[FlagSet, ...]:
-    """Flag-set macros anywhere in the tree (``arch/``, ``drivers/``).
-
-    The files come from the run's tree-wide literal search (cached per
-    tree); only those with a ``#define`` naming a flag or mask are
-    parsed."""
+def flag_set_literals(profile: Profile) -> tuple[str, ...]:
+    """What a flag-set macro's definition names: the prefix and masks
+    of each bit family the profile scans for flag sets."""
     lits = [f.prefix for f in profile.families
             if f.kind == "bit" and f.flagset_scan and f.prefix]
     lits += [m for f in profile.families if f.kind == "bit" and f.flagset_scan
              for m in f.masks]
+    return tuple(lits)
+
+
+def flag_macros(path: str, data: bytes | None, lits: tuple[str, ...],
+                tree=None) -> tuple[_RawMacro, ...]:  # type: ignore[no-untyped-def]
+    """The object-like macros of a file that defines one naming
+    ``lits`` (:func:`flag_set_literals`), else ().  ``tree``: the
+    file's parse, when the caller has one."""
+    if data is None or not lits or not contains(data, tuple(l.encode() for l in lits)) \
+            or _flag_define_rx(lits).search(data) is None:
+        return ()
+    return read_definitions(path, data, tree).macros
+
+
+def scan_flag_sets(source: TreeSource, table: ConstantTable,
+                   profile: Profile, *, cache: bool = True,
+                   read: Mapping[str, tuple[_RawMacro, ...]] | None = None,
+                   ) -> tuple[FlagSet, ...]:
+    """Flag-set macros anywhere in the tree (``arch/``, ``drivers/``).
+
+    The files come from the run's tree-wide literal search (cached per
+    tree); only those with a ``#define`` naming a flag or mask are
+    parsed.  ``read``: :func:`flag_macros` of some of them by content
+    id, from whoever parsed them already (the reference scan)."""
+    lits = flag_set_literals(profile)
     if not lits:
         return table.flagsets
-    rx = _flag_define_rx(lits)
-    blits = tuple(l.encode() for l in lits)
     # The flag-defining macros of each hit, kept by content id: a warm
     # run reads none of these files.
     store = PickleStore(cache, {"m": "flagset-macros.pickle"})
@@ -628,11 +649,11 @@ def scan_flag_sets(source: TreeSource, table: ConstantTable,
                                 cache=cache).items()):
         if not p.endswith((".c", ".h")):
             continue
-        got = known.get(cid)
+        got = read.get(cid) if read else None
         if got is None:
-            data = source.read(p)
-            got = () if data is None or not contains(data, blits) \
-                or rx.search(data) is None else read_definitions(p, data).macros
+            got = known.get(cid)
+        if got is None:
+            got = flag_macros(p, source.read(p), lits)
             known[cid] = got
             store.touch("m")
         macros.extend(m if m.file == p else replace(m, file=p) for m in got)

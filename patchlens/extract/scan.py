@@ -32,7 +32,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from patchlens.extract.constants import (
-    extract_constants, macros_naming, scan_flag_sets, search_literals)
+    extract_constants, flag_macros, flag_set_literals, macros_naming,
+    scan_flag_sets, search_literals)
 from patchlens.extract.cparse import parse_c
 from patchlens.extract.filters import TokenFilter, find_filters
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
@@ -50,7 +51,7 @@ __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
 
 T = TypeVar("T")
 # Bump when FileFacts or the analysis changes: old cache entries die.
-_VERSION = 6
+_VERSION = 7
 _CODE = CODE
 # Fewer files to parse than this: no process pool.
 _POOL_MIN = 8
@@ -70,6 +71,8 @@ class FileFacts:
     params: tuple[tuple[str, tuple[tuple[int, str, str], ...]], ...] = ()
     functions: tuple[str, ...] = ()
     calls: tuple[tuple[str, str], ...] = ()      # (caller, callee)
+    # constants.flag_macros of the file, read from the same parse.
+    macros: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -119,20 +122,24 @@ def candidate_literals(profile, names: Iterable[str]) -> tuple[bytes, ...]:
 _W: dict = {}
 
 
-def _init_worker(rules: Rules) -> None:
+def _init_worker(rules: Rules, flag_lits: tuple[str, ...] = ()) -> None:
     _W["rules"] = rules
     _W["rx"] = names_regex(rules.names)
     _W["other"] = None
+    _W["flag_lits"] = flag_lits
 
 
 def analyse_file(path: str, data: bytes, rules: Rules, rx=None,
-                 prior: FileFacts | None = None) -> FileFacts:
+                 prior: FileFacts | None = None,
+                 flag_lits: tuple[str, ...] = ()) -> FileFacts:
     """The facts of one file (pure: depends only on its bytes and rules).
 
     ``prior``: the facts of the same bytes under rules that differ only
     by names outside the value families (flag-set macros found later).
     Only the sites depend on those names: the rest is kept, and the
-    file's shapes are not queried again.
+    file's shapes are not queried again.  ``flag_lits``
+    (:func:`constants.flag_set_literals`): read the file's flag-set
+    macro definitions too, from the same parse.
     """
     rx = rx or names_regex(rules.names)
     if not path.endswith(_CODE):
@@ -149,7 +156,8 @@ def analyse_file(path: str, data: bytes, rules: Rules, rx=None,
         find_structs(path, tree, rules.structs, shapes),
         find_filters(path, tree, rules.names, rules.value_families, shapes)
         if _names_a_value(found, rules) else (),
-        parameter_roles(tree, rules, shapes), functions, calls)
+        parameter_roles(tree, rules, shapes), functions, calls,
+        flag_macros(path, data, flag_lits, tree))
 
 
 def _names_a_value(found, rules: Rules) -> bool:
@@ -180,10 +188,10 @@ def _work(item: _Item) -> FileFacts:
     (the second round of a scan, with the flag sets found later)."""
     path, data, prior, rules = item
     if rules is None:
-        return analyse_file(path, data, _W["rules"], _W["rx"], prior)
+        return analyse_file(path, data, _W["rules"], _W["rx"], prior, _W["flag_lits"])
     if _W.get("other") is None or _W["other"][0] is not rules:
         _W["other"] = (rules, names_regex(rules.names))
-    return analyse_file(path, data, rules, _W["other"][1], prior)
+    return analyse_file(path, data, rules, _W["other"][1], prior, _W["flag_lits"])
 
 
 def _relocate(facts: FileFacts, path: str) -> FileFacts:
@@ -287,8 +295,9 @@ class _Analyser:
     (:meth:`aside`)."""
 
     def __init__(self, source: TreeSource, rules: Rules, store: PickleStore,
-                 jobs: int, show: bool) -> None:
+                 jobs: int, show: bool, flag_lits: tuple[str, ...] = ()) -> None:
         self.source, self.rules, self.store = source, rules, store
+        self.flag_lits = flag_lits
         self.jobs, self.show = jobs, show
         self.found: list[FileFacts] = []
         self.waiting: list[tuple[str, _Item]] = []
@@ -300,7 +309,7 @@ class _Analyser:
     def add(self, path: str, cid: str, rules: Rules | None = None,
             prior: FileFacts | None = None) -> None:
         """Facts of ``path`` by the scan's rules, or by ``rules``."""
-        key = cid + "/" + _digest((rules or self.rules).key())
+        key = cid + "/" + _digest((rules or self.rules).key() + repr(self.flag_lits))
         hit = self.store.get("facts").get(key)
         if isinstance(hit, FileFacts):
             self.found.append(_relocate(hit, path))
@@ -337,7 +346,7 @@ class _Analyser:
         ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
         self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
                                         initializer=_init_worker,
-                                        initargs=(self.rules,))
+                                        initargs=(self.rules, self.flag_lits))
         for fn, args, box in self.asides:
             box.append(self.pool.submit(fn, *args))
         self.asides = []
@@ -359,7 +368,7 @@ class _Analyser:
         for key, fut in futures:
             self._keep(key, fut.result())
         if self.waiting:
-            _init_worker(self.rules)
+            _init_worker(self.rules, self.flag_lits)
             waiting, self.waiting = self.waiting, []
             for key, item in waiting:
                 self._keep(key, _work(item))
@@ -394,7 +403,7 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
     lits = candidate_literals(profile, names)
     store = _Cache(cache)
     show = progress and sys.stderr.isatty()
-    an = _Analyser(source, rules, store, jobs, show)
+    an = _Analyser(source, rules, store, jobs, show, flag_set_literals(profile))
     try:
         return _scan(source, names, profile, table, lits, store, an, cache)
     finally:
@@ -414,11 +423,14 @@ def _scan(source: TreeSource, names: dict[str, str], profile,  # type: ignore[no
                 for m in macros_naming(source.read(p) or b"", lits)} - \
             {n.encode() for n in names}
     cands = search(source, lits, cache=cache, on_hit=an.add, follow=header_macros)
-    # Flag-set macros of the whole tree, from the same search.
+    found = an.finish()
+    # Flag-set macros of the whole tree, from the same search and the
+    # parses just made.
     if table is None:
         table = extract_constants(source, profile)
-    sets = scan_flag_sets(source, table, profile, cache=cache)
-    found = an.finish()
+    sets = scan_flag_sets(source, table, profile, cache=cache,
+                          read={cands[f.path]: f.macros for f in found
+                                if f.path in cands})
     # Flag-set macros (and macros composing a name) not yet among the
     # names, by the file defining them.
     defined: dict[str, set[str]] = {}
