@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from patchlens.mail.model import Series
 from patchlens.tree import TreeSource, open_tree
-from patchlens.tree.apply import AppliedSeries, apply_series
+
+if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
+    from patchlens.mail.model import Series
+    from patchlens.tree.apply import AppliedSeries
 
 __all__ = ["Session", "Subset", "open_session", "load_series"]
 
@@ -121,7 +123,10 @@ def open_session(opts: argparse.Namespace, *, series_path: str | None = None,
     tree = open_tree(getattr(opts, "tree", None), getattr(opts, "rev", None),
                      base_commit=series.base_commit if series else None,
                      no_tree=getattr(opts, "no_tree", False))
-    applied = apply_series(tree, series) if series is not None else None
+    applied = None
+    if series is not None:
+        from patchlens.tree.apply import apply_series
+        applied = apply_series(tree, series)
     profile = load_profile(getattr(opts, "profile", None))
     return Session(series, tree, applied, profile,
                    use_cache=not getattr(opts, "no_cache", False))

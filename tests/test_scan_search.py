@@ -32,6 +32,14 @@ static void demo_init(struct msi_domain_info *info)
 @pytest.fixture
 def tree_copy(request, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    real_read = prefilter._read
+
+    def counted(root, path):
+        if CountingTree.current is not None:
+            CountingTree.current.reads.append(path)
+        return real_read(root, path)
+    monkeypatch.setattr(prefilter, "_read", counted)
+    monkeypatch.setattr(CountingTree, "current", None)
     # The tree is written just now: trust ctimes at once (see racy_tree).
     monkeypatch.setattr(prefilter, "_RACY_NS", 0)
     src = request.config.rootpath / "fixtures" / "refs" / "tree"
@@ -45,12 +53,16 @@ def tree_copy(request, tmp_path, monkeypatch):
 
 
 class CountingTree:
-    """A DirectoryTree whose reads are counted (by path)."""
+    """A DirectoryTree whose reads are counted (by path): its own, and
+    the search's (which reads the files grep lists directly)."""
+
+    current: "CountingTree | None" = None
 
     def __init__(self, root: str) -> None:
         self._tree = DirectoryTree(root)
         self.info, self.root = self._tree.info, self._tree.root
         self.reads: list[str] = []
+        CountingTree.current = self
 
     def read(self, path: str) -> bytes | None:
         self.reads.append(path)

@@ -26,16 +26,19 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from patchlens.diff import FilePatch, Hunk
 from patchlens.extract.cparse import captures, load_query, node_text, parse_c
 from patchlens.extract.evaluate import Value, bit_number, evaluate, identifiers
 from patchlens.extract.prefilter import (
     PickleStore, contains, files_containing, search)
 from patchlens.extract.profile import Family, Profile
 from patchlens.findings import Finding
-from patchlens.mail.model import Series
 from patchlens.tree.source import TreeSource
+
+if TYPE_CHECKING:   # types only: the mail and diff stages load on demand
+    from patchlens.diff import Hunk
+    from patchlens.mail.model import Series
 
 __all__ = [
     "Constant", "FlagSet", "EnumDef", "ConstantTable", "ConstantChange",

@@ -8,8 +8,10 @@ are ``Name: value`` lines such as ``Reviewed-by:``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from patchlens.diff import FilePatch
+if TYPE_CHECKING:
+    from patchlens.diff import FilePatch
 
 __all__ = [
     "Message", "SubjectTag", "Trailer", "Patch", "Comment", "Reply", "Series",
