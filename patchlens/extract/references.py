@@ -31,7 +31,6 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -617,27 +616,35 @@ def parameter_roles(tree, rules: Rules, shapes: "FileMatches | None" = None
     return tuple(out)
 
 
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
 def _uses(body: Node, names: Iterable[str]) -> list[Node]:
     """The identifier nodes in ``body`` spelled as one of ``names``, in
     document order.  Found in the bytes and placed in the tree (as
     :func:`find_sites` does): a query capturing every identifier of
-    every body cost more than the rest of the rule."""
+    every body cost more than the rest of the rule, and so did a regex
+    per parameter list (most are compiled once: 0.1 s a kernel scan)."""
     text = body.text or b""
     base = body.start_byte
+    starts: list[tuple[int, int]] = []
+    for name in names:
+        word = name.encode()
+        i = text.find(word)
+        while i >= 0:
+            end = i + len(word)
+            if (i == 0 or text[i - 1] not in _WORD_BYTES) and \
+                    (end == len(text) or text[end] not in _WORD_BYTES):
+                starts.append((i, end))
+            i = text.find(word, end)
     out = []
-    for m in _words_regex(frozenset(names)).finditer(text):
-        start, end = base + m.start(), base + m.end()
-        node = body.descendant_for_byte_range(start, end)
+    for i, end in sorted(starts):
+        start, stop = base + i, base + end
+        node = body.descendant_for_byte_range(start, stop)
         if node is not None and node.type == "identifier" and \
-                node.start_byte == start and node.end_byte == end:
+                node.start_byte == start and node.end_byte == stop:
             out.append(node)
     return out
-
-
-@lru_cache(maxsize=4096)
-def _words_regex(names: frozenset[str]) -> re.Pattern[bytes]:
-    # Parameter names repeat (dev, flags, info): compile each set once.
-    return names_regex(names)
 
 
 @dataclass(frozen=True)
