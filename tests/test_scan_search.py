@@ -206,3 +206,32 @@ def test_many_changes_search_again(tree_copy, monkeypatch):
     calls = _record_greps(monkeypatch)
     scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
     assert any(not under for _, _, under in calls)
+
+
+def test_started_search_is_picked_up(tree_copy, monkeypatch):
+    prof = load_profile(None)
+    tree = DirectoryTree(str(tree_copy))
+    calls = _record_greps(monkeypatch)
+    prefilter.start(tree, prof.candidate_literals(NAMES))
+    assert [part for part, _, _ in calls] == [prefilter._HEADERS]
+    s = scan_references(tree, NAMES, prof, jobs=1)
+    assert "drivers/demo_user.c" in s.files
+    # The header step is the one started early: not run twice.
+    tree_wide = [part for part, _, under in calls if not under]
+    assert tree_wide == [prefilter._HEADERS, prefilter._SOURCES, prefilter._HEADERS]
+    # Warm, nothing starts: the answer is cached.
+    calls.clear()
+    warm = DirectoryTree(str(tree_copy))
+    prefilter.start(warm, prof.candidate_literals(NAMES))
+    assert calls == []
+
+
+def test_started_search_for_other_literals_is_not_used(tree_copy, monkeypatch):
+    prof = load_profile(None)
+    tree = DirectoryTree(str(tree_copy))
+    prefilter.start(tree, [b"SOMETHING_ELSE_"])
+    s = scan_references(tree, NAMES, prof, jobs=1)
+    assert "drivers/demo_user.c" in s.files
+    left = prefilter._early[tree][(b"SOMETHING_ELSE_",)]
+    prefilter._reap(left)
+    assert all(p.poll() is not None for p in left)

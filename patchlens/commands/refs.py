@@ -13,12 +13,14 @@ import json
 import sys
 from collections import Counter
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK, InputError
-from patchlens.extract.references import ReferenceSite
 from patchlens.render.layout import plural, wrap
+
+if TYPE_CHECKING:
+    from patchlens.extract.references import ReferenceSite
 
 __all__ = ["run", "load_scan", "select_names", "format_text", "format_json"]
 
@@ -26,12 +28,18 @@ __all__ = ["run", "load_scan", "select_names", "format_text", "format_json"]
 
 def load_scan(opts: argparse.Namespace) -> tuple[Any, Any, dict[str, str], Any, Any]:
     """(session, constants, names, base scan, final scan or None)."""
-    from patchlens.extract.constants import extract_constants
-    from patchlens.extract.scan import family_names, scan_references
+    from patchlens.extract.prefilter import start
     from patchlens.session import open_session
     sess = open_session(opts)
     if sess.tree.info.kind == "none":
         raise InputError("--tree", "refs needs a kernel tree (--tree PATH)")
+    cache = not getattr(opts, "no_cache", False)
+    # The tree-wide search starts now, while the parser loads and the
+    # constants are read (a core would idle there).
+    start(sess.tree, sess.profile.candidate_literals(getattr(opts, "names", None) or ()),
+          cache=cache)
+    from patchlens.extract.constants import extract_constants
+    from patchlens.extract.scan import family_names, scan_references
     table = extract_constants(sess.tree, sess.profile)
     names = family_names(table)
     extra = [n for n in (getattr(opts, "names", None) or []) if n not in names]
@@ -40,7 +48,6 @@ def load_scan(opts: argparse.Namespace) -> tuple[Any, Any, dict[str, str], Any, 
             raise InputError("refs", f"not a C identifier: {n}")
         names[n] = "other"
     progress = not getattr(opts, "quiet", False)
-    cache = not getattr(opts, "no_cache", False)
     base = scan_references(sess.tree, names, sess.profile, cache=cache,
                            progress=progress)
     final = None

@@ -582,12 +582,9 @@ def _flag_sets(macros: Iterable[_RawMacro], table: ConstantTable,
 
 def search_literals(profile: Profile) -> tuple[str, ...]:
     """The literals of the run's one tree-wide search
-    (:func:`patchlens.extract.prefilter.search`): the profile's
-    pre-filter plus the mask names.  Every constant, flag set, hazard
-    pattern and reference of the families contains one of them."""
-    out = list(profile.prefilter)
-    out += [m for f in profile.families for m in f.masks]
-    return tuple(dict.fromkeys(out))
+    (:func:`patchlens.extract.prefilter.search`): see
+    :attr:`Profile.search_literals`."""
+    return profile.search_literals
 
 
 def _flag_define_rx(lits: Iterable[str | bytes]) -> re.Pattern[bytes]:

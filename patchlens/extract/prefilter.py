@@ -33,6 +33,7 @@ headers for the constants), memoised per tree.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import pickle
@@ -46,7 +47,7 @@ from weakref import WeakKeyDictionary
 
 from patchlens.tree.source import TreeSource, blob_id
 
-__all__ = ["search", "files_containing", "grep_tree", "is_scanned_path",
+__all__ = ["search", "start", "files_containing", "grep_tree", "is_scanned_path",
            "contains", "cache_dir", "load_pickle", "save_pickle", "PickleStore",
            "CODE"]
 
@@ -614,6 +615,50 @@ class _DirSearch:
         return since, self.kept
 
 
+# Per tree object: literal set -> the header search started early.
+_early: "WeakKeyDictionary[object, dict[tuple[bytes, ...], list[subprocess.Popen]]]" \
+    = WeakKeyDictionary()
+
+
+def start(source: TreeSource, literals: Iterable[bytes | str], *,
+          cache: bool = True) -> None:
+    """Start the first step of a cold directory :func:`search` (with
+    ``follow``) for ``literals`` now, so it runs while the caller
+    imports the parser and reads the constants (one core would idle
+    there).  The search that follows picks it up; nothing happens for
+    a git tree, an overlay or a search whose answer is cached."""
+    lits = tuple(sorted({l.encode() if isinstance(l, str) else l
+                         for l in literals if l}))
+    if not lits or source.info.kind != "directory" or not hasattr(source, "root") \
+            or _overlay_parts(source) is not None or lits in _memo_of(source):
+        return
+    if isinstance(_Store(cache, lits).get("dirs").get(source.root), tuple):
+        return                  # a warm search: it runs no grep to start
+    try:
+        early = _early.setdefault(source, {})
+    except TypeError:
+        return
+    if lits not in early:
+        early[lits] = _dir_greps(source.root, lits, _HEADERS)
+        atexit.register(_reap, early[lits])
+
+
+def _reap(procs: list[subprocess.Popen]) -> None:
+    """An early search nobody asked for (the run failed before it)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _early_headers(source, lits: tuple[bytes, ...]) -> list[subprocess.Popen]:
+    try:
+        early = _early.get(source) or {}
+    except TypeError:
+        return []
+    return early.pop(lits, [])
+
+
 def _dir_search(source, lits: tuple[bytes, ...], store: PickleStore,
                 on_hit: OnHit | None, follow: Follow | None = None,
                 memo: dict | None = None) -> Found:
@@ -679,7 +724,8 @@ def _dir_search_cold(source, lits: tuple[bytes, ...], store: PickleStore,
     if follow is None:
         steps = [(_dir_greps(root, lits), run, None)]
     else:
-        steps = [(_dir_greps(root, lits, _HEADERS), run, None)]
+        steps = [(_early_headers(source, lits) or _dir_greps(root, lits, _HEADERS),
+                  run, None)]
     ok = True
     for procs, target, other in steps:
         ok = ok and bool(procs)

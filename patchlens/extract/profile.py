@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -116,6 +117,21 @@ class Profile:
             if f.prefix:
                 out.append(f.prefix)
         return tuple(dict.fromkeys(out))
+
+    @property
+    def search_literals(self) -> tuple[str, ...]:
+        """The literals of a run's one tree-wide search: the pre-filter
+        plus the mask names.  Every constant, flag set, hazard pattern
+        and reference of the families contains one of them."""
+        out = list(self.prefilter)
+        out += [m for f in self.families for m in f.masks]
+        return tuple(dict.fromkeys(out))
+
+    def candidate_literals(self, names: Iterable[str]) -> tuple[bytes, ...]:
+        """:attr:`search_literals` plus every name none of them covers."""
+        lits = list(self.search_literals)
+        extra = [n for n in names if not any(lit in n for lit in lits)]
+        return tuple(sorted({s.encode() for s in lits + extra}))
 
 
 def default_profile_text() -> bytes:

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from patchlens.extract.constants import (
     extract_constants, flag_macros, flag_set_literals, macros_naming,
-    scan_flag_sets, search_literals)
+    scan_flag_sets)
 from patchlens.extract.cparse import parse_c
 from patchlens.extract.filters import TokenFilter, find_filters
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
@@ -112,9 +112,7 @@ def _Cache(enabled: bool) -> PickleStore:
 
 def candidate_literals(profile, names: Iterable[str]) -> tuple[bytes, ...]:
     """The profile's search literals plus every name none of them covers."""
-    lits = list(search_literals(profile))
-    extra = [n for n in names if not any(l in n for l in lits)]
-    return tuple(sorted({s.encode() for s in lits + extra}))
+    return profile.candidate_literals(names)
 
 
 # -- per-file analysis ------------------------------------------------------
