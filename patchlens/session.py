@@ -10,7 +10,7 @@ edge: everything it hands out is data for the pure analysis stages.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,13 @@ class Session:
             else:
                 self._history = extract_constants(self.tree, self.profile)
         return self._history
+
+    def start_scan(self, names: Iterable[str] = ()) -> None:
+        """Start the tree-wide search of a coming :meth:`scan` (of the
+        family constants plus ``names``) now, to run while the caller
+        does other work (:func:`patchlens.extract.prefilter.start`)."""
+        from patchlens.extract.prefilter import start
+        start(self.tree, self.profile.candidate_literals(names), cache=self.use_cache)
 
     def scan(self, names: Mapping[str, str], *, final: bool = True) -> Any:
         """The reference ``Scan`` of ``names`` (name -> family key) in

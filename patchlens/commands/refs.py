@@ -28,7 +28,6 @@ __all__ = ["run", "load_scan", "select_names", "format_text", "format_json"]
 
 def load_scan(opts: argparse.Namespace) -> tuple[Any, Any, dict[str, str], Any, Any]:
     """(session, constants, names, base scan, final scan or None)."""
-    from patchlens.extract.prefilter import start
     from patchlens.session import open_session
     sess = open_session(opts)
     if sess.tree.info.kind == "none":
@@ -36,8 +35,7 @@ def load_scan(opts: argparse.Namespace) -> tuple[Any, Any, dict[str, str], Any, 
     cache = not getattr(opts, "no_cache", False)
     # The tree-wide search starts now, while the parser loads and the
     # constants are read (a core would idle there).
-    start(sess.tree, sess.profile.candidate_literals(getattr(opts, "names", None) or ()),
-          cache=cache)
+    sess.start_scan(getattr(opts, "names", None) or ())
     from patchlens.extract.constants import extract_constants
     from patchlens.extract.scan import family_names, scan_references
     table = extract_constants(sess.tree, sess.profile)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from patchlens.extract.cparse import captures, load_query, node_text, parse_c
 from patchlens.extract.evaluate import Value, bit_number, evaluate, identifiers
 from patchlens.extract.prefilter import (
-    PickleStore, contains, files_containing, search)
+    PickleStore, contains, define_rx, files_containing, search)
 from patchlens.extract.profile import Family, Profile
 from patchlens.findings import Finding
 from patchlens.tree.source import TreeSource
@@ -44,7 +44,7 @@ __all__ = [
     "Constant", "FlagSet", "EnumDef", "ConstantTable", "ConstantChange",
     "ConstantHistory", "Step", "PatchOnlyNote",
     "extract_constants", "constant_history", "scan_flag_sets",
-    "read_definitions", "search_literals", "macros_naming",
+    "read_definitions", "search_literals",
     "flag_set_literals", "flag_macros",
 ]
 
@@ -587,25 +587,6 @@ def search_literals(profile: Profile) -> tuple[str, ...]:
     return profile.search_literals
 
 
-def _flag_define_rx(lits: Iterable[str | bytes]) -> re.Pattern[bytes]:
-    """A ``#define`` whose (continued) line names one of ``lits``; group
-    1 is the macro's name."""
-    alt = b"|".join(re.escape(l.encode() if isinstance(l, str) else l)
-                    for l in lits)
-    return re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)(?:\\\r?\n|[^\n])*?(?:"
-                      + alt + rb")", re.M)
-
-
-def macros_naming(data: bytes, lits: Iterable[str | bytes]) -> frozenset[str]:
-    """Names of the object-like macros ``data`` defines with one of
-    ``lits`` in the definition (continued lines included): a cheap
-    superset of the flag sets and composing macros a file defines,
-    read without parsing."""
-    return frozenset(m.group(1).decode("ascii", "replace")
-                     for m in _flag_define_rx(lits).finditer(data)
-                     if data[m.end(1):m.end(1) + 1] != b"(")
-
-
 def flag_set_literals(profile: Profile) -> tuple[str, ...]:
     """What a flag-set macro's definition names: the prefix and masks
     of each bit family the profile scans for flag sets."""
@@ -622,7 +603,7 @@ def flag_macros(path: str, data: bytes | None, lits: tuple[str, ...],
     ``lits`` (:func:`flag_set_literals`), else ().  ``tree``: the
     file's parse, when the caller has one."""
     if data is None or not lits or not contains(data, tuple(l.encode() for l in lits)) \
-            or _flag_define_rx(lits).search(data) is None:
+            or define_rx(lits).search(data) is None:
         return ()
     return read_definitions(path, data, tree).macros
 

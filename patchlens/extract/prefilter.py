@@ -37,6 +37,7 @@ import atexit
 import hashlib
 import os
 import pickle
+import re
 import shutil
 import stat
 import subprocess
@@ -48,6 +49,7 @@ from weakref import WeakKeyDictionary
 from patchlens.tree.source import TreeSource, blob_id
 
 __all__ = ["search", "start", "files_containing", "grep_tree", "is_scanned_path",
+           "define_rx", "header_macros",
            "contains", "cache_dir", "load_pickle", "save_pickle", "PickleStore",
            "CODE"]
 
@@ -165,18 +167,20 @@ def _report(found: Found, on_hit: OnHit | None) -> Found:
 
 def search(source: TreeSource, literals: Iterable[bytes | str], *,
            cache: bool = True, on_hit: OnHit | None = None,
-           follow: Follow | None = None) -> Found:
+           follow: bool = False) -> Found:
     """Every scanned file (``.c``, ``.h``, ``Documentation/``) of
     ``source`` whose bytes contain one of ``literals``: path -> content
     id.  ``on_hit(path, cid)`` is called once per hit, as early as the
     search knows it (a directory: while grep still runs).
 
-    ``follow(header_hits)`` names literals worth searching in the same
-    pass (the flag-set macros the headers define): a cold directory
-    search reads the headers first, then the rest of the tree once for
-    both sets, and memoises (and caches) the second set's answer, so
-    asking for it, or for part of it, later costs no second pass.
-    Elsewhere ``follow`` is not called.
+    ``follow``: the macros the header hits define with a literal (the
+    flag sets a scan follows next, :func:`header_macros`) are worth
+    searching in the same pass.  A cold directory search then reads
+    the headers first, then the rest of the tree once for both sets,
+    and memoises (and caches) the second set's answer, so asking for
+    it, or for part of it, later costs no second pass.  Elsewhere it
+    changes nothing.  A search begun by :func:`start` follows them
+    too.
     """
     lits = tuple(sorted({l.encode() if isinstance(l, str) else l
                          for l in literals if l}))
@@ -184,13 +188,19 @@ def search(source: TreeSource, literals: Iterable[bytes | str], *,
         return {}
     parts = _overlay_parts(source)
     if parts is not None:
+        # The base's answer, its hits reported as it finds them (but
+        # those of the files the overlay changes), then the changes.
         base, changes = parts
-        found = dict(search(base, lits, cache=cache))
+        found = dict(search(base, lits, cache=cache, follow=follow, on_hit=None
+                            if on_hit is None else
+                            (lambda p, c: None if p in changes else on_hit(p, c))))
         for path, data in changes.items():
             found.pop(path, None)
             if is_scanned_path(path) and contains(data, lits):
                 found[path] = blob_id(data)  # type: ignore[arg-type]
-        return _report(found, on_hit)
+                if on_hit is not None:
+                    on_hit(path, found[path])
+        return found
     memo = _memo_of(source)
     if lits in memo:
         return _report(memo[lits], on_hit)
@@ -206,7 +216,7 @@ def search(source: TreeSource, literals: Iterable[bytes | str], *,
         store = _Store(cache, rest)
         new = _search_tree(source, rest, store, None if on_hit is None else
                            (lambda p, c: None if p in found else on_hit(p, c)),
-                           follow if not done else None, memo)
+                           follow and not done, memo)
         store.flush()
         found.update(new)
         memo[lits] = found
@@ -216,7 +226,7 @@ def search(source: TreeSource, literals: Iterable[bytes | str], *,
 
 
 def _search_tree(source: TreeSource, lits: tuple[bytes, ...], store: PickleStore,
-                 on_hit: OnHit | None, follow: Follow | None = None,
+                 on_hit: OnHit | None, follow: bool = False,
                  memo: dict | None = None) -> Found:
     kind = source.info.kind
     if kind == "git" and hasattr(source, "repo") and hasattr(source, "tree_id"):
@@ -470,6 +480,11 @@ def _walk(root: str) -> dict[str, Stat]:
     return out
 
 
+def _read_bytes(root: str, path: str) -> bytes:
+    got = _read(root, path)
+    return got[0] if got else b""
+
+
 def _read(root: str, path: str) -> tuple[bytes, tuple[int, int]] | None:
     """The bytes and (size, mtime) of a regular file the search or the
     walk listed.  Neither follows symbolic links, so the path needs
@@ -574,7 +589,24 @@ def _grep_paths(procs: list[subprocess.Popen],
     yield None, ok
 
 
-Follow = Callable[[Found], Iterable[bytes]]
+def define_rx(lits: Iterable[str | bytes]) -> re.Pattern[bytes]:
+    """A ``#define`` whose (continued) line names one of ``lits``; group
+    1 is the macro's name."""
+    alt = b"|".join(re.escape(l.encode() if isinstance(l, str) else l)
+                    for l in lits)
+    return re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)(?:\\\r?\n|[^\n])*?(?:"
+                      + alt + rb")", re.M)
+
+
+def header_macros(data: bytes, lits: tuple[bytes, ...]) -> frozenset[bytes]:
+    """The object-like macros ``data`` defines with one of ``lits`` in
+    the definition (continued lines included), but those a literal
+    covers already: a cheap superset, read without parsing, of the
+    flag sets and composing macros a header defines that a search for
+    ``lits`` would miss."""
+    return frozenset(m.group(1) for m in define_rx(lits).finditer(data)
+                     if data[m.end(1):m.end(1) + 1] != b"("
+                     and not any(l in m.group(1) for l in lits))
 
 
 class _DirSearch:
@@ -622,11 +654,12 @@ _early: "WeakKeyDictionary[object, dict[tuple[bytes, ...], list[subprocess.Popen
 
 def start(source: TreeSource, literals: Iterable[bytes | str], *,
           cache: bool = True) -> None:
-    """Start the first step of a cold directory :func:`search` (with
-    ``follow``) for ``literals`` now, so it runs while the caller
+    """Start the first step of a cold directory :func:`search` for
+    ``literals`` (with ``follow``) now, so it runs while the caller
     imports the parser and reads the constants (one core would idle
-    there).  The search that follows picks it up; nothing happens for
-    a git tree, an overlay or a search whose answer is cached."""
+    there).  The search for them that comes next picks it up, whoever
+    asks; nothing happens for a git tree, an overlay or a search whose
+    answer is cached."""
     lits = tuple(sorted({l.encode() if isinstance(l, str) else l
                          for l in literals if l}))
     if not lits or source.info.kind != "directory" or not hasattr(source, "root") \
@@ -660,7 +693,7 @@ def _early_headers(source, lits: tuple[bytes, ...]) -> list[subprocess.Popen]:
 
 
 def _dir_search(source, lits: tuple[bytes, ...], store: PickleStore,
-                on_hit: OnHit | None, follow: Follow | None = None,
+                on_hit: OnHit | None, follow: bool = False,
                 memo: dict | None = None) -> Found:
     """Hits in a directory tree; content ids are hashes of the bytes.
 
@@ -708,24 +741,24 @@ def _dir_search_warm(source, lits: tuple[bytes, ...], known: DirAnswer,
 
 
 def _dir_search_cold(source, lits: tuple[bytes, ...], store: PickleStore,
-                     on_hit: OnHit | None, follow: Follow | None,
+                     on_hit: OnHit | None, follow: bool,
                      memo: dict | None, since: int) -> tuple[_DirSearch, int]:
     """Every file read once by the system search.
 
-    With ``follow``, the literals ``follow`` derives from the header
-    hits (the flag-set macros a header defines) are searched in the
-    same pass: headers first, then ``.c`` files and ``Documentation/``
-    for both sets while headers are searched again for the new one.
-    The new set's answer goes to ``memo`` and to its own store, so the
-    caller's later search for it (or a subset) costs nothing.  Without
-    any system search, every file is read here."""
+    With ``follow`` (or a header search begun by :func:`start`), the
+    macros the header hits define (:func:`header_macros`) are searched
+    in the same pass: headers first, then ``.c`` files and
+    ``Documentation/`` for both sets while headers are searched again
+    for the new one.  The new set's answer goes to ``memo`` and to its
+    own store, so the caller's later search for it (or a subset) costs
+    nothing.  Without any system search, every file is read here."""
     run = _DirSearch(source, lits, on_hit)
     root = source.root
-    if follow is None:
-        steps = [(_dir_greps(root, lits), run, None)]
+    early = _early_headers(source, lits)
+    if early or follow:
+        steps = [(early or _dir_greps(root, lits, _HEADERS), run, None)]
     else:
-        steps = [(_early_headers(source, lits) or _dir_greps(root, lits, _HEADERS),
-                  run, None)]
+        steps = [(_dir_greps(root, lits), run, None)]
     ok = True
     for procs, target, other in steps:
         ok = ok and bool(procs)
@@ -739,8 +772,9 @@ def _dir_search_cold(source, lits: tuple[bytes, ...], store: PickleStore,
                 got = _read(root, p)
                 target.check(p, got)
                 other.check(p, got)
-        if follow is not None and ok:
-            nxt = tuple(sorted(set(follow(dict(run.found))) - set(lits)))
+        if len(steps) == 1 and (early or follow) and ok:
+            nxt = tuple(sorted({m for p in run.found
+                                for m in header_macros(_read_bytes(root, p), lits)}))
             second = _DirSearch(source, nxt)
             if nxt:
                 both = tuple(sorted(set(lits) | set(nxt)))
@@ -748,7 +782,6 @@ def _dir_search_cold(source, lits: tuple[bytes, ...], store: PickleStore,
                 steps.append((_dir_greps(root, nxt, _HEADERS), second, None))
             else:
                 steps.append((_dir_greps(root, lits, _SOURCES), run, None))
-            follow = None               # one step of following
     if not ok:                  # no system search, or one failed: read here
         for p in _walk_of(source):
             run.check(p)

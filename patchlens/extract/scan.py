@@ -32,8 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from patchlens.extract.constants import (
-    extract_constants, flag_macros, flag_set_literals, macros_naming,
-    scan_flag_sets)
+    extract_constants, flag_macros, flag_set_literals, scan_flag_sets)
 from patchlens.extract.cparse import parse_c
 from patchlens.extract.filters import TokenFilter, find_filters
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
@@ -416,11 +415,7 @@ def _scan(source: TreeSource, names: dict[str, str], profile,  # type: ignore[no
     # Parsing starts with the first hit the search reports.  The
     # macros the header hits define with a literal are searched in the
     # same pass: the header-defined flag sets of step 2 are among them.
-    def header_macros(heads: Mapping[str, str]) -> set[bytes]:
-        return {m.encode() for p in heads
-                for m in macros_naming(source.read(p) or b"", lits)} - \
-            {n.encode() for n in names}
-    cands = search(source, lits, cache=cache, on_hit=an.add, follow=header_macros)
+    cands = search(source, lits, cache=cache, on_hit=an.add, follow=True)
     found = an.finish()
     # Flag-set macros of the whole tree, from the same search and the
     # parses just made.
@@ -448,8 +443,12 @@ def _scan(source: TreeSource, names: dict[str, str], profile,  # type: ignore[no
         # kind, and each name searched costs a pass over the tree).
         shared = sorted(m for m, files in defined.items()
                         if any(not p.endswith(".c") for p in files))
-        named = search(source, [m.encode() for m in shared], cache=cache) \
-            if shared else {}
+        # A name a literal covers is in candidates only.
+        inside = tuple(m.encode() for m in shared if any(l in m.encode() for l in lits))
+        named = dict(search(source, [m.encode() for m in shared
+                                if m.encode() not in inside], cache=cache))
+        named.update((p, c) for p, c in cands.items()
+                     if inside and contains(source.read(p), inside))
         local = {p for files in defined.values() for p in files}
         again = sorted({(p, c) for p, c in named.items() if p.endswith(_CODE)}
                        | {(p, cands[p]) for p in local if p in cands})

@@ -273,6 +273,8 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
     every step, and the uses of ``names`` (default: the constants the
     series adds, removes or changes) in the base and the final tree."""
     profile = session.profile
+    # The tree-wide search runs while the series' history is computed.
+    session.start_scan(names or ())
     history = session.history()
     states = _states(history, profile)
     # One label per history step after the base: the present patches
