@@ -4,6 +4,7 @@ directory run reads no unchanged file."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -235,3 +236,17 @@ def test_started_search_for_other_literals_is_not_used(tree_copy, monkeypatch):
     left = prefilter._early[tree][(b"SOMETHING_ELSE_",)]
     prefilter._reap(left)
     assert all(p.poll() is not None for p in left)
+
+
+def test_same_size_and_mtime_but_rewritten(tree_copy):
+    # The ctime gives away a rewrite that kept the size and the mtime.
+    prof = load_profile(None)
+    hit = tree_copy / "drivers" / "hit.c"
+    hit.write_bytes(b"int h(unsigned long f)\n{\n\treturn f & MSI_FLAG_PCI_MSIX;\n}\n")
+    cold = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    assert "drivers/hit.c" in cold.files
+    st = hit.stat()
+    hit.write_bytes(b"int h(unsigned long f)\n{\n\treturn f & XSI_FLAG_PCI_MSIX;\n}\n")
+    os.utime(hit, ns=(st.st_atime_ns, st.st_mtime_ns))
+    warm = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    assert "drivers/hit.c" not in warm.files

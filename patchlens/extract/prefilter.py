@@ -439,17 +439,19 @@ Stat = tuple[int, int, int]         # size, mtime_ns, ctime_ns
 # its size and mtime are unchanged.
 DirAnswer = tuple[int, dict[str, tuple[int, int, str]]]
 
-_walks: "WeakKeyDictionary[object, dict[str, Stat]]" = WeakKeyDictionary()
+_walks: "WeakKeyDictionary[object, tuple[int, dict[str, Stat]]]" = WeakKeyDictionary()
 
 
-def _walk_of(source) -> dict[str, Stat]:  # type: ignore[no-untyped-def]
-    """:func:`_walk` once per tree object (a run's searches share it)."""
+def _walk_of(source) -> tuple[int, dict[str, Stat]]:  # type: ignore[no-untyped-def]
+    """When :func:`_walk` started (time.time_ns) and what it found,
+    once per tree object (a run's searches share it)."""
     try:
         got = _walks.get(source)
     except TypeError:
-        return _walk(source.root)
+        return time.time_ns(), _walk(source.root)
     if got is None:
-        got = _walks[source] = _walk(source.root)
+        started = time.time_ns()
+        got = _walks[source] = (started, _walk(source.root))
     return got
 
 
@@ -723,21 +725,20 @@ def _dir_search_warm(source, lits: tuple[bytes, ...], known: DirAnswer,
     """A search from the last run's answer, or None when more files
     changed than a system search would take to read."""
     then, hits = known
-    stats = _walk_of(source)
-    now = time.time_ns() - _RACY_NS
+    started, stats = _walk_of(source)
     todo = []
     run = _DirSearch(source, lits, on_hit)
     for p, (size, mtime, ctime) in stats.items():
         k = hits.get(p)
-        if k is not None and (k[0], k[1]) == (size, mtime):
+        if ctime >= then or (k is not None and (k[0], k[1]) != (size, mtime)):
+            todo.append(p)      # changed since, or may have
+        elif k is not None:
             run.reuse(p, k[2], (size, mtime))
-        elif k is not None or ctime >= then:
-            todo.append(p)
     if len(todo) > _GREP_THRESHOLD:
         return None
     for p in todo:
         run.check(p)
-    return run, now
+    return run, started - _RACY_NS
 
 
 def _dir_search_cold(source, lits: tuple[bytes, ...], store: PickleStore,
@@ -783,7 +784,7 @@ def _dir_search_cold(source, lits: tuple[bytes, ...], store: PickleStore,
             else:
                 steps.append((_dir_greps(root, lits, _SOURCES), run, None))
     if not ok:                  # no system search, or one failed: read here
-        for p in _walk_of(source):
+        for p in _walk_of(source)[1]:
             run.check(p)
         return run, since
     for procs, target, other in steps[1:]:
