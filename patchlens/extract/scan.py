@@ -4,14 +4,17 @@
    bytes contain one of the profile's search literals (or a name they
    do not cover), from :func:`patchlens.extract.prefilter.search` --
    the one literal search, cached by tree id / blob id for git and by
-   size+mtime for directories.  Files are parsed as it reports them.
+   hits and ctimes for directories.  Files are parsed as it reports
+   them.
 2. Candidates whose content id has no cached facts are parsed with
-   tree-sitter in a process pool (a parser per worker).  The tree's
-   flag-set macros (:func:`constants.scan_flag_sets`) and the macros
-   composing a name are then followed: files naming one are parsed
-   with them as names.  Only macros defined in a header need one more
-   search (for those names only); one defined in a ``.c`` file is seen
-   by that file alone, which is a candidate already.
+   tree-sitter in a process pool (a parser per worker), which also
+   reads their flag-set macro definitions.  The tree's flag-set macros
+   (:func:`constants.scan_flag_sets`) and the macros composing a name
+   are then followed: files naming one are parsed with them as names.
+   Only macros defined in a header need a search of their own, and a
+   cold directory search has already made it in the same pass
+   (``follow``); one defined in a ``.c`` file is seen by that file
+   alone, which is a candidate already.
 3. The facts of all files are put together: pending call arguments are
    resolved one level deep (:func:`resolve_calls`), files get their
    MAINTAINERS subsystem.
