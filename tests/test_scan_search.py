@@ -250,3 +250,33 @@ def test_same_size_and_mtime_but_rewritten(tree_copy):
     os.utime(hit, ns=(st.st_atime_ns, st.st_mtime_ns))
     warm = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
     assert "drivers/hit.c" not in warm.files
+
+
+def test_search_takes_what_the_run_answered(tree_copy, monkeypatch):
+    tree = DirectoryTree(str(tree_copy))
+    calls = _record_greps(monkeypatch)
+    wide = prefilter.search(tree, [b"MSI_FLAG_", b"DEMO_MSI_FLAGS_SUPPORTED"])
+    assert "drivers/demo_user.c" in wide
+    calls.clear()
+    # A subset is narrowed from that answer; a superset searches only
+    # the literals no answer covers.
+    narrow = prefilter.search(tree, [b"DEMO_MSI_FLAGS_SUPPORTED"])
+    assert calls == [] and set(narrow) < set(wide)
+    more = prefilter.search(tree, [b"MSI_FLAG_", b"LOCAL_ONLY_NAME"])
+    assert [lits for _, lits, _ in calls] == [("LOCAL_ONLY_NAME",)]
+    assert set(more) == {p for p in wide if b"MSI_FLAG_" in (tree.read(p) or b"")}
+
+
+def test_started_subset_is_finished_first(tree_copy, monkeypatch):
+    tree = DirectoryTree(str(tree_copy))
+    prof = load_profile(None)
+    base = prof.candidate_literals(())
+    calls = _record_greps(monkeypatch)
+    prefilter.start(tree, base)
+    got = prefilter.search(tree, base + (b"LOCAL_ONLY_NAME",))
+    # The started header search, the rest of its tree, then the extra
+    # literal alone.
+    assert calls[0][0] == prefilter._HEADERS
+    assert calls[-1][1] == ("LOCAL_ONLY_NAME",)
+    assert "drivers/demo_user.c" not in got
+    assert set(prefilter.search(tree, base)) <= set(got)

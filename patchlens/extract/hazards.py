@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from patchlens.extract.evaluate import bit_number
-from patchlens.extract.prefilter import grep_tree
+from patchlens.extract.prefilter import CODE, search
 from patchlens.extract.profile import Family, Profile
 from patchlens.extract.sizes import StructIndex, find_array_members
 from patchlens.findings import Finding, Severity
@@ -303,8 +303,13 @@ def _tree_hazards(steps, changes, profile, applied, series) -> list[Finding]:  #
     if not lits or final_tree.info.kind == "none":
         hits: tuple[str, ...] = ()
     else:
-        from patchlens.extract.constants import search_literals
-        hits = grep_tree(final_tree, lits, within=search_literals(profile))
+        # Each pattern names a family constant (or is a flag literal):
+        # the files holding one are among those of the run's search for
+        # the family names, which the reference scan asks for next.
+        names = {c.name for s in steps for c in s.table.constants} | set(gone_names)
+        found = search(final_tree, profile.candidate_literals(names))
+        hits = tuple(sorted(p for p in found if p.endswith(CODE)
+                            and _has(final_tree, p, lits)))
     out: list[Finding] = []
     header = "".join((final_tree.read(p) or b"").decode("utf-8", "replace")
                      for p in final.files)

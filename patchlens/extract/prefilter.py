@@ -204,25 +204,35 @@ def search(source: TreeSource, literals: Iterable[bytes | str], *,
     memo = _memo_of(source)
     if lits in memo:
         return _report(memo[lits], on_hit)
-    want = set(lits)
-    wider = [k for k in memo if want < set(k)]
-    if wider:                   # narrow a wider answer: read its hits only
-        got = memo[min(wider, key=len)]
-        found = {p: c for p, c in got.items() if contains(source.read(p), lits)}
-    else:
-        done = max((k for k in memo if set(k) < want), key=len, default=())
-        found = dict(_report(memo[done], on_hit)) if done else {}
-        rest = tuple(l for l in lits if l not in done)
+    # A search begun early for some of these literals is finished
+    # first: it has read the headers already, and follows their macros.
+    for early in _early_within(source, lits):
+        search(source, early, cache=cache)
+    # Literals an answer of this run covers come from it (its hits
+    # read again when it answered more literals than these); only the
+    # rest is searched.
+    from_memo: dict[tuple[bytes, ...], list[bytes]] = {}
+    for lit in lits:
+        keys = [k for k in memo if lit in k]
+        if keys:
+            from_memo.setdefault(min(keys, key=len), []).append(lit)
+    found: Found = {}
+    for key, some in from_memo.items():
+        got = memo[key]
+        if len(some) < len(key):
+            got = {p: c for p, c in got.items() if contains(source.read(p), some)}
+        found.update(got)
+    _report(found, on_hit)
+    rest = tuple(l for l in lits if not any(l in k for k in from_memo))
+    if rest:
         store = _Store(cache, rest)
-        new = _search_tree(source, rest, store, None if on_hit is None else
-                           (lambda p, c: None if p in found else on_hit(p, c)),
-                           follow and not done, memo)
+        found.update(_search_tree(
+            source, rest, store, None if on_hit is None else
+            (lambda p, c: None if p in found else on_hit(p, c)),
+            follow and not from_memo, memo))
         store.flush()
-        found.update(new)
-        memo[lits] = found
-        return found
     memo[lits] = found
-    return _report(found, on_hit)
+    return found
 
 
 def _search_tree(source: TreeSource, lits: tuple[bytes, ...], store: PickleStore,
@@ -684,6 +694,15 @@ def _reap(procs: list[subprocess.Popen]) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _early_within(source, lits: tuple[bytes, ...]) -> list[tuple[bytes, ...]]:
+    """The literal sets of searches begun early that ``lits`` contains."""
+    try:
+        early = _early.get(source) or {}
+    except TypeError:
+        return []
+    return [k for k in early if k != lits and set(k) <= set(lits)]
 
 
 def _early_headers(source, lits: tuple[bytes, ...]) -> list[subprocess.Popen]:
