@@ -48,7 +48,7 @@ from weakref import WeakKeyDictionary
 
 from patchlens.tree.source import TreeSource, blob_id
 
-__all__ = ["search", "start", "files_containing", "grep_tree", "is_scanned_path",
+__all__ = ["search", "start", "files_containing", "is_scanned_path",
            "define_rx", "header_macros",
            "contains", "cache_dir", "load_pickle", "save_pickle", "PickleStore",
            "CODE"]
@@ -905,15 +905,6 @@ def _scoped(source: TreeSource, lits: tuple[bytes, ...], under: str,
     for l in lits:
         out |= per_lit[l]
     return tuple(sorted(out))
-
-
-def grep_tree(source: TreeSource, literals: Iterable[str], *,
-              suffixes: tuple[str, ...] = CODE,
-              within: Iterable[str] = (), cache: bool = True,
-              ) -> tuple[str, ...]:
-    """Every file of the tree containing one of ``literals`` (whole tree)."""
-    return files_containing(source, literals, under="", suffixes=suffixes,
-                            within=within, cache=cache)
 
 
 def _system_grep(source: TreeSource, under: str, suffixes: tuple[str, ...],
