@@ -233,7 +233,7 @@ def test_started_search_for_other_literals_is_not_used(tree_copy, monkeypatch):
     prefilter.start(tree, [b"SOMETHING_ELSE_"])
     s = scan_references(tree, NAMES, prof, jobs=1)
     assert "drivers/demo_user.c" in s.files
-    left = prefilter._early[tree][(b"SOMETHING_ELSE_",)]
+    left = prefilter._early[tree][(b"SOMETHING_ELSE_",)][1]
     prefilter._reap(left)
     assert all(p.poll() is not None for p in left)
 
@@ -280,3 +280,16 @@ def test_started_subset_is_finished_first(tree_copy, monkeypatch):
     assert calls[-1][1] == ("LOCAL_ONLY_NAME",)
     assert "drivers/demo_user.c" not in got
     assert set(prefilter.search(tree, base)) <= set(got)
+
+
+def test_early_search_dates_its_answer_from_its_start(tree_copy):
+    tree = DirectoryTree(str(tree_copy))
+    base = load_profile(None).candidate_literals(())
+    prefilter.start(tree, base)
+    for proc in prefilter._early[tree][base][1]:
+        proc.wait()             # the headers are read: this one is not
+    late = tree_copy / "include" / "linux" / "late.h"
+    late.write_bytes(b"#define LATE_FLAGS\tMSI_FLAG_PCI_MSIX\n")
+    assert "include/linux/late.h" not in prefilter.search(tree, base)
+    # The next run reads it: it changed after the header search began.
+    assert "include/linux/late.h" in prefilter.search(DirectoryTree(str(tree_copy)), base)

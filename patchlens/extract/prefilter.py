@@ -659,8 +659,9 @@ class _DirSearch:
         return since, self.kept
 
 
-# Per tree object: literal set -> the header search started early.
-_early: "WeakKeyDictionary[object, dict[tuple[bytes, ...], list[subprocess.Popen]]]" \
+# Per tree object: literal set -> when the header search started early
+# (time.time_ns) and its processes.
+_early: "WeakKeyDictionary[object, dict[tuple[bytes, ...], tuple[int, list[subprocess.Popen]]]]" \
     = WeakKeyDictionary()
 
 
@@ -684,8 +685,9 @@ def start(source: TreeSource, literals: Iterable[bytes | str], *,
     except TypeError:
         return
     if lits not in early:
-        early[lits] = _dir_greps(source.root, lits, _HEADERS)
-        atexit.register(_reap, early[lits])
+        started = time.time_ns()
+        early[lits] = (started, _dir_greps(source.root, lits, _HEADERS))
+        atexit.register(_reap, early[lits][1])
 
 
 def _reap(procs: list[subprocess.Popen]) -> None:
@@ -705,12 +707,13 @@ def _early_within(source, lits: tuple[bytes, ...]) -> list[tuple[bytes, ...]]:
     return [k for k in early if k != lits and set(k) <= set(lits)]
 
 
-def _early_headers(source, lits: tuple[bytes, ...]) -> list[subprocess.Popen]:
+def _early_headers(source, lits: tuple[bytes, ...]
+                   ) -> tuple[int, list[subprocess.Popen]] | None:
     try:
         early = _early.get(source) or {}
     except TypeError:
-        return []
-    return early.pop(lits, [])
+        return None
+    return early.pop(lits, None)
 
 
 def _dir_search(source, lits: tuple[bytes, ...], store: PickleStore,
@@ -775,8 +778,11 @@ def _dir_search_cold(source, lits: tuple[bytes, ...], store: PickleStore,
     run = _DirSearch(source, lits, on_hit)
     root = source.root
     early = _early_headers(source, lits)
-    if early or follow:
-        steps = [(early or _dir_greps(root, lits, _HEADERS), run, None)]
+    if early is not None:       # its reading began then
+        since = min(since, early[0] - _RACY_NS)
+        steps = [(early[1], run, None)]
+    elif follow:
+        steps = [(_dir_greps(root, lits, _HEADERS), run, None)]
     else:
         steps = [(_dir_greps(root, lits), run, None)]
     ok = True
@@ -792,7 +798,7 @@ def _dir_search_cold(source, lits: tuple[bytes, ...], store: PickleStore,
                 got = _read(root, p)
                 target.check(p, got)
                 other.check(p, got)
-        if len(steps) == 1 and (early or follow) and ok:
+        if len(steps) == 1 and (early is not None or follow) and ok:
             nxt = tuple(sorted({m for p in run.found
                                 for m in header_macros(_read_bytes(root, p), lits)}))
             second = _DirSearch(source, nxt)
