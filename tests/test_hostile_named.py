@@ -305,6 +305,17 @@ def test_unknown_rev(tree: Path, tmp_path: Path, private_tmp: Path) -> None:
     assert status == 2
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="no /proc (not Linux)")
+def test_file_system_root_as_tree(private_tmp: Path) -> None:
+    # `make fuzz` found it as `constants --tree ../..` run from the
+    # repository: the search walked /proc and /sys for over 20 s, and
+    # a directory vanishing from /proc mid-walk raised OSError.
+    for argv in (["constants", "--tree", "/", "--verbose"],
+                 ["refs", "--all", "--tree", "/proc"]):
+        status, _, _ = cli_case(argv, None, private_tmp, ("file system",))
+        assert status == 2
+
+
 def test_rev_on_plain_directory(tree: Path, private_tmp: Path) -> None:
     status, _, _ = cli_case(
         ["report", str(SERIES), "--tree", str(tree), "--rev", "HEAD"],

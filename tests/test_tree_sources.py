@@ -180,3 +180,31 @@ def test_paths_refused(bad: str) -> None:
 
 def test_paths_normalised() -> None:
     assert normalise_path("./include//linux/../linux/msi.h") == "include/linux/msi.h"
+
+
+def _has_proc_mount() -> bool:
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+            return any(" - proc " in line for line in fh)
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_proc_mount(), reason="no /proc mount to refuse (not Linux)")
+@pytest.mark.parametrize("path,what", [
+    ("/", "holds /proc, a proc file system"),
+    ("/proc", "holds /proc, a proc file system"),
+    ("/proc/self", "is inside /proc, a proc file system"),
+])
+def test_pseudo_file_systems_are_not_trees(path: str, what: str) -> None:
+    # Walking /proc or /sys takes minutes and some of their files block
+    # a read: found by `make fuzz` as `constants --tree ../..` from the
+    # repository, two levels below /.
+    with pytest.raises(InputError) as err:
+        open_tree(path, None)
+    assert what in str(err.value)
+
+
+def test_a_tree_beside_pseudo_file_systems_opens(tmp_path: Path) -> None:
+    make_dir(tmp_path / "t", {"include/linux/msi.h": b"#define MSI_FLAG_X 1\n"})
+    assert open_tree(str(tmp_path / "t"), None).info.kind == "directory"

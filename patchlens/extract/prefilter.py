@@ -474,21 +474,21 @@ def _walk(root: str) -> dict[str, Stat]:
     while stack:
         fs_dir, rel_dir = stack.pop()
         try:
-            it = os.scandir(fs_dir)
-        except OSError:
+            with os.scandir(fs_dir) as it:
+                entries = list(it)
+        except OSError:         # unreadable, or vanished while listed
             continue
-        with it:
-            for e in it:
-                rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
-                try:
-                    if e.is_dir(follow_symlinks=False):
-                        if e.name != ".git":
-                            stack.append((e.path, rel))
-                    elif is_scanned_path(rel) and e.is_file(follow_symlinks=False):
-                        st = e.stat(follow_symlinks=False)
-                        out[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-                except OSError:
-                    continue
+        for e in entries:
+            rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    if e.name != ".git":
+                        stack.append((e.path, rel))
+                elif is_scanned_path(rel) and e.is_file(follow_symlinks=False):
+                    st = e.stat(follow_symlinks=False)
+                    out[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            except OSError:
+                continue
     return out
 
 

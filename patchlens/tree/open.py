@@ -15,6 +15,7 @@ The rules, in the order they apply:
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
 from patchlens.errors import InputError
@@ -38,6 +39,43 @@ def _is_kernel_dir(path: str) -> bool:
         if not (os.path.isfile(full) if kind == "file" else os.path.isdir(full)):
             return False
     return True
+
+
+# File systems whose files are the running kernel's state, not source:
+# reading some blocks (/proc/kmsg), walking them takes minutes.
+_PSEUDO_FS = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs",
+    "tracefs", "securityfs", "pstore", "bpf", "configfs", "fusectl",
+    "mqueue", "hugetlbfs", "autofs", "binfmt_misc", "efivarfs", "rpc_pipefs",
+})
+
+
+def _pseudo_mount(path: str) -> str | None:
+    """What is wrong with ``path`` when a pseudo file system is mounted
+    at or below it, or holds it; None when none is, or there is no
+    /proc/self/mountinfo (not Linux) to say."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    top = os.path.realpath(path).rstrip("/") or "/"
+    home = ("", "")             # the deepest mount holding ``top``
+    for line in lines:
+        fields = line.split(" ")
+        if "-" not in fields or len(fields) < 5:
+            continue
+        fstype = fields[fields.index("-") + 1]
+        # Octal escapes (\040 for a space) as the kernel writes them.
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+        if fstype in _PSEUDO_FS and (top == "/" or point == top
+                                     or point.startswith(top + "/")):
+            return f"holds {point}, a {fstype} file system"
+        if (top + "/").startswith(point.rstrip("/") + "/") and len(point) >= len(home[0]):
+            home = (point, fstype)
+    if home[1] in _PSEUDO_FS:
+        return f"is inside {home[0]}, a {home[1]} file system"
+    return None
 
 
 def _may_be_repository(path: str) -> bool:
@@ -143,4 +181,8 @@ def open_tree(path: str | None, rev: str | None, *,
     if rev is not None:
         raise InputError(path, "--rev needs a git repository; this is a plain "
                                "directory")
+    pseudo = _pseudo_mount(path)
+    if pseudo is not None:
+        raise InputError(path, f"{pseudo} (the running kernel's state, "
+                               "not a source tree)")
     return DirectoryTree(path, reason=how or "--tree")
