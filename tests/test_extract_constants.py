@@ -366,3 +366,26 @@ def test_ifdef_alternatives_are_not_duplicates() -> None:
     assert [(f.code, f.subject) for f in found] == [
         ("duplicate-name", "MSI_FLAG_DEMO_TWICE")]
     assert found[0].line == 9
+
+
+SECOND_DOMAIN = """\
+--- a/include/linux/msi_api.h
++++ b/include/linux/msi_api.h
+@@ -7,4 +7,5 @@
+ enum msi_domain_ids {
+ \tMSI_DEFAULT_DOMAIN,
++\tMSI_SECONDARY_DOMAIN,
+ \tMSI_MAX_DEVICE_IRQDOMAINS,
+ };
+"""
+
+
+def test_a_count_that_grows_is_a_check(tree) -> None:
+    """The last enumerator named as a count is meant to move: a CHECK
+    pointing at what it sizes, not a WARNING about a shift."""
+    h = history_of(tree, SECOND_DOMAIN)
+    shift = next(f for f in h.hazards if f.code == "enum-shift")
+    assert shift.subject == "MSI_MAX_DEVICE_IRQDOMAINS"
+    assert shift.severity.name == "CHECK"
+    assert "count of enum msi_domain_ids" in shift.message and "1 -> 2" in shift.message
+    assert any(f.code == "array-growth" for f in h.hazards)

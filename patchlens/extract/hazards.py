@@ -263,9 +263,20 @@ def history_hazards(steps: Sequence, changes: Sequence, profile: Profile,  # typ
             if k not in seen:
                 seen.add(k)
                 out.append(f)
+    final = steps[-1].table
     for ch in changes:
         if ch.action == "changed" and ch.implicit and ch.before is not None \
                 and ch.after is not None:
+            enum = _counted_enum(final, ch.name)
+            if enum is not None:
+                # The count is meant to move; what it sizes is the news.
+                out.append(Finding(
+                    code="enum-shift", severity=Severity.CHECK,
+                    message=f"{ch.name}, the count of enum {enum}, goes "
+                            f"{ch.before.value} -> {ch.after.value}: what it "
+                            "sizes or bounds grows with it (see array-growth)",
+                    file=ch.file, line=ch.line, patch=ch.patch, subject=ch.name))
+                continue
             out.append(Finding(
                 code="enum-shift", severity=Severity.WARNING,
                 message=f"{ch.name} shifts {ch.before.value} -> "
@@ -274,6 +285,24 @@ def history_hazards(steps: Sequence, changes: Sequence, profile: Profile,  # typ
                 file=ch.file, line=ch.line, patch=ch.patch, subject=ch.name))
     out += _tree_hazards(steps, changes, profile, applied, series)
     return tuple(out)
+
+
+# How C names an enum's last enumerator when it counts the others:
+# MSI_MAX_DEVICE_IRQDOMAINS, NR_IRQS, FOO_COUNT, __BAR_LAST.
+_COUNT_WORD = re.compile(r"(?:^|_)(?:MAX|NR|NUM|COUNT|LAST|END)(?:_|$)")
+
+
+def _counted_enum(table, name: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The enum ``name`` counts (its last enumerator, named as a count),
+    or None."""
+    c = table.get(name)
+    if c is None or c.kind != "enumerator" or c.enum_name is None \
+            or c.position is None or not _COUNT_WORD.search(name):
+        return None
+    last = max((o.position for o in table.constants
+                if o.enum_name == c.enum_name and o.file == c.file
+                and o.position is not None), default=None)
+    return (c.enum_name or "(anonymous)") if c.position == last else None
 
 
 def _tree_hazards(steps, changes, profile, applied, series) -> list[Finding]:  # type: ignore[no-untyped-def]
