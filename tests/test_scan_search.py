@@ -293,3 +293,13 @@ def test_early_search_dates_its_answer_from_its_start(tree_copy):
     assert "include/linux/late.h" not in prefilter.search(tree, base)
     # The next run reads it: it changed after the header search began.
     assert "include/linux/late.h" in prefilter.search(DirectoryTree(str(tree_copy)), base)
+
+
+def test_user_git_configuration_does_not_matter(tree_copy, tmp_path, monkeypatch):
+    bad = tmp_path / "broken.gitconfig"
+    bad.write_text("this is not [a git config\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(bad))
+    # No fallback to reading every file in Python: git grep answered.
+    monkeypatch.setattr(prefilter, "_walk_of", lambda source: pytest.fail("fell back"))
+    found = prefilter.search(DirectoryTree(str(tree_copy)), [b"MSI_FLAG_"])
+    assert "kernel/irq/msi.c" in found

@@ -261,6 +261,14 @@ def _git_dir(root: str) -> str:
     return dot if os.path.exists(dot) else root
 
 
+def _search_env() -> dict[str, str]:
+    """The environment of every search process: bytes, not characters
+    (the C locale); and no user or system git configuration, so that a
+    broken ~/.gitconfig or its grep.* settings cannot change a search."""
+    return {**os.environ, "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull}
+
+
 def _pattern_args(lits: Iterable[bytes]) -> list[str]:
     return [a for l in lits for a in ("-e", l.decode("utf-8", "surrogateescape"))]
 
@@ -283,7 +291,7 @@ class _GitGrep:
                 self.procs.append(subprocess.Popen(
                     ["git", "--git-dir", _git_dir(source.info.root), "grep",
                      "-lzF", *_pattern_args(lits), source.info.commit, "--", *spec],
-                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_search_env()))
         except OSError:
             for proc in self.procs:
                 proc.kill()
@@ -320,7 +328,7 @@ def _ls_tree_plan(source, top: str) -> tuple[_Plan, dict[str, str]] | None:
     try:
         res = subprocess.run(["git", "--git-dir", _git_dir(source.info.root),
                               "ls-tree", "-r", "-t", "-z", "--full-tree", top],
-                             capture_output=True, timeout=300)
+                             capture_output=True, timeout=300, env=_search_env())
     except (OSError, subprocess.SubprocessError):
         return None
     if res.returncode != 0:
@@ -538,11 +546,11 @@ def _dir_greps(root: str, lits: tuple[bytes, ...], part: _Part = _EVERYTHING,
     6.12 (the same 116 hits; it skips symbolic links and ignores
     ``.gitignore`` as ``grep -r`` does).  Else ``grep -rlZF``, one per
     suffix and one for ``Documentation/``, started at once: grep uses
-    one core.  Both in the C locale: literals are bytes, not characters.
+    one core.  Both in :func:`_search_env`.
     """
     suffixes, docs = part
     pats = _pattern_args(lits)
-    env = {**os.environ, "LC_ALL": "C"}
+    env = _search_env()
     top = under.strip("/")
     if shutil.which("git") is not None:
         pre = f"{top}/" if top else ""
@@ -937,7 +945,7 @@ def _system_grep(source: TreeSource, under: str, suffixes: tuple[str, ...],
             spec = [f"{under.rstrip('/')}/" if under else "."]
             res = subprocess.run(["git", "--git-dir", _git_dir(root), "grep",
                                   "-lF", *pats, info.commit, "--", *spec],
-                                 capture_output=True, timeout=300)
+                                 capture_output=True, timeout=300, env=_search_env())
             if res.returncode not in (0, 1):
                 return None
             out = []
