@@ -261,12 +261,16 @@ def _git_dir(root: str) -> str:
     return dot if os.path.exists(dot) else root
 
 
-def _search_env() -> dict[str, str]:
-    """The environment of every search process: bytes, not characters
-    (the C locale); and no user or system git configuration, so that a
-    broken ~/.gitconfig or its grep.* settings cannot change a search."""
-    return {**os.environ, "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": os.devnull}
+def _search_env(repository: bool = True) -> dict[str, str]:
+    """The environment of a search process: bytes, not characters (the
+    C locale).  A search of a plain directory also runs without the
+    user's and the system's git configuration, so that a broken
+    ~/.gitconfig or its grep.* settings cannot change it; a search of a
+    repository keeps them (safe.directory may be what lets it in)."""
+    env = {**os.environ, "LC_ALL": "C"}
+    if not repository:
+        env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
+    return env
 
 
 def _pattern_args(lits: Iterable[bytes]) -> list[str]:
@@ -550,7 +554,7 @@ def _dir_greps(root: str, lits: tuple[bytes, ...], part: _Part = _EVERYTHING,
     """
     suffixes, docs = part
     pats = _pattern_args(lits)
-    env = _search_env()
+    env = _search_env(repository=False)
     top = under.strip("/")
     if shutil.which("git") is not None:
         pre = f"{top}/" if top else ""
