@@ -70,11 +70,13 @@ class Session:
         from patchlens.extract.prefilter import start
         start(self.tree, self.profile.candidate_literals(names), cache=self.use_cache)
 
-    def scan(self, names: Mapping[str, str], *, final: bool = True) -> Any:
+    def scan(self, names: Mapping[str, str], *, final: bool = True,
+             local: Iterable[str] = ()) -> Any:
         """The reference ``Scan`` of ``names`` (name -> family key) in
-        the final (or base) tree."""
+        the final (or base) tree; ``local``: those defined only in
+        ``.c`` files (``constants.local_names``)."""
         from patchlens.extract.references import scan_references
-        key = (frozenset(names.items()), final)
+        key = (frozenset(names.items()), final, frozenset(local))
         if key not in self._scans:
             source = self.final if final else self.tree
             if not final and self.applied is not None:
@@ -84,7 +86,8 @@ class Session:
                 source = Subset(self.tree, self.series_paths())
             self._scans[key] = scan_references(source, dict(names),
                                                self.profile,
-                                               cache=self.use_cache)
+                                               cache=self.use_cache,
+                                               local=local)
         return self._scans[key]
 
 

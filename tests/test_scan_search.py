@@ -303,3 +303,26 @@ def test_user_git_configuration_does_not_matter(tree_copy, tmp_path, monkeypatch
     monkeypatch.setattr(prefilter, "_walk_of", lambda source: pytest.fail("fell back"))
     found = prefilter.search(DirectoryTree(str(tree_copy)), [b"MSI_FLAG_"])
     assert "kernel/irq/msi.c" in found
+
+
+def test_names_local_to_a_c_file_cost_no_search(tree_copy, monkeypatch):
+    (tree_copy / "drivers" / "local_user.c").write_bytes(LOCAL)
+    names = {**NAMES, "LOCAL_MSI_FLAGS": "flagset"}
+    calls = _record_greps(monkeypatch)
+    s = scan_references(DirectoryTree(str(tree_copy)), names, load_profile(None),
+                        jobs=1, local={"LOCAL_MSI_FLAGS"})
+    assert not any("LOCAL_MSI_FLAGS" in lits for _, lits, _ in calls)
+    here = [(x.line, x.role.value) for x in s.sites
+            if x.file == "drivers/local_user.c" and x.name == "LOCAL_MSI_FLAGS"]
+    assert here == [(1, "define"), (4, "set")]
+
+
+def test_local_names_are_those_defined_only_in_c_files() -> None:
+    from types import SimpleNamespace as NS
+
+    from patchlens.extract.constants import local_names
+    base = NS(constants=[NS(name="MSI_FLAG_A", file="include/linux/msi.h"),
+                         NS(name="MOVED", file="drivers/x.c")],
+              flagsets=[NS(name="LOCAL_SET", file="drivers/pci/msi/irqdomain.c")])
+    final = NS(constants=[NS(name="MOVED", file="include/linux/x.h")], flagsets=[])
+    assert local_names([base, final]) == {"LOCAL_SET"}

@@ -45,7 +45,7 @@ __all__ = [
     "ConstantHistory", "Step", "PatchOnlyNote",
     "extract_constants", "constant_history", "scan_flag_sets",
     "read_definitions", "search_literals",
-    "flag_set_literals", "flag_macros",
+    "flag_set_literals", "flag_macros", "local_names",
 ]
 
 # Files a family may live in are searched here first (cheap), then in
@@ -585,6 +585,22 @@ def search_literals(profile: Profile) -> tuple[str, ...]:
     (:func:`patchlens.extract.prefilter.search`): see
     :attr:`Profile.search_literals`."""
     return profile.search_literals
+
+
+def local_names(tables: Iterable[ConstantTable]) -> frozenset[str]:
+    """Names the tables define only in ``.c`` files.  Such a macro (or
+    enum) is seen by its file alone, and that file holds a family
+    literal (a flag set names flags), so every search finds it: the
+    name is never worth a search of its own.  A same-named macro in
+    another file is another macro."""
+    files: dict[str, set[str]] = {}
+    for t in tables:
+        for c in t.constants:
+            files.setdefault(c.name, set()).add(c.file)
+        for fs in t.flagsets:
+            files.setdefault(fs.name, set()).add(fs.file)
+    return frozenset(n for n, fs in files.items()
+                     if fs and all(f and f.endswith(".c") for f in fs))
 
 
 def flag_set_literals(profile: Profile) -> tuple[str, ...]:

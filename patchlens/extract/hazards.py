@@ -335,7 +335,9 @@ def _tree_hazards(steps, changes, profile, applied, series) -> list[Finding]:  #
         # Each pattern names a family constant (or is a flag literal):
         # the files holding one are among those of the run's search for
         # the family names, which the reference scan asks for next.
+        from patchlens.extract.constants import local_names
         names = {c.name for s in steps for c in s.table.constants} | set(gone_names)
+        names -= local_names(s.table for s in steps)
         found = search(final_tree, profile.candidate_literals(names))
         hits = tuple(sorted(p for p in found if p.endswith(CODE)
                             and _has(final_tree, p, lits)))

@@ -709,7 +709,8 @@ def function_calls(shapes: FileMatches) -> tuple[tuple[str, ...], tuple[tuple[st
 
 
 def scan_references(source, names, profile, *, cache: bool = True, jobs: int = 2,
-                    progress: bool = False):
+                    progress: bool = False, local: Iterable[str] = ()):
     """The whole-tree scan; see :func:`patchlens.extract.scan.scan_references`."""
     from patchlens.extract.scan import scan_references as scan
-    return scan(source, names, profile, cache=cache, jobs=jobs, progress=progress)
+    return scan(source, names, profile, cache=cache, jobs=jobs, progress=progress,
+                local=local)

@@ -383,7 +383,7 @@ class _Analyser:
 
 def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str],
                     profile, *, cache: bool = True, jobs: int = 2,
-                    progress: bool = False) -> Scan:
+                    progress: bool = False, local: Iterable[str] = ()) -> Scan:
     """Every reference to ``names`` (name -> family key or "flagset").
 
     ``profile`` is a :class:`patchlens.extract.profile.Profile`.  Given
@@ -400,7 +400,11 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
         names = {n: full.get(n, "flagset") for n in wanted} | full
     names = dict(names)
     rules = rules_for(profile, names)
-    lits = candidate_literals(profile, names)
+    # A name defined only in .c files is seen by those files alone, and
+    # each holds a family literal: no search of its own
+    # (:func:`constants.local_names`).
+    skip = set(local)
+    lits = candidate_literals(profile, [n for n in names if n not in skip])
     store = _Cache(cache)
     show = progress and sys.stderr.isatty()
     an = _Analyser(source, rules, store, jobs, show, flag_set_literals(profile))

@@ -309,8 +309,10 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
     for n in wanted:
         table.setdefault(n, "unknown")
     maint: dict[str, tuple[str, ...]] = {}
-    final_scan = session.scan(table, final=True)
-    base_scan = session.scan(table, final=False) \
+    from patchlens.extract.constants import local_names
+    local = local_names(tables)
+    final_scan = session.scan(table, final=True, local=local)
+    base_scan = session.scan(table, final=False, local=local) \
         if session.applied is not None else final_scan
     sites, mentions = _sites(final_scan, maint)
     base_sites, _ = _sites(base_scan, maint)
