@@ -189,7 +189,7 @@ def _work(item: _Item) -> FileFacts:
     path, data, prior, rules = item
     if rules is None:
         return analyse_file(path, data, _W["rules"], _W["rx"], prior, _W["flag_lits"])
-    if _W.get("other") is None or _W["other"][0] is not rules:
+    if _W.get("other") is None or _W["other"][0] != rules:
         _W["other"] = (rules, names_regex(rules.names))
     return analyse_file(path, data, rules, _W["other"][1], prior, _W["flag_lits"])
 
