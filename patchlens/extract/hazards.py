@@ -268,21 +268,18 @@ def history_hazards(steps: Sequence, changes: Sequence, profile: Profile,  # typ
         if ch.action == "changed" and ch.implicit and ch.before is not None \
                 and ch.after is not None:
             enum = _counted_enum(final, ch.name)
-            if enum is not None:
-                # The count is meant to move; what it sizes is the news.
-                out.append(Finding(
-                    code="enum-shift", severity=Severity.CHECK,
-                    message=f"{ch.name}, the count of enum {enum}, goes "
-                            f"{ch.before.value} -> {ch.after.value}: what it "
-                            "sizes or bounds grows with it (see array-growth)",
-                    file=ch.file, line=ch.line, patch=ch.patch, subject=ch.name))
-                continue
-            out.append(Finding(
-                code="enum-shift", severity=Severity.WARNING,
-                message=f"{ch.name} shifts {ch.before.value} -> "
-                        f"{ch.after.value}: an enumerator was inserted or "
-                        "removed before it",
-                file=ch.file, line=ch.line, patch=ch.patch, subject=ch.name))
+            if enum is None:
+                severity, message = Severity.WARNING, (
+                    f"{ch.name} shifts {ch.before.value} -> {ch.after.value}: "
+                    "an enumerator was inserted or removed before it")
+            else:               # a count is meant to move; what it sizes is the news
+                severity, message = Severity.CHECK, (
+                    f"{ch.name}, the count of enum {enum}, goes "
+                    f"{ch.before.value} -> {ch.after.value}: what it sizes or "
+                    "bounds grows with it (see array-growth)")
+            out.append(Finding(code="enum-shift", severity=severity, message=message,
+                               file=ch.file, line=ch.line, patch=ch.patch,
+                               subject=ch.name))
     out += _tree_hazards(steps, changes, profile, applied, series)
     return tuple(out)
 
