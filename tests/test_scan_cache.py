@@ -111,7 +111,7 @@ def test_git_nearby_revision_reuses_subtrees(xdg, tree_copy, monkeypatch):
     assert len(calls) > 5
     read = []
     real_contains = prefilter.contains
-    searched = set(scanmod.candidate_literals(prof, NAMES))
+    searched = set(prof.candidate_literals(NAMES))
     # Reads by the search itself (the scanner's literal set), not the
     # narrowing of its answer to include/ headers by the constants.
     monkeypatch.setattr(prefilter, "contains",

@@ -44,7 +44,7 @@ __all__ = [
     "Constant", "FlagSet", "EnumDef", "ConstantTable", "ConstantChange",
     "ConstantHistory", "Step", "PatchOnlyNote",
     "extract_constants", "constant_history", "scan_flag_sets",
-    "read_definitions", "search_literals",
+    "read_definitions",
     "flag_set_literals", "flag_macros", "local_names",
 ]
 
@@ -580,13 +580,6 @@ def _flag_sets(macros: Iterable[_RawMacro], table: ConstantTable,
     return tuple(out)
 
 
-def search_literals(profile: Profile) -> tuple[str, ...]:
-    """The literals of the run's one tree-wide search
-    (:func:`patchlens.extract.prefilter.search`): see
-    :attr:`Profile.search_literals`."""
-    return profile.search_literals
-
-
 def local_names(tables: Iterable[ConstantTable]) -> frozenset[str]:
     """Names the tables define only in ``.c`` files.  Such a macro (or
     enum) is seen by its file alone, and that file holds a family
@@ -642,7 +635,7 @@ def scan_flag_sets(source: TreeSource, table: ConstantTable,
     store = PickleStore(cache, {"m": "flagset-macros.pickle"})
     known = store.get("m")
     macros: list[_RawMacro] = []
-    for p, cid in sorted(search(source, search_literals(profile),
+    for p, cid in sorted(search(source, profile.search_literals,
                                 cache=cache).items()):
         if not p.endswith((".c", ".h")):
             continue

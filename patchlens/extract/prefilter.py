@@ -860,7 +860,7 @@ def files_containing(source: TreeSource, literals: Iterable[str], *,
     of ``literals``; sorted.
 
     ``within``: the literal set of the run's tree-wide :func:`search`
-    (``constants.search_literals``); every literal containing one of
+    (``Profile.search_literals``); every literal containing one of
     them is answered from that search, cached across runs, by reading
     only its hits.  Without it an answered search that covers the
     literals is used when there is one, else a grep of the scope only.

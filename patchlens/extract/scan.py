@@ -48,7 +48,7 @@ from patchlens.extract.structs import StructInstance, find_structs
 from patchlens.tree.source import TreeSource, blob_id
 
 __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
-           "resolve_calls", "cache_dir", "candidate_literals", "is_scanned_path",
+           "resolve_calls", "cache_dir", "is_scanned_path",
            "family_names"]
 
 T = TypeVar("T")
@@ -108,13 +108,6 @@ def _Cache(enabled: bool) -> PickleStore:
     own (:mod:`patchlens.extract.prefilter`)."""
     return PickleStore(enabled, {"facts": f"facts-{_VERSION}.pickle",
                                  "maint": "maintainers.pickle"})
-
-
-# -- candidates ---------------------------------------------------------------
-
-def candidate_literals(profile, names: Iterable[str]) -> tuple[bytes, ...]:
-    """The profile's search literals plus every name none of them covers."""
-    return profile.candidate_literals(names)
 
 
 # -- per-file analysis ------------------------------------------------------
@@ -404,7 +397,7 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
     # each holds a family literal: no search of its own
     # (:func:`constants.local_names`).
     skip = set(local)
-    lits = candidate_literals(profile, [n for n in names if n not in skip])
+    lits = profile.candidate_literals([n for n in names if n not in skip])
     store = _Cache(cache)
     show = progress and sys.stderr.isatty()
     an = _Analyser(source, rules, store, jobs, show, flag_set_literals(profile))
