@@ -326,3 +326,31 @@ def test_local_names_are_those_defined_only_in_c_files() -> None:
               flagsets=[NS(name="LOCAL_SET", file="drivers/pci/msi/irqdomain.c")])
     final = NS(constants=[NS(name="MOVED", file="include/linux/x.h")], flagsets=[])
     assert local_names([base, final]) == {"LOCAL_SET"}
+
+
+def test_git_revision_follows_header_flag_sets_in_one_pass(tree_copy, monkeypatch):
+    import pygit2
+
+    from patchlens.tree.git import GitTree
+    repo = pygit2.init_repository(str(tree_copy))
+    index = repo.index
+    index.add_all()
+    index.write()
+    sig = pygit2.Signature("t", "t@example.org", 0, 0)
+    commit = repo.create_commit("HEAD", sig, sig, "one", index.write_tree(), [])
+    specs = []
+    real = prefilter._GitGrep
+
+    class Recording(real):
+        def __init__(self, source, lits, specs_=real._SPECS):
+            specs.append((specs_, tuple(l.decode() for l in lits)))
+            super().__init__(source, lits, specs_)
+    monkeypatch.setattr(prefilter, "_GitGrep", Recording)
+    s = scan_references(GitTree.open(str(tree_copy), str(commit)), NAMES,
+                        load_profile(None), jobs=1)
+    assert "drivers/demo_user.c" in s.files
+    assert [x.line for x in s.sites if x.file == "drivers/demo_user.c"] == [4]
+    # Headers, then sources with the header's flag set, headers again
+    # for it alone; the scan's own search for it is answered already.
+    assert [sp for sp, _ in specs] == [
+        prefilter._GIT_HEADERS, prefilter._GIT_SOURCES, (("*.h",),)]

@@ -335,7 +335,7 @@ def _tree_hazards(steps, changes, profile, applied, series) -> list[Finding]:  #
         from patchlens.extract.constants import local_names
         names = {c.name for s in steps for c in s.table.constants} | set(gone_names)
         names -= local_names(s.table for s in steps)
-        found = search(final_tree, profile.candidate_literals(names))
+        found = search(final_tree, profile.candidate_literals(names), follow=True)
         hits = tuple(sorted(p for p in found if p.endswith(CODE)
                             and _has(final_tree, p, lits)))
     out: list[Finding] = []

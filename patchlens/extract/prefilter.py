@@ -240,7 +240,7 @@ def _search_tree(source: TreeSource, lits: tuple[bytes, ...], store: PickleStore
                  memo: dict | None = None) -> Found:
     kind = source.info.kind
     if kind == "git" and hasattr(source, "repo") and hasattr(source, "tree_id"):
-        return _report(_git_search(source, lits, store), on_hit)
+        return _report(_git_search(source, lits, store, follow, memo), on_hit)
     if kind == "directory" and hasattr(source, "root"):
         return _dir_search(source, lits, store, on_hit, follow, memo)
     found: Found = {}
@@ -286,12 +286,13 @@ class _GitGrep:
 
     _SPECS = (("*.c",), ("*.h", "Documentation/"))
 
-    def __init__(self, source, lits: tuple[bytes, ...]) -> None:
+    def __init__(self, source, lits: tuple[bytes, ...],
+                 specs: tuple[tuple[str, ...], ...] = _SPECS) -> None:
         self.procs: list[subprocess.Popen] = []
         if shutil.which("git") is None or not source.info.commit or not source.info.root:
             return
         try:
-            for spec in self._SPECS:
+            for spec in specs:
                 self.procs.append(subprocess.Popen(
                     ["git", "--git-dir", _git_dir(source.info.root), "grep",
                      "-lzF", *_pattern_args(lits), source.info.commit, "--", *spec],
@@ -370,14 +371,68 @@ def _ls_tree_plan(source, top: str) -> tuple[_Plan, dict[str, str]] | None:
     return plan, todo
 
 
-def _git_search(source, lits: tuple[bytes, ...], store: PickleStore) -> Found:
-    """Hits at a git revision; content ids are blob ids."""
+_GIT_HEADERS = (("drivers/*.h",), ("*.h", ":(exclude)drivers/"))
+_GIT_SOURCES = (("drivers/*.c",), ("*.c", ":(exclude)drivers/", "Documentation/"))
+
+
+def _git_follow(source, lits: tuple[bytes, ...]
+                ) -> tuple[set[str], tuple[bytes, ...], set[str]] | None:
+    """A cold search at a revision that follows the header macros, as
+    :func:`_dir_search_cold` does: headers first; then ``.c`` files and
+    ``Documentation/`` once for the literals and the macros the header
+    hits define (:func:`header_macros`), while headers are searched
+    again for those alone.  (hits of ``lits``, the macros, their hits),
+    or None when a git grep failed.
+
+    A git grep reads a revision's blobs on one core, so each step is
+    split in two: ``drivers/`` and the rest hold about as many of a
+    kernel's headers (1.3 s and 0.95 s of the 2.2 s one process takes
+    at v6.12) and of its ``.c`` files."""
+    first = _GitGrep(source, lits, _GIT_HEADERS).result()
+    if first is None:
+        return None
+    nxt = tuple(sorted({m for p in first
+                        for m in header_macros(source.read(p) or b"", lits)}))
+    if not nxt:
+        got = _GitGrep(source, lits, _GIT_SOURCES).result()
+        return None if got is None else (first | got, (), set())
+    both = _GitGrep(source, tuple(sorted(set(lits) | set(nxt))), _GIT_SOURCES)
+    again = _GitGrep(source, nxt, (("*.h",),))
+    got, heads = both.result(), again.result()
+    if got is None or heads is None:
+        return None
+    data = {p: source.read(p) for p in got}
+    return (first | {p for p in got if contains(data[p], lits)}, nxt,
+            heads | {p for p in got if contains(data[p], nxt)})
+
+
+def _resolve(plan: dict, trees: dict, blobs: dict, tid: str) -> tuple[tuple[str, str], ...]:
+    """The hits below tree ``tid``: from ``trees`` when known, else from
+    the plan's rows and the blobs' verdicts (and kept in ``trees``)."""
+    if tid in trees:
+        return trees[tid]
+    out: list[tuple[str, str]] = []
+    for rel, oid, kind in plan[tid]:
+        if kind == "tree":
+            out += [(f"{rel}/{p}", o) for p, o in _resolve(plan, trees, blobs, oid)]
+        elif blobs.get(oid):
+            out.append((rel, oid))
+    trees[tid] = tuple(out)
+    return trees[tid]
+
+
+def _git_search(source, lits: tuple[bytes, ...], store: PickleStore,
+                follow: bool = False, memo: dict | None = None) -> Found:
+    """Hits at a git revision; content ids are blob ids.  Cold, with
+    ``follow``, the header macros' answer goes to ``memo`` and to its
+    own store (:func:`_git_follow`)."""
     import pygit2
     repo = source.repo
     trees = store.get("trees")
     top = repo[source.tree_id("")]
     early = None
-    if str(top.id) not in trees and not store.get("blobs"):
+    cold = str(top.id) not in trees and not store.get("blobs")
+    if cold and not follow:
         early = _GitGrep(source, lits)      # cold: grep while we walk
     plan: dict[str, list] = {}       # tree id -> [(relpath, oid | tree id, kind)]
     todo_blobs: dict[str, str] = {}  # oid -> a path having it
@@ -405,16 +460,21 @@ def _git_search(source, lits: tuple[bytes, ...], store: PickleStore) -> Found:
             if kind == "blob":
                 todo_blobs.setdefault(oid, prefix + rel)
 
+    listed = None
     if str(top.id) not in trees:
         listed = _ls_tree_plan(source, str(top.id))
         if listed is not None:
             plan, todo_blobs = listed
         else:
             gather(top, "", 0)
+    followed = None
     if plan:
         blobs = store.get("blobs")
         unseen = {oid: p for oid, p in todo_blobs.items() if oid not in blobs}
-        hits = early.result() if early is not None else None
+        if cold and follow and listed is not None:
+            followed = _git_follow(source, lits)
+        hits = followed[0] if followed is not None else \
+            early.result() if early is not None else None
         if hits is None and len(unseen) > _GREP_THRESHOLD:
             hits = _GitGrep(source, lits).result()
         if hits is not None:
@@ -430,20 +490,18 @@ def _git_search(source, lits: tuple[bytes, ...], store: PickleStore) -> Found:
         if unseen:
             store.touch("blobs")
 
-        def resolve(tid: str) -> tuple[tuple[str, str], ...]:
-            if tid in trees:
-                return trees[tid]
-            out: list[tuple[str, str]] = []
-            for rel, oid, kind in plan[tid]:
-                if kind == "tree":
-                    out += [(f"{rel}/{p}", o) for p, o in resolve(oid)]
-                elif blobs.get(oid):
-                    out.append((rel, oid))
-            trees[tid] = tuple(out)
-            return trees[tid]
-
-        resolve(str(top.id))
+        _resolve(plan, trees, blobs, str(top.id))
         store.touch("trees")
+    if followed is not None and followed[1] and memo is not None:
+        nxt, heads = followed[1], followed[2]
+        second = _Store(store.enabled, nxt)
+        blobs2, trees2 = second.get("blobs"), second.get("trees")
+        for oid, p in todo_blobs.items():
+            blobs2[oid] = p in heads
+        memo[nxt] = dict(_resolve(plan, trees2, blobs2, str(top.id)))
+        second.touch("blobs")
+        second.touch("trees")
+        second.flush()
     return dict(trees[str(top.id)])
 
 
