@@ -354,3 +354,12 @@ def test_git_revision_follows_header_flag_sets_in_one_pass(tree_copy, monkeypatc
     # for it alone; the scan's own search for it is answered already.
     assert [sp for sp, _ in specs] == [
         prefilter._GIT_HEADERS, prefilter._GIT_SOURCES, (("*.h",),)]
+
+
+def test_an_assembled_answer_is_cached_for_the_next_run(tree_copy, monkeypatch):
+    first = DirectoryTree(str(tree_copy))
+    prefilter.search(first, [b"MSI_FLAG_", b"DEMO_MSI_FLAGS_SUPPORTED"])
+    narrow = prefilter.search(first, [b"DEMO_MSI_FLAGS_SUPPORTED"])
+    calls = _record_greps(monkeypatch)
+    again = prefilter.search(DirectoryTree(str(tree_copy)), [b"DEMO_MSI_FLAGS_SUPPORTED"])
+    assert calls == [] and again == narrow

@@ -333,7 +333,11 @@ def _tree_hazards(steps, changes, profile, applied, series) -> list[Finding]:  #
         # the files holding one are among those of the run's search for
         # the family names, which the reference scan asks for next.
         from patchlens.extract.constants import local_names
-        names = {c.name for s in steps for c in s.table.constants} | set(gone_names)
+        # The names the reference scan asks for next (the constants, the
+        # flag sets of the base and the final tree), so that one search
+        # answers both, in this run and from the cache in the next.
+        names = {c.name for s in steps for c in s.table.constants} | set(gone_names) \
+            | {fs.name for s in (steps[0], steps[-1]) for fs in s.table.flagsets}
         names -= local_names(s.table for s in steps)
         found = search(final_tree, profile.candidate_literals(names), follow=True)
         hits = tuple(sorted(p for p in found if p.endswith(CODE)

@@ -232,7 +232,34 @@ def search(source: TreeSource, literals: Iterable[bytes | str], *,
             follow and not from_memo, memo))
         store.flush()
     memo[lits] = found
+    if from_memo and cache:
+        _keep_assembled(source, lits, (*from_memo, *((rest,) if rest else ())), found)
     return found
+
+
+def _keep_assembled(source, lits: tuple[bytes, ...], parts: Iterable[tuple[bytes, ...]],
+                    found: Found) -> None:
+    """Cache an answer put together from others of this run, so the next
+    run finds it as if it had been searched (a git revision by its tree
+    id; a directory with its hits' stats and the oldest start time of
+    the parts)."""
+    kind = source.info.kind
+    store = _Store(True, lits)
+    if kind == "git" and hasattr(source, "tree_id"):
+        store.get("trees")[source.tree_id("")] = tuple(sorted(found.items()))
+        store.touch("trees")
+    elif kind == "directory" and hasattr(source, "root"):
+        answers = [_Store(True, k).get("dirs").get(source.root) for k in parts]
+        if not all(isinstance(a, tuple) for a in answers):
+            return
+        kept: dict[str, tuple[int, int, str]] = {}
+        for _, hits in answers:
+            kept.update((p, v) for p, v in hits.items() if p in found)
+        if set(kept) != set(found):
+            return
+        store.get("dirs")[source.root] = (min(a[0] for a in answers), kept)
+        store.touch("dirs")
+    store.flush()
 
 
 def _search_tree(source: TreeSource, lits: tuple[bytes, ...], store: PickleStore,
