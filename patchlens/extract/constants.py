@@ -45,7 +45,7 @@ __all__ = [
     "ConstantHistory", "Step", "PatchOnlyNote",
     "extract_constants", "constant_history", "scan_flag_sets",
     "read_definitions",
-    "flag_set_literals", "flag_macros", "local_names",
+    "flag_macros", "local_names",
 ]
 
 # Files a family may live in are searched here first (cheap), then in
@@ -596,20 +596,10 @@ def local_names(tables: Iterable[ConstantTable]) -> frozenset[str]:
                      if fs and all(f and f.endswith(".c") for f in fs))
 
 
-def flag_set_literals(profile: Profile) -> tuple[str, ...]:
-    """What a flag-set macro's definition names: the prefix and masks
-    of each bit family the profile scans for flag sets."""
-    lits = [f.prefix for f in profile.families
-            if f.kind == "bit" and f.flagset_scan and f.prefix]
-    lits += [m for f in profile.families if f.kind == "bit" and f.flagset_scan
-             for m in f.masks]
-    return tuple(lits)
-
-
 def flag_macros(path: str, data: bytes | None, lits: tuple[str, ...],
                 tree=None) -> tuple[_RawMacro, ...]:  # type: ignore[no-untyped-def]
     """The object-like macros of a file that defines one naming
-    ``lits`` (:func:`flag_set_literals`), else ().  ``tree``: the
+    ``lits`` (:attr:`Profile.flag_set_literals`), else ().  ``tree``: the
     file's parse, when the caller has one."""
     if data is None or not lits or not contains(data, tuple(l.encode() for l in lits)) \
             or define_rx(lits).search(data) is None:
@@ -627,7 +617,7 @@ def scan_flag_sets(source: TreeSource, table: ConstantTable,
     tree); only those with a ``#define`` naming a flag or mask are
     parsed.  ``read``: :func:`flag_macros` of some of them by content
     id, from whoever parsed them already (the reference scan)."""
-    lits = flag_set_literals(profile)
+    lits = profile.flag_set_literals
     if not lits:
         return table.flagsets
     # The flag-defining macros of each hit, kept by content id: a warm

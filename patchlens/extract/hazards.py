@@ -323,9 +323,7 @@ def _tree_hazards(steps, changes, profile, applied, series) -> list[Finding]:  #
     array_lits = [f"[{c.name}]" for c in grown]
     # The flag-set scan (constants.scan_flag_sets) asks for these; one
     # grep answers both.
-    flag_lits = [x for f in profile.families if f.kind == "bit" and f.flagset_scan
-                 for x in ((f.prefix,) if f.prefix else ()) + f.masks]
-    lits = bit_lits + array_lits + gone_names + flag_lits
+    lits = bit_lits + array_lits + gone_names + list(profile.flag_set_literals)
     if not lits or final_tree.info.kind == "none":
         hits: tuple[str, ...] = ()
     else:

@@ -72,6 +72,12 @@ def is_scanned_path(path: str) -> bool:
     return path.endswith(CODE) or path.startswith("Documentation/")
 
 
+def _literal_set(literals: Iterable[bytes | str]) -> tuple[bytes, ...]:
+    """Literals as a search's key: bytes, each once, sorted, none empty."""
+    return tuple(sorted({l.encode() if isinstance(l, str) else l
+                         for l in literals if l}))
+
+
 def contains(data: bytes | None, lits: Iterable[bytes]) -> bool:
     return data is not None and any(lit in data for lit in lits)
 
@@ -182,8 +188,7 @@ def search(source: TreeSource, literals: Iterable[bytes | str], *,
     changes nothing.  A search begun by :func:`start` follows them
     too.
     """
-    lits = tuple(sorted({l.encode() if isinstance(l, str) else l
-                         for l in literals if l}))
+    lits = _literal_set(literals)
     if not lits:
         return {}
     parts = _overlay_parts(source)
@@ -720,8 +725,8 @@ def header_macros(data: bytes, lits: tuple[bytes, ...]) -> frozenset[bytes]:
 
 class _DirSearch:
     """The hits of one literal set in a directory; content ids are
-    hashes of the bytes.  Each file is stat'ed before it is read, so a
-    change after the read shows next run."""
+    hashes of the bytes.  Each file's stat is taken before its bytes
+    (:func:`_read`), so a change after the read shows next run."""
 
     def __init__(self, source, lits: tuple[bytes, ...],
                  on_hit: OnHit | None = None) -> None:
@@ -740,15 +745,12 @@ class _DirSearch:
         if not got or not contains(got[0], self.lits):
             return
         data, size_mtime = got
-        cid = blob_id(data)
+        self.reuse(path, blob_id(data), size_mtime)
+
+    def reuse(self, path: str, cid: str, size_mtime: tuple[int, int]) -> None:
+        """Record a hit (content id ``cid``)."""
         self.found[path] = cid
         self.kept[path] = (*size_mtime, cid)
-        if self.on_hit is not None:
-            self.on_hit(path, cid)
-
-    def reuse(self, path: str, cid: str, stat: tuple[int, int]) -> None:
-        self.found[path] = cid
-        self.kept[path] = (*stat, cid)
         if self.on_hit is not None:
             self.on_hit(path, cid)
 
@@ -770,17 +772,13 @@ def start(source: TreeSource, literals: Iterable[bytes | str], *,
     there).  The search for them that comes next picks it up, whoever
     asks; nothing happens for a git tree, an overlay or a search whose
     answer is cached."""
-    lits = tuple(sorted({l.encode() if isinstance(l, str) else l
-                         for l in literals if l}))
+    lits = _literal_set(literals)
     if not lits or source.info.kind != "directory" or not hasattr(source, "root") \
             or _overlay_parts(source) is not None or lits in _memo_of(source):
         return
     if isinstance(_Store(cache, lits).get("dirs").get(source.root), tuple):
         return                  # a warm search: it runs no grep to start
-    try:
-        early = _early.setdefault(source, {})
-    except TypeError:
-        return
+    early = _early_of(source)
     if lits not in early:
         started = time.time_ns()
         early[lits] = (started, _dir_greps(source.root, lits, _HEADERS))
@@ -795,22 +793,21 @@ def _reap(procs: list[subprocess.Popen]) -> None:
             proc.wait()
 
 
+def _early_of(source) -> dict:  # type: ignore[no-untyped-def]
+    try:
+        return _early.setdefault(source, {})
+    except TypeError:           # not weak-referenceable: nothing early
+        return {}
+
+
 def _early_within(source, lits: tuple[bytes, ...]) -> list[tuple[bytes, ...]]:
     """The literal sets of searches begun early that ``lits`` contains."""
-    try:
-        early = _early.get(source) or {}
-    except TypeError:
-        return []
-    return [k for k in early if k != lits and set(k) <= set(lits)]
+    return [k for k in _early_of(source) if k != lits and set(k) <= set(lits)]
 
 
 def _early_headers(source, lits: tuple[bytes, ...]
                    ) -> tuple[int, list[subprocess.Popen]] | None:
-    try:
-        early = _early.get(source) or {}
-    except TypeError:
-        return None
-    return early.pop(lits, None)
+    return _early_of(source).pop(lits, None)
 
 
 def _dir_search(source, lits: tuple[bytes, ...], store: PickleStore,

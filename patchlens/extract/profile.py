@@ -127,6 +127,16 @@ class Profile:
         out += [m for f in self.families for m in f.masks]
         return tuple(dict.fromkeys(out))
 
+    @property
+    def flag_set_literals(self) -> tuple[str, ...]:
+        """What a flag-set macro's definition names: the prefix and
+        masks of each bit family scanned for flag sets."""
+        out = [f.prefix for f in self.families
+               if f.kind == "bit" and f.flagset_scan and f.prefix]
+        out += [m for f in self.families if f.kind == "bit" and f.flagset_scan
+                for m in f.masks]
+        return tuple(out)
+
     def candidate_literals(self, names: Iterable[str]) -> tuple[bytes, ...]:
         """:attr:`search_literals` plus every name none of them covers."""
         lits = list(self.search_literals)

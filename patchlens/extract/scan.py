@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from patchlens.extract.constants import (
-    extract_constants, flag_macros, flag_set_literals, scan_flag_sets)
+    extract_constants, flag_macros, scan_flag_sets)
 from patchlens.extract.cparse import parse_c
 from patchlens.extract.filters import TokenFilter, find_filters
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
@@ -131,7 +131,7 @@ def analyse_file(path: str, data: bytes, rules: Rules, rx=None,
     by names outside the value families (flag-set macros found later).
     Only the sites depend on those names: the rest is kept, and the
     file's shapes are not queried again.  ``flag_lits``
-    (:func:`constants.flag_set_literals`): read the file's flag-set
+    (``Profile.flag_set_literals``): read the file's flag-set
     macro definitions too, from the same parse.
     """
     rx = rx or names_regex(rules.names)
@@ -400,7 +400,7 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
     lits = profile.candidate_literals([n for n in names if n not in skip])
     store = _Cache(cache)
     show = progress and sys.stderr.isatty()
-    an = _Analyser(source, rules, store, jobs, show, flag_set_literals(profile))
+    an = _Analyser(source, rules, store, jobs, show, profile.flag_set_literals)
     try:
         return _scan(source, names, profile, table, lits, store, an, cache)
     finally:
