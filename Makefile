@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # Real Debian kernel trees are unpacked once into this cache.
 KERNEL_CACHE ?= $(HOME)/.cache/patchlens/kernels
 
-.PHONY: demo test test-kernel kernels bench fuzz clean
+.PHONY: demo test lint test-kernel kernels bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m 'not kernel'
+
+# Types (mypy, strict on patchlens/) and the stage layering (import-linter).
+lint: $(STAMP)
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 kernels: $(STAMP)
 	$(BIN)/python -m benchmarks.kernels --cache $(KERNEL_CACHE)
