@@ -10,7 +10,7 @@ stages that read that kind.  A target may end in three ways:
 - anything else, which is a bug: a :class:`Crash` naming the kind, the
   stage and the exception.
 
-``tests/test_hostile_generated.py`` runs 1,000 inputs per kind inside
+``tests/test_hostile_generated.py`` runs 200 inputs per kind inside
 ``make test``; ``make fuzz`` (``python -m tests.fuzz``) runs 100,000 in
 total and prints how many were tried and failed per kind.
 
