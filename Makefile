@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # Real Debian kernel trees are unpacked once into this cache.
 KERNEL_CACHE ?= $(HOME)/.cache/patchlens/kernels
 
-.PHONY: demo test lint test-kernel kernels bench fuzz clean
+.PHONY: demo test test-min lint test-kernel kernels bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m 'not kernel'
+
+# The unit suite against the lowest versions pyproject.toml allows.
+test-min:
+	test -x .venv-min/bin/python || $(PYTHON) -m venv .venv-min
+	.venv-min/bin/pip install -q -c .ci/min-versions.txt -e '.[test]'
+	.venv-min/bin/python -m pytest -q -m 'not kernel' -p no:cacheprovider
 
 # Types (mypy, strict on patchlens/) and the stage layering (import-linter).
 lint: $(STAMP)
@@ -43,4 +49,4 @@ fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-min build *.egg-info
