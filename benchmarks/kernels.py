@@ -39,6 +39,7 @@ from pathlib import Path
 
 __all__ = [
     "KernelSpec", "KERNELS", "KernelCache", "find_tarball", "ensure_tree",
+    "loose_objects", "pack", "MAX_LOOSE_OBJECTS",
     "ensure_git", "ensure_all", "main",
 ]
 
@@ -254,11 +255,37 @@ def _git_is_complete(git_dir: Path, specs: Sequence[KernelSpec]) -> bool:
     return True
 
 
+# Every kernel repository a reviewer has is packed (a clone, or after
+# git gc); a benchmark against loose objects measures another git.
+MAX_LOOSE_OBJECTS = 1000
+
+
+def loose_objects(git_dir: Path) -> int:
+    """How many loose objects ``git count-objects -v`` reports."""
+    out = _git(git_dir, "count-objects", "-v")
+    for line in out.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "count":
+            return int(value)
+    return 0
+
+
+def pack(git_dir: Path) -> None:
+    """``git repack -adf``: one pack, as a clone has, loose objects gone."""
+    t0 = time.monotonic()
+    _git(git_dir, "repack", "-adfq")
+    _git(git_dir, "prune-packed")
+    _say(f"{git_dir}: packed in {time.monotonic() - t0:.0f} s")
+
+
 def ensure_git(cache: Path, trees: dict[str, Path],
                specs: Sequence[KernelSpec] = KERNELS) -> Path:
-    """``cache/linux.git``: one commit per tree, tagged, in ``specs`` order."""
+    """``cache/linux.git``: one commit per tree, tagged, in ``specs``
+    order, packed."""
     git_dir = cache / "linux.git"
     if _git_is_complete(git_dir, specs):
+        if loose_objects(git_dir) > MAX_LOOSE_OBJECTS:
+            pack(git_dir)   # built by an older kernels.py, unpacked
         _say(f"{git_dir}: present ("
              + ", ".join(s.tag for s in specs) + ")")
         return git_dir
@@ -304,6 +331,7 @@ def ensure_git(cache: Path, trees: dict[str, Path],
         assert parent is not None
         _git(repo, "update-ref", "refs/heads/master", parent)
         _git(repo, "symbolic-ref", "HEAD", "refs/heads/master")
+        pack(repo)
         os.rename(repo, git_dir)
     _say(f"{git_dir}: built in {time.monotonic() - started:.0f} s")
     return git_dir

@@ -378,6 +378,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not opts.series.is_file():
         sys.stderr.write(f"bench: {opts.series}: no such series\n")
         return 2
+    from benchmarks.kernels import MAX_LOOSE_OBJECTS, loose_objects
+    loose = loose_objects(cache / "linux.git")
+    if loose > MAX_LOOSE_OBJECTS:
+        # git grep reads loose objects one file each: a peer measured
+        # there is slower than on any clone a reviewer has, and every
+        # ratio against it flatters patchlens.
+        sys.stderr.write(
+            f"bench: {cache / 'linux.git'}: {loose} loose objects; a "
+            "real clone is packed (run python -m benchmarks.kernels, "
+            "which packs it, or git repack -adf)\n")
+        return 2
     started = time.monotonic()
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="patchlens-bench-") as tmp:
