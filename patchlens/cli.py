@@ -37,9 +37,13 @@ def _output(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     p.add_argument("--verbose", action="store_true", help="say more")
 
 
-def _series(p: argparse.ArgumentParser, required: bool = True) -> None:
-    if required:
+def _series(p: argparse.ArgumentParser, required: bool = True,
+            positional: bool = False) -> None:
+    """``required``: SERIES is positional; ``positional``: positional but
+    optional (``check --list-findings`` needs none)."""
+    if required or positional:
         p.add_argument("series", metavar="SERIES",
+                       nargs="?" if not required else None,
                        help="mbox, .mbox.gz, maildir, .eml, patch directory, "
                             "archive text, or - for stdin")
     else:
@@ -108,12 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("report", "the reviewer's report"),
                        ("check", "findings only; exit 1 at --fail-on")):
         p = sub.add_parser(name, help=text)
-        _series(p)
+        _series(p, required=name != "check", positional=True)
         _tree(p)
         _output(p, ("text", "markdown", "json", "terse", "b4-check"))
         p.add_argument("--fail-on", choices=("error", "warning", "check"),
                        default="error",
                        help="exit 1 on findings at or above this (default: error)")
+        if name == "check":
+            p.add_argument("--list-findings", action="store_true",
+                           help="list every finding code (severity, "
+                                "evidence, summary) and exit")
 
     p = sub.add_parser("impact", help="what-if questions")
     q = p.add_subparsers(dest="question", metavar="QUESTION",

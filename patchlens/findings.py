@@ -1,15 +1,22 @@
 """Findings: what a reviewer must look at, with checkpatch's severities.
 
-Shared data: the extract stage reports constant hazards as findings, the
-impact stage adds its own checks, the renderers print them.
+Every finding code is declared once, as a :class:`Message` in the
+message table of the check that emits it (``patchlens/checks/``, in
+the manner of pylint's message tables), and every :class:`Finding` is
+made by ``MESSAGE.finding(...)``: a code's severity is chosen in one
+place.  :data:`CATALOGUE` holds the declared messages; importing
+:mod:`patchlens.checks` declares them all (``patchlens check
+--list-findings`` prints them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 
-__all__ = ["Severity", "Finding"]
+__all__ = ["Severity", "Evidence", "Finding", "Message", "Catalogue",
+           "CATALOGUE", "declare"]
 
 
 class Severity(IntEnum):
@@ -23,6 +30,18 @@ class Severity(IntEnum):
         return cls[word.strip().upper()]
 
 
+class Evidence(Enum):
+    """What a finding of a code rests on.
+
+    A finding that rests on the patch text alone (a hunk that did not
+    apply, no tree) may be ERROR only when its code's evidence is
+    ``PATCH``: the patch by itself proves it (two flags the same patch
+    puts on one bit)."""
+    TREE = "tree"     # a fact of the kernel tree (before or after the series)
+    PATCH = "patch"   # the patch text alone proves it
+    BOTH = "both"     # the patch laid onto the tree
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str                 # kebab-case: "bit-collision", "enum-shift", ...
@@ -33,3 +52,83 @@ class Finding:
     patch: str | None = None  # "27/33"
     subject: str | None = None  # the constant (or other name) it is about
     detail: tuple[str, ...] = ()  # derivation lines, shown under the message
+
+
+@dataclass(frozen=True)
+class Message:
+    """One finding code, declared once: its severity, what it rests on,
+    a one-line summary and help text.
+
+    ``lesser``/``lesser_when``: a declared second severity and the rule
+    that selects it (``enum-shift`` is a CHECK when the enumerator is
+    the enum's count); the check passes ``lesser=True`` when the rule
+    holds."""
+    code: str
+    severity: Severity
+    evidence: Evidence
+    summary: str
+    help: str = ""
+    lesser: Severity | None = None
+    lesser_when: str = ""
+
+    def finding(self, message: str, *, file: str | None = None,
+                line: int | None = None, patch: str | None = None,
+                subject: str | None = None, detail: tuple[str, ...] = (),
+                lesser: bool = False) -> Finding:
+        """A finding of this code (at the lesser severity when ``lesser``
+        and the table declares one)."""
+        if lesser and self.lesser is None:
+            raise ValueError(f"{self.code}: no lesser severity declared")
+        severity = self.lesser if lesser and self.lesser is not None \
+            else self.severity
+        return Finding(self.code, severity, message, file, line, patch,
+                       subject, detail)
+
+    @property
+    def severities(self) -> str:
+        """"WARNING" or "WARNING/CHECK" (the listing's column)."""
+        return self.severity.name + (f"/{self.lesser.name}" if self.lesser
+                                     else "")
+
+
+class Catalogue:
+    """Every declared :class:`Message`, by code, in declaration order."""
+
+    def __init__(self) -> None:
+        self._messages: dict[str, Message] = {}
+
+    def declare(self, message: Message) -> Message:
+        """Add ``message``; a code is declared once (a second declaration
+        with other words is a bug: two homes for one code)."""
+        old = self._messages.get(message.code)
+        if old is not None and old != message:
+            raise ValueError(f"finding code {message.code} declared twice")
+        self._messages[message.code] = message
+        return message
+
+    def __getitem__(self, code: str) -> Message:
+        return self._messages[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._messages
+
+    def __iter__(self) -> Iterator[Message]:
+        return iter(self._messages.values())
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self._messages)
+
+
+CATALOGUE = Catalogue()
+
+
+def declare(code: str, severity: Severity, evidence: Evidence, summary: str,
+            help: str = "", *, lesser: Severity | None = None,
+            lesser_when: str = "") -> Message:
+    """Declare one finding code in :data:`CATALOGUE` (call it at module
+    level, beside the check that emits the code)."""
+    return CATALOGUE.declare(Message(code, severity, evidence, summary, help,
+                                     lesser, lesser_when))

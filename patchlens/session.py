@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from patchlens.tree import TreeSource, open_tree
 
 if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
+    from patchlens.extract.constants import ConstantHistory
+    from patchlens.findings import Finding
     from patchlens.mail.model import Series
     from patchlens.tree.apply import AppliedSeries
 
@@ -36,7 +38,8 @@ class Session:
     applied: AppliedSeries | None
     profile: Any
     use_cache: bool = True
-    _history: Any = field(default=None, repr=False)
+    _history: ConstantHistory | None = field(default=None, repr=False)
+    _hazards: tuple[Finding, ...] | None = field(default=None, repr=False)
     _scans: dict[Any, Any] = field(default_factory=dict,
                                               repr=False)
 
@@ -51,17 +54,29 @@ class Session:
         """The tree with the whole series applied (the base without one)."""
         return self.applied.final if self.applied is not None else self.tree
 
-    def history(self) -> Any:
-        """``ConstantHistory``: values at the base and after each patch."""
+    def history(self) -> ConstantHistory:
+        """Values at the base and after each patch (one step, the base,
+        without a series)."""
         if self._history is None:
             from patchlens.extract.constants import (constant_history,
-                                                     extract_constants)
+                                                     tree_history)
             if self.applied is not None and self.series is not None:
                 self._history = constant_history(self.applied, self.series,
                                                  self.profile)
             else:
-                self._history = extract_constants(self.tree, self.profile)
+                self._history = tree_history(self.tree, self.profile)
         return self._history
+
+    def hazards(self) -> tuple[Finding, ...]:
+        """The constant checks over :meth:`history` (collisions, shifts,
+        stale references, array growth, ...): none without a series."""
+        if self._hazards is None:
+            self._hazards = ()
+            if self.applied is not None and self.series is not None:
+                from patchlens.checks import constant_findings
+                self._hazards = constant_findings(self.history(), self.profile,
+                                                  self.applied, self.series)
+        return self._hazards
 
     def start_scan(self, names: Iterable[str] = ()) -> None:
         """Start the tree-wide search of a coming :meth:`scan` (of the

@@ -284,8 +284,14 @@ def _downstream(kind: str, data, series, ctx: Context) -> None:
         history = _import("patchlens.extract.constants", "constant_history")
     except Unavailable:
         return
-    _stage(kind, "extract.constants.constant_history", data, history,
-           applied, series, ctx.profile())
+    found = _stage(kind, "extract.constants.constant_history", data, history,
+                   applied, series, ctx.profile())
+    try:
+        checks = _import("patchlens.checks", "constant_findings")
+    except Unavailable:
+        return
+    _stage(kind, "checks.constant_findings", data, checks, found,
+           ctx.profile(), applied, series)
 
 
 def target_mbox(data: bytes, ctx: Context, kind: str = "mbox") -> None:

@@ -9,12 +9,13 @@ import pytest
 
 from patchlens.extract.constants import (constant_history, extract_constants,
                                          scan_flag_sets)
-from patchlens.extract.hazards import table_hazards
+from patchlens.checks import table_findings as table_hazards
 from patchlens.extract.profile import load_profile
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series
 from patchlens.tree.empty import EmptyTree
 from patchlens.tree.overlay import OverlayTree
+from tests.checks.helpers import checked_history
 from tests.tree_helpers import make_series
 
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "extract" / "tree"
@@ -145,7 +146,7 @@ def history_of(tree, *diffs: str, messages: dict[int, str] | None = None):
             replace(p, commit_message=messages.get(p.index, ""))
             for p in series.patches))
     applied = apply_series(tree, series)
-    return constant_history(applied, series, PROFILE)
+    return checked_history(applied, series, PROFILE)
 
 
 def test_history_values_and_changes(tree) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from patchlens.extract.constants import constant_history, extract_constants
+from patchlens.extract.constants import extract_constants
+from tests.checks.helpers import checked_history
 from patchlens.extract.profile import load_profile
 from patchlens.mail import read_series
 from patchlens.tree import open_tree
@@ -58,7 +59,7 @@ def test_612_values(kernel_tree: Path) -> None:
 def test_612_ims_series(kernel_tree: Path, corpus: Path) -> None:
     series = read_series(str(corpus / "ims-part3-v1.mbox"))
     applied = apply_series(open_tree(str(kernel_tree), None), series)
-    h = constant_history(applied, series, PROFILE)
+    h = checked_history(applied, series, PROFILE)
     coll = [f for f in h.hazards if f.code == "bit-collision"
             and f.subject == "MSI_FLAG_PCI_IMS"]
     assert len(coll) == 1
@@ -85,7 +86,7 @@ def test_61_enum_in_irqdomain_h_and_patch_only(kernel_tree_6_1: Path,
     assert toks and {c.file for c in toks} == {"include/linux/irqdomain.h"}
     assert table.get("DOMAIN_BUS_VMD_MSI").value.value == 10
     series = read_series(str(corpus / "ims-part3-v1.mbox"))
-    h = constant_history(apply_series(tree, series), series, PROFILE)
+    h = checked_history(apply_series(tree, series), series, PROFILE)
     assert "include/linux/irqdomain_defs.h" in h.missing_files
     assert "include/linux/msi_api.h" in h.missing_files
     # Patch-only values: 11/33 adds after DOMAIN_BUS_VMD_MSI (in the 6.1
@@ -101,7 +102,7 @@ def test_61_enum_in_irqdomain_h_and_patch_only(kernel_tree_6_1: Path,
 def test_seed_text_alone(corpus: Path) -> None:
     series = read_series(str(corpus / "seed-reply-27-33.txt"))
     tree = open_tree(None, None, no_tree=True)
-    h = constant_history(apply_series(tree, series), series, PROFILE)
+    h = checked_history(apply_series(tree, series), series, PROFILE)
     ims = h.final.get("DOMAIN_BUS_PCI_DEVICE_IMS")
     assert ims is not None and ims.after == "DOMAIN_BUS_AMDVI"
     flag = h.final.get("MSI_FLAG_PCI_IMS")

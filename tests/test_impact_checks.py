@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from patchlens.findings import Severity
-from patchlens.impact.checks import (mid_series_breakage, run_checks,
-                                     unhandled_enumerators, unused_flags)
+from patchlens.checks.order import mid_series_breakage
+from patchlens.checks.usage import unhandled_enumerators
+from patchlens.checks.flags import unused_flags
+from patchlens.checks import run_checks
 from patchlens.mail import read_series
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series

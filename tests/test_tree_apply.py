@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from patchlens.checks.hunks import hunk_findings
 from patchlens.cli import main
 from patchlens.diff import FilePatch, FileStatus, Hunk, HunkLine
 from patchlens.errors import InputError
@@ -84,7 +85,7 @@ def test_offset_fuzz_failed_and_preimage_on_a_moved_tree(repo_path: Path) -> Non
     assert "WIDGET_FLAG_IMS" not in applied.state(3).read(W).decode()
     counts = applied.counts()
     assert counts[HunkStatus.FAILED] == 1 and counts[HunkStatus.PREIMAGE] == 1
-    codes = [x.code for x in applied.findings()]
+    codes = [x.code for x in hunk_findings(applied)]
     assert codes == ["hunk-fuzz", "hunk-failed", "tree-moved-on"]
     assert snapshot(repo_path) == before
 

@@ -1,8 +1,9 @@
 """``patchlens check``: findings only -- the constant hazards, hunks
-that do not apply, and the checks in ``patchlens.impact.checks``.
+that do not apply, and the usage checks (``patchlens.checks``).
 
 Exit 1 when any finding is at or above ``--fail-on`` (error, warning
-or check; default error), else 0.
+or check; default error), else 0.  ``--list-findings`` prints the
+finding catalogue and exits 0.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import argparse
 
 from collections.abc import Sequence
 
+from patchlens.checks import CATALOGUE
 from patchlens.commands.common import emit
-from patchlens.errors import EXIT_FINDINGS, EXIT_OK
+from patchlens.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from patchlens.findings import Finding, Severity
 from patchlens.impact.facts import gather_facts
 from patchlens.impact.report import dedupe, build_report, hunk_findings
 from patchlens.render import render
+from patchlens.render.catalogue import render_catalogue
 from patchlens.session import open_session
 
 __all__ = ["run", "exit_status"]
@@ -31,7 +34,13 @@ def exit_status(findings: Sequence[Finding], fail_on: str) -> int:
 
 
 def run(opts: argparse.Namespace) -> int:
+    if getattr(opts, "list_findings", False):
+        emit(render_catalogue(CATALOGUE), opts.output)
+        return EXIT_OK
+    if opts.series is None:
+        raise InputError("check", "a SERIES is needed (or --list-findings)")
     session = open_session(opts)
+    assert session.series is not None
     facts = gather_facts(session)
     report = build_report(session.series, session.tree.info, session.applied,
                           facts)

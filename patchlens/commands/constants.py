@@ -14,6 +14,7 @@ import argparse
 import json
 from typing import Any
 
+from patchlens.checks import constant_findings, table_findings
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK, InputError
 from patchlens.extract.constants import (Constant, ConstantChange,
@@ -21,7 +22,6 @@ from patchlens.extract.constants import (Constant, ConstantChange,
                                          FlagSet, constant_history,
                                          extract_constants, scan_flag_sets)
 from patchlens.extract.evaluate import Value
-from patchlens.extract.hazards import table_hazards
 from patchlens.extract.profile import Family, Profile, load_profile
 from patchlens.findings import Finding
 from patchlens.tree import open_tree
@@ -59,13 +59,13 @@ def run(opts: argparse.Namespace) -> int:
         applied = apply_series(tree, series)
         history = constant_history(applied, series, profile)
         table = history.final
-        hazards = history.hazards
+        hazards = constant_findings(history, profile, applied, series)
         final = applied.final
         title = series.title
     else:
         history = None
         table = extract_constants(tree, profile)
-        hazards = tuple(table_hazards(table, profile))
+        hazards = tuple(table_findings(table, profile))
         final = tree
         title = ""
     flagsets = scan_flag_sets(final, table, profile) \

@@ -17,7 +17,8 @@ Three steps, each pure once the bytes are read:
    assigned, flag-set macros resolved -> :class:`ConstantTable`.
 
 :func:`constant_history` runs that for the base and after each patch
-and derives :class:`ConstantChange` records and hazards.
+and derives :class:`ConstantChange` records (the checks in
+``patchlens/checks/`` read them).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from patchlens.extract.evaluate import Value, bit_number, evaluate, identifiers
 from patchlens.extract.prefilter import (
     PickleStore, contains, define_rx, files_containing, search)
 from patchlens.extract.profile import Family, Profile
-from patchlens.findings import Finding
 from patchlens.tree.source import TreeSource
 
 if TYPE_CHECKING:   # types only: the mail and diff stages load on demand
@@ -43,7 +43,7 @@ if TYPE_CHECKING:   # types only: the mail and diff stages load on demand
 __all__ = [
     "Constant", "FlagSet", "EnumDef", "ConstantTable", "ConstantChange",
     "ConstantHistory", "Step", "PatchOnlyNote",
-    "extract_constants", "constant_history", "scan_flag_sets",
+    "extract_constants", "constant_history", "tree_history", "scan_flag_sets",
     "read_definitions",
     "flag_macros", "local_names",
 ]
@@ -174,7 +174,6 @@ class PatchOnlyNote:
 class ConstantHistory:
     steps: tuple[Step, ...]       # steps[0] is the base
     changes: tuple[ConstantChange, ...]
-    hazards: tuple[Finding, ...]
     patch_only: tuple[PatchOnlyNote, ...] = ()
     missing_files: tuple[str, ...] = ()  # files the series needs, absent
 
@@ -845,16 +844,14 @@ def _orphan(model: _Model, tag: str | None, path: str, item: _RawEnumerator,
 
 def constant_history(applied, series: Series, profile: Profile  # type: ignore[no-untyped-def]
                      ) -> ConstantHistory:
-    """Values at the base and after each patch, what each patch changed,
-    and the hazards (``hazards.py``).
+    """Values at the base and after each patch, and what each patch
+    changed (the hazards are ``patchlens.checks.constant_findings``).
 
     ``applied`` is an ``AppliedSeries``.  Hunks that did not apply (the
     file is missing, the tree moved on) and ``series.rebuilt`` fragments
     of an archive reply are read in patch-only mode and laid onto the
     tree's definitions.
     """
-    from patchlens.extract.hazards import history_hazards
-
     hint: set[str] = set()
     for k in range(len(applied.results) + 1):
         hint |= set(applied.changed(k))
@@ -900,9 +897,14 @@ def constant_history(applied, series: Series, profile: Profile  # type: ignore[n
         steps.append(Step(labels.get(n, str(n)), n,
                           _evaluate_model(model, profile)))
     changes = _changes(steps)
-    hazards = history_hazards(steps, changes, profile, applied, series)
-    return ConstantHistory(tuple(steps), tuple(changes), hazards,
-                           tuple(notes), tuple(missing_files))
+    return ConstantHistory(tuple(steps), tuple(changes), tuple(notes),
+                           tuple(missing_files))
+
+
+def tree_history(source: TreeSource, profile: Profile) -> ConstantHistory:
+    """The history of a tree without a series: one step, the base."""
+    return ConstantHistory((Step("base", 0, extract_constants(source, profile)),),
+                           ())
 
 
 def _changes(steps: list[Step]) -> list[ConstantChange]:

@@ -1,151 +1,27 @@
-"""What the impact questions read: the upstream stages' results, in one
-plain, frozen shape.
+"""The one adapter from the upstream stages to :class:`Facts`.
 
 ``gather_facts(session, names)`` is the only place that reads the
 extract stage's types (``ConstantHistory``, ``Scan`` with
 ``ReferenceSite``, ``StructInstance``, ``TokenFilter``); every question
 (``report``, ``rename``, ``invert``, ``accept``, ``diff``, ``check``)
-is a pure function over :class:`Facts`, so tests build Facts by hand.
-The shapes here are named apart from the extract stage's on purpose:
-:class:`ConstantAt` is a constant *at one state* (extract's
-``Constant`` is its definition), :class:`FilterPath` is a filter as
-the accept question sees it (extract's ``TokenFilter`` is what the
-scanner found in one statement).
+and the usage and flag checks (``patchlens.checks``) are pure functions
+over :class:`Facts`, so tests build Facts by hand.  The data model
+lives in ``patchlens/extract/facts.py``, below the checks; its names
+are re-exported here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from patchlens.findings import Finding
-from patchlens.impact.model import Site
+from patchlens.extract.facts import (ConstantAt, Facts, FilterPath, Instance,
+                                     QuestionCue, Site)
 
 __all__ = ["ConstantAt", "Instance", "FilterPath", "QuestionCue", "Facts",
            "gather_facts", "question_cues", "subsystem_of", "changed_names",
            "require_constant"]
-
-
-@dataclass(frozen=True)
-class ConstantAt:
-    """A family constant at one state of the tree."""
-    name: str
-    family: str               # family key: "bus_token"
-    title: str                # family title: "bus token"
-    value: int | None
-    bit: bool = False
-    file: str | None = None
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class Instance:
-    """A struct instance (``struct msi_domain_info x = {...}``) and the
-    family names each field carries, flag-set macros resolved."""
-    name: str
-    struct: str
-    file: str
-    line: int
-    subsystem: str
-    fields: Mapping[str, frozenset[str]]      # field -> names it carries
-    via: Mapping[str, str] = field(default_factory=dict)  # name -> macro
-    patch: str | None = None                  # series patch that adds it
-
-
-@dataclass(frozen=True)
-class FilterPath:
-    """A parent-domain path that filters bus tokens."""
-    function: str
-    file: str
-    line: int
-    subsystem: str
-    accepted: frozenset[str]
-    default: str              # what it does: "WARN, false", "false", ...
-    kind: str = "switch"      # "switch" | "if" | "mask"
-    action: str = "reject"    # "reject" | "warn" | "accept" | "fallthrough"
-                              # | "unknown"
-
-
-@dataclass(frozen=True)
-class QuestionCue:
-    """How a comment asks an impact question (profile ``[[question]]``):
-    a sentence naming one of ``about`` and one of ``cues`` asks ``ask``."""
-    ask: str                  # "invert" | "accept"
-    about: tuple[str, ...]
-    cues: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Facts:
-    """Constants per state, hazards, and uses in the base and final tree.
-
-    ``states[0]`` is the base; ``states[k]`` is after the k-th present
-    patch, whose label is ``labels[k - 1]``.
-    """
-    states: tuple[Mapping[str, ConstantAt], ...]
-    labels: tuple[str, ...]
-    hazards: tuple[Finding, ...] = ()
-    base_sites: tuple[Site, ...] = ()
-    sites: tuple[Site, ...] = ()              # final tree; .patch set for new
-    mentions: tuple[Site, ...] = ()           # comments, strings, docs (final)
-    base_instances: tuple[Instance, ...] = ()
-    instances: tuple[Instance, ...] = ()
-    base_filters: tuple[FilterPath, ...] = ()
-    filters: tuple[FilterPath, ...] = ()
-    flagsets: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    flagset_sites: tuple[Site, ...] = ()      # where each flag set is defined
-    maintainers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # What a struct field means for the families (profile [[struct]]):
-    # (struct, field) -> "sets" | "supports" | "requires".
-    field_meaning: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    # Constants whose value changes only by position (implicit shift).
-    shifted: frozenset[str] = frozenset()
-    # Lines each patch adds, per file: (label, file) -> added texts.
-    added: Mapping[tuple[str, str], tuple[str, ...]] = field(
-        default_factory=dict)
-    # How reviewers ask the impact questions in prose (profile).
-    questions: tuple[QuestionCue, ...] = ()
-
-    @property
-    def base(self) -> Mapping[str, ConstantAt]:
-        return self.states[0]
-
-    @property
-    def final(self) -> Mapping[str, ConstantAt]:
-        return self.states[-1]
-
-    def value_at(self, name: str, k: int) -> int | None:
-        c = self.states[k].get(name)
-        return None if c is None else c.value
-
-    def family_members(self, family: str, k: int = -1) -> list[ConstantAt]:
-        """The family's constants at state k, in value order."""
-        members = [c for c in self.states[k].values() if c.family == family]
-        return sorted(members, key=lambda c: (c.value is None,
-                                              c.value or 0, c.name))
-
-    def introduced_by(self, name: str) -> str | None:
-        """The patch after which ``name`` first exists (None: in the base
-        or never)."""
-        for k in range(1, len(self.states)):
-            if name in self.states[k] and name not in self.states[k - 1]:
-                return self.labels[k - 1] if k - 1 < len(self.labels) \
-                    else None
-        return None
-
-    def first_patch_adding(self, name: str, file: str | None = None
-                           ) -> str | None:
-        """The first patch whose added lines name ``name`` (in ``file``)."""
-        pat = re.compile(rf"\b{re.escape(name)}\b")
-        for label in self.labels:
-            for (lab, path), lines in self.added.items():
-                if lab != label or (file is not None and path != file):
-                    continue
-                if any(pat.search(t) for t in lines):
-                    return label
-        return None
 
 
 def subsystem_of(path: str) -> str:
@@ -286,7 +162,7 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
     else:
         labels = tuple(r.label for r in session.applied.results) \
             if session.applied is not None else ()
-    hazards = tuple(getattr(history, "hazards", ()))
+    hazards = session.hazards()
     added = _added_lines(session.applied)
     wanted = set(changed_names(states) if names is None else names)
     # The scan needs every family name (filters and struct fields are

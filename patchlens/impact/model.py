@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from patchlens.extract.facts import Site
 from patchlens.findings import Finding
 
 __all__ = [
@@ -87,23 +88,6 @@ class ConstantChange:
         if self.bit and value > 0 and value & (value - 1) == 0:
             return f"bit {value.bit_length() - 1}"
         return str(value)
-
-
-@dataclass(frozen=True)
-class Site:
-    """A use of a name: role, where, in which function and subsystem.
-
-    ``patch`` is None for a site in the tree, else the patch whose
-    post-image has it (a site the series adds).
-    """
-    name: str
-    role: str                 # "check", "set", ..., "comment", "doc"
-    file: str
-    line: int
-    function: str | None = None
-    subsystem: str = ""
-    patch: str | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True)

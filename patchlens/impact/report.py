@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
+from patchlens.checks import run_checks
+from patchlens.checks.hunks import hunk_findings as _hunk_findings
 from patchlens.findings import Finding
 from patchlens.impact.accept import verdicts
-from patchlens.impact.checks import run_checks
 from patchlens.impact.facts import Facts
 from patchlens.impact.model import (
     Advertiser, Application, ConstantChange, Impact, PatchApplied, Report,
@@ -22,6 +23,7 @@ from patchlens.impact.model import (
 )
 from patchlens.impact.review import review_notes
 from patchlens.mail.model import Series
+from patchlens.tree.apply import AppliedSeries
 from patchlens.tree.source import TreeInfo
 
 __all__ = ["build_report", "hunk_findings", "constant_files", "dedupe", "series_info", "application", "constant_changes",
@@ -214,7 +216,9 @@ def build_report(series: Series, tree: TreeInfo, applied: object | None,
     # Hunks are the series section's business (and check's); the
     # findings here are about constants.
     findings: list[Finding] = list(facts.hazards)
-    findings += list(run_checks(series, applied, facts))
+    findings += list(run_checks(
+        series, applied if isinstance(applied, AppliedSeries) else None,
+        facts))
     names = {c.name for c in changes}
     refs = tuple(s for s in facts.sites if s.name in names)
     return Report(series_info(series, tree),
@@ -234,10 +238,10 @@ def hunk_findings(applied: object | None,
     """The applied series' hunk findings (failed, fuzz, pre-image), in
     ``files`` only when given, with the hunk text left out (``patchlens
     apply`` shows it): only where it nearly fits is kept."""
-    if applied is None or not hasattr(applied, "findings"):
+    if not isinstance(applied, AppliedSeries):
         return []
     out = []
-    for f in applied.findings():  # type: ignore[attr-defined]
+    for f in _hunk_findings(applied):
         if files is not None and f.file not in files:
             continue
         detail = tuple(d for d in f.detail if d.strip().startswith(

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 from patchlens.diff import FilePatch, FileStatus, Hunk
-from patchlens.findings import Finding, Severity
 from patchlens.mail.model import Patch, Series
 from patchlens.tree.overlay import OverlayTree
 from patchlens.tree.paths import normalise_path
@@ -174,47 +173,6 @@ class AppliedSeries:
     def counts(self) -> Counter[HunkStatus]:
         """How many hunks ended in each status."""
         return Counter(h.status for r in self.results for h in r.hunks)
-
-    def findings(self) -> tuple[Finding, ...]:
-        """Failed, fuzzy and pre-image hunks as findings for ``check``."""
-        out: list[Finding] = []
-        for r in self.results:
-            for f in r.files:
-                for h in f.hunks:
-                    finding = _finding(r, f, h)
-                    if finding is not None:
-                        out.append(finding)
-        return tuple(out)
-
-
-def _finding(r: PatchResult, f: FileResult, h: HunkResult) -> Finding | None:
-    if h.status is HunkStatus.FAILED:
-        detail = tuple(f" {t}" for t in h.context)
-        if h.near is not None:
-            detail += (_near_text(h.near),)
-        return Finding(code="hunk-failed", severity=Severity.WARNING,
-                       message=f"hunk {h.number} of {f.path} does not apply: "
-                               f"{h.message}",
-                       file=f.path,
-                       line=h.near.line if h.near else h.hunk.old_start,
-                       patch=r.label, detail=detail)
-    if h.status is HunkStatus.PREIMAGE:
-        return Finding(code="tree-moved-on", severity=Severity.CHECK,
-                       message=f"hunk {h.number} of {f.path} applies only to "
-                               f"the patch's pre-image {f.preimage}: "
-                               "the tree has moved on",
-                       file=f.path, line=h.new_start, patch=r.label)
-    if h.status is HunkStatus.FUZZ:
-        return Finding(code="hunk-fuzz", severity=Severity.CHECK,
-                       message=f"hunk {h.number} of {f.path} applies with "
-                               f"fuzz {h.fuzz}",
-                       file=f.path, line=h.new_start, patch=r.label)
-    return None
-
-
-def _near_text(near: NearMiss) -> str:
-    return (f"nearest fit at line {near.line}: {near.matched} of "
-            f"{near.total} lines match")
 
 
 # -- lines ---------------------------------------------------------------

@@ -1,0 +1,253 @@
+"""Bit families: two names on one bit, a bit outside the declared masks
+or beyond the width of its storage, and an enumerator used as a bit
+number (``BIT(DOMAIN_BUS_*)``) reaching the width of the mask it feeds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from patchlens.checks.treewide import TreeHits, has_literal
+from patchlens.extract.constants import Constant, ConstantTable, Step
+from patchlens.extract.evaluate import bit_number
+from patchlens.extract.profile import Family
+from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.tree.source import TreeSource
+
+__all__ = ["BIT_COLLISION", "BIT_OUTSIDE_MASK", "BIT_WIDTH",
+           "BIT_INDEX_WIDTH", "collisions", "outside_masks", "too_wide",
+           "bit_index_widths", "bit_index_uses", "BitIndexUse",
+           "storage_width", "show_value", "exclusive"]
+
+BIT_COLLISION = declare(
+    "bit-collision", Severity.ERROR, Evidence.BOTH,
+    "two constants of a bit family share a bit",
+    "A new flag on a bit an existing flag already uses: every instance "
+    "that sets the old flag now also advertises the new meaning. Two "
+    "definitions under exclusive #if branches are not a collision.")
+BIT_OUTSIDE_MASK = declare(
+    "bit-outside-mask", Severity.WARNING, Evidence.BOTH,
+    "a flag lies outside the family's declared masks",
+    "The profile names the masks that together cover the family "
+    "(MSI_GENERIC_FLAGS_MASK | MSI_DOMAIN_FLAGS_MASK); a bit outside "
+    "their union is filtered away by code that applies them.")
+BIT_WIDTH = declare(
+    "bit-width", Severity.ERROR, Evidence.PATCH,
+    "a flag lies beyond the width of the word that stores it",
+    "The family's storage type (the profile's storage) on the narrowest "
+    "build: unsigned long is 32 bits on 32-bit builds.")
+BIT_INDEX_WIDTH = declare(
+    "bit-index-width", Severity.ERROR, Evidence.BOTH,
+    "an enumerator used as a bit number reaches the width of its mask",
+    "BIT(NAME) where NAME's value is at least the width of the mask it "
+    "feeds (the struct field it is assigned to, else unsigned long on "
+    "32-bit builds).")
+
+# Width in bits of the word a flag is stored in, on the narrowest build
+# the kernel supports: unsigned long is 32 bits on 32-bit builds.
+_WIDTH = {"unsigned long": (32, "unsigned long on 32-bit builds"),
+          "u32": (32, "u32"), "unsigned int": (32, "unsigned int"),
+          "int": (31, "int (sign bit)"), "u16": (16, "u16"), "u8": (8, "u8"),
+          "u64": (64, "u64"), "unsigned long long": (64, "unsigned long long")}
+_FIELD_TYPE = re.compile(r"\b(u8|u16|u32|u64|unsigned long long|unsigned long|"
+                         r"unsigned int|int)\s+(\w+)\s*;")
+
+
+def storage_width(storage: str | None) -> tuple[int, str] | None:
+    return _WIDTH.get(storage or "")
+
+
+def show_value(v: int | None) -> str:
+    """"bit 21 (0x200000)", "15 (0xf)" or "unknown"."""
+    if v is None:
+        return "unknown"
+    b = bit_number(v)
+    return f"bit {b} ({v:#x})" if b is not None else f"{v} ({v:#x})"
+
+
+def exclusive(a: str | None, b: str | None) -> bool:
+    """Whether two #if conditions cannot both hold (X and !X)."""
+    if a is None or b is None or a == b:
+        return False
+    return a == f"!{b}" or b == f"!{a}" or a == f"!({b})" or b == f"!({a})"
+
+
+def collisions(fam: Family, consts: Sequence[Constant], patch: str | None,
+               new_names: frozenset[str] = frozenset()) -> list[Finding]:
+    by_value: dict[int, list[Constant]] = defaultdict(list)
+    for c in consts:
+        if c.is_set or c.value.value is None or c.value.value <= 0:
+            continue
+        by_value[c.value.value].append(c)
+    out = []
+    for v, cs in sorted(by_value.items()):
+        names = list(dict.fromkeys(c.name for c in cs))
+        if len(names) < 2:
+            continue
+        firsts = [next(c for c in cs if c.name == n) for n in names]
+        if len(firsts) == 2 and exclusive(firsts[0].condition, firsts[1].condition):
+            continue
+        # Point at the newest definition: a patch-only one, else the last.
+        at = next((c for c in firsts if c.name in new_names),
+                  next((c for c in firsts if c.origin != "tree"), firsts[-1]))
+        others = [n for n in names if n != at.name]
+        out.append(BIT_COLLISION.finding(
+            f"{at.name} is {show_value(v)}, already used by "
+            f"{', '.join(others)} ({fam.title} family)",
+            file=at.file, line=at.line, patch=patch, subject=at.name,
+            detail=tuple(f"{c.name} = {c.value.text or show_value(c.value.value)} "
+                         f"at {c.where}" + (f" [{c.origin}]" if c.origin != "tree" else "")
+                         for c in firsts)))
+    return out
+
+
+def outside_masks(fam: Family, consts: Sequence[Constant], table: ConstantTable,
+                  patch: str | None) -> list[Finding]:
+    masks = [table.get(m) for m in fam.masks]
+    known = [m for m in masks if m is not None and m.value.value is not None]
+    if not fam.masks or len(known) != len(fam.masks):
+        return []
+    union = 0
+    for m in known:
+        union |= m.value.value or 0
+    out = []
+    for c in consts:
+        v = c.value.value
+        if c.is_set or v is None or v <= 0 or v & ~union == 0:
+            continue
+        out.append(BIT_OUTSIDE_MASK.finding(
+            f"{c.name} is {show_value(v)}, outside "
+            f"{' | '.join(fam.masks)} ({union:#x})",
+            file=c.file, line=c.line, patch=patch, subject=c.name,
+            detail=tuple(f"{m.name} = {m.value.text} = {m.value.value or 0:#x}"
+                         for m in known)))
+    return out
+
+
+def too_wide(fam: Family, consts: Sequence[Constant], patch: str | None
+             ) -> list[Finding]:
+    w = storage_width(fam.storage)
+    if w is None:
+        return []
+    width, what = w
+    out = []
+    for c in consts:
+        v = c.value.value
+        if c.is_set or v is None or v <= 0 or v.bit_length() <= width:
+            continue
+        out.append(BIT_WIDTH.finding(
+            f"{c.name} is {show_value(v)}, beyond the {width} bits of {what}",
+            file=c.file, line=c.line, patch=patch, subject=c.name))
+    return out
+
+
+# -- enumerators used as bit numbers ------------------------------------
+
+@dataclass(frozen=True)
+class BitIndexUse:
+    """``BIT(NAME)`` in a file: the macro it defines, the field it feeds."""
+    name: str
+    file: str
+    line: int
+    text: str
+    width: int
+    why: str
+
+
+_BIT_USE = re.compile(r"\b(BIT_ULL|BIT|_BITUL|_BITULL)\s*\(\s*([A-Za-z_]\w*)\s*\)"
+                      r"|\(\s*1(U?L{0,2})\s*<<\s*([A-Za-z_]\w*)\s*\)")
+
+
+def bit_index_uses(source: TreeSource, files: Iterable[str],
+                   names: frozenset[str] | set[str],
+                   header_text: str) -> list[BitIndexUse]:
+    """Where family values are used as bit numbers, and the width of what
+    they feed: ``#define MATCH_PCI_MSI BIT(DOMAIN_BUS_PCI_MSI)`` feeding
+    ``.bus_select_mask`` (``u32`` in ``struct msi_parent_ops``)."""
+    field_types = {m.group(2): m.group(1) for m in _FIELD_TYPE.finditer(header_text)}
+    out: list[BitIndexUse] = []
+    for path in files:
+        data = source.read(path)
+        if data is None:
+            continue
+        text = data.decode("utf-8", "replace")
+        lines = text.split("\n")
+        for no, line in enumerate(lines, start=1):
+            for m in _BIT_USE.finditer(line):
+                name = m.group(2) or m.group(4)
+                if name not in names:
+                    continue
+                wide = (m.group(1) in ("BIT_ULL", "_BITULL")
+                        or (m.group(3) or "").upper().count("L") == 2)
+                width, why = (64, "BIT_ULL") if wide else (
+                    32, "BIT() is unsigned long: 32 bits on 32-bit builds")
+                d = re.match(r"\s*#\s*define\s+(\w+)", line)
+                if d:
+                    fed = _fed_field(source, path, text, d.group(1), field_types)
+                    if fed is not None:
+                        ftype = field_types[fed]
+                        fw = storage_width(ftype)
+                        if fw and fw[0] < width:
+                            width, why = fw[0], f"feeds .{fed} ({ftype})"
+                        elif fw:
+                            why += f"; feeds .{fed} ({ftype})"
+                out.append(BitIndexUse(name, path, no, line.strip(), width, why))
+    return out
+
+
+def _fed_field(source: TreeSource, path: str, text: str, macro: str,
+               field_types: dict[str, str]) -> str | None:
+    """The struct field a mask macro is assigned to (``.bus_select_mask =
+    MATCH_PCI_MSI | ...``): in its own file, else in the files beside it
+    (the parents using a library header live in the same directory)."""
+    rx = re.compile(r"\.(\w+)\s*=[^;,]*\b" + re.escape(macro) + r"\b")
+    m = rx.search(text)
+    if m and m.group(1) in field_types:
+        return m.group(1)
+    folder = path.rsplit("/", 1)[0] if "/" in path else ""
+    needle = macro.encode()
+    for other in source.files(folder, (".c", ".h")):
+        if other == path or other.count("/") != path.count("/"):
+            continue
+        data = source.read(other)
+        if data is None or needle not in data:
+            continue
+        m = rx.search(data.decode("utf-8", "replace"))
+        if m and m.group(1) in field_types:
+            return m.group(1)
+    return None
+
+
+def bit_index_widths(steps: Sequence[Step], hits: TreeHits,
+                     final_tree: TreeSource) -> list[Finding]:
+    """Enumerators used as bit numbers whose value reaches the mask's
+    width, at the base or first at a patch."""
+    final = steps[-1].table
+    header = "".join((final_tree.read(p) or b"").decode("utf-8", "replace")
+                     for p in final.files)
+    bit_hits = [p for p in hits.files
+                if has_literal(final_tree, p, hits.bit_literals)]
+    out: list[Finding] = []
+    for f in hits.value_families:
+        uses = bit_index_uses(final_tree, bit_hits, hits.names_by_family[f.key],
+                              header)
+        for i, step in enumerate(steps):
+            for u in uses:
+                c = step.table.get(u.name)
+                if c is None or c.value.value is None or c.value.value < u.width:
+                    continue
+                if i > 0:
+                    before = steps[i - 1].table.get(u.name)
+                    prev = before.value.value if before is not None else None
+                    if prev is not None and prev >= u.width:
+                        continue
+                out.append(BIT_INDEX_WIDTH.finding(
+                    f"{u.name} is {c.value.value}, used as a bit number at "
+                    f"{u.file}:{u.line}; the mask is {u.width} bits ({u.why})",
+                    file=u.file, line=u.line,
+                    patch=None if i == 0 else step.label,
+                    subject=u.name, detail=(u.text,)))
+    return out

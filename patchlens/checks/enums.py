@@ -1,0 +1,133 @@
+"""Enums along a series: existing enumerators whose implicit value
+shifts (``enum-shift``; a CHECK when the enumerator is the enum's
+count, which is meant to move), and arrays dimensioned by a constant
+whose value changes (``array-growth``, with the byte delta derived
+from the tree's own struct definitions).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from patchlens.checks.treewide import TreeHits, has_literal
+from patchlens.extract.constants import ConstantChange, ConstantTable
+from patchlens.extract.sizes import ArrayMember, StructIndex, find_array_members
+from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.mail.model import Series
+from patchlens.tree.source import TreeSource
+
+__all__ = ["ENUM_SHIFT", "ARRAY_GROWTH", "enum_shifts", "array_growths",
+           "counted_enum"]
+
+ENUM_SHIFT = declare(
+    "enum-shift", Severity.WARNING, Evidence.BOTH,
+    "an existing enumerator's implicit value shifts",
+    "An enumerator was inserted or removed before it: code or data that "
+    "stored the old number (user ABI, tables indexed by it, BIT() of it) "
+    "now means another one.",
+    lesser=Severity.CHECK,
+    lesser_when="the enumerator is the enum's count (its last, named "
+                "MAX, NR, COUNT...)")
+ARRAY_GROWTH = declare(
+    "array-growth", Severity.WARNING, Evidence.BOTH,
+    "an array dimensioned by a changed constant grows or shrinks",
+    "The byte delta per instance comes from the tree's own struct "
+    "definitions (LP64); a byte count the commit message claims is "
+    "quoted beside it.")
+
+# How C names an enum's last enumerator when it counts the others:
+# MSI_MAX_DEVICE_IRQDOMAINS, NR_IRQS, FOO_COUNT, __BAR_LAST.
+_COUNT_WORD = re.compile(r"(?:^|_)(?:MAX|NR|NUM|COUNT|LAST|END)(?:_|$)")
+
+
+def enum_shifts(changes: Sequence[ConstantChange], final: ConstantTable
+                ) -> list[Finding]:
+    out: list[Finding] = []
+    for ch in changes:
+        if ch.action == "changed" and ch.implicit and ch.before is not None \
+                and ch.after is not None:
+            enum = counted_enum(final, ch.name)
+            if enum is None:
+                message = (f"{ch.name} shifts {ch.before.value} -> "
+                           f"{ch.after.value}: an enumerator was inserted or "
+                           "removed before it")
+            else:               # a count is meant to move; what it sizes is the news
+                message = (f"{ch.name}, the count of enum {enum}, goes "
+                           f"{ch.before.value} -> {ch.after.value}: what it "
+                           "sizes or bounds grows with it (see array-growth)")
+            out.append(ENUM_SHIFT.finding(
+                message, file=ch.file, line=ch.line, patch=ch.patch,
+                subject=ch.name, lesser=enum is not None))
+    return out
+
+
+def counted_enum(table: ConstantTable, name: str) -> str | None:
+    """The enum ``name`` counts (its last enumerator, named as a count),
+    or None."""
+    c = table.get(name)
+    if c is None or c.kind != "enumerator" or c.enum_name is None \
+            or c.position is None or not _COUNT_WORD.search(name):
+        return None
+    last = max((o.position for o in table.constants
+                if o.enum_name == c.enum_name and o.file == c.file
+                and o.position is not None), default=None)
+    return (c.enum_name or "(anonymous)") if c.position == last else None
+
+
+def array_growths(hits: TreeHits, final_tree: TreeSource, series: Series,
+                  final: ConstantTable) -> list[Finding]:
+    """Arrays dimensioned by a constant whose value changed."""
+    arr_hits = tuple(p for p in hits.files
+                     if has_literal(final_tree, p, hits.array_literals))
+    out: list[Finding] = []
+    for ch in hits.grown:
+        for member in find_array_members(final_tree, (ch.name,), arr_hits):
+            out.append(_array_growth(final_tree, member, ch, series, final))
+    return out
+
+
+def _claims(text: str) -> list[str]:
+    """Byte counts a commit message claims ("Trade the 8bytes ...")."""
+    return [m.group(0) for m in re.finditer(r"\b\d+\s*-?\s*bytes?\b", text)]
+
+
+def _array_growth(source: TreeSource, member: ArrayMember, ch: ConstantChange,
+                  series: Series, table: ConstantTable) -> Finding:
+    assert ch.before is not None and ch.after is not None
+    before, after = ch.before.value, ch.after.value
+    assert before is not None and after is not None
+    index = StructIndex(source, (member.file, *table.files))
+    size = index.sizeof(member.element, pointer=member.pointer)
+    label = f"struct {member.struct}::{member.field}[{member.dim}]"
+    detail = [f"element: {member.element}{' *' if member.pointer else ''}",
+              f"count: {before} -> {after} ({member.dim})"]
+    claim = ""
+    n = int(ch.patch.split("/")[0]) if ch.patch.split("/")[0].isdigit() else -1
+    patch = series.patch(n)
+    said = _claims(patch.commit_message) if patch is not None else []
+    if not said:
+        # Only quoted in a reply (archive text): the quote has the message.
+        for r in series.replies:
+            if r.patch_index == n:
+                quoted = "\n".join(l for l in r.message.body.split("\n")
+                                   if l.startswith(">"))
+                said += _claims(quoted)
+    if said:
+        claim = f"; {ch.patch} says '{said[0]}'"
+    if size.size is None:
+        msg = (f"{label} grows {before} -> {after} elements; bytes per "
+               f"instance unknown: {size.reason}{claim}")
+        detail.append(f"size unknown: {size.reason}")
+    else:
+        delta = (after - before) * size.size
+        parts = size.lines[0].split(" = ", 1)[1].rsplit(" (", 1)[0] \
+            if " = " in size.lines[0] else size.lines[0]
+        msg = (f"{label} grows {before} -> {after} elements: {delta:+d} bytes "
+               f"per struct {member.struct} on LP64 ({parts}){claim}")
+        detail.append(f"delta: ({after} - {before}) x {size.size} = {delta:+d} "
+                      f"bytes per struct {member.struct}")
+        detail += list(size.lines)
+    return ARRAY_GROWTH.finding(msg, file=member.file, line=member.line,
+                                patch=ch.patch, subject=member.dim,
+                                detail=tuple(detail))

@@ -1,0 +1,113 @@
+"""Uses of a changed constant: a removed or renamed constant still
+referenced (``stale-reference``), and a new enumerator a filter over
+its enum does not handle (``unhandled-enumerator``: what ``-Wswitch``
+would say, and what happens at run time).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from patchlens.checks.treewide import TreeHits
+from patchlens.extract.facts import Facts
+from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.mail.model import Series
+from patchlens.tree.source import TreeSource
+
+__all__ = ["STALE_REFERENCE", "UNHANDLED_ENUMERATOR", "stale_references",
+           "unhandled_enumerators", "new_constants"]
+
+STALE_REFERENCE = declare(
+    "stale-reference", Severity.WARNING, Evidence.BOTH,
+    "a removed or renamed constant is still used",
+    "Uses left in the tree after the series, or added by a later patch "
+    "of it, of a name a patch removes or renames.")
+UNHANDLED_ENUMERATOR = declare(
+    "unhandled-enumerator", Severity.WARNING, Evidence.BOTH,
+    "a new enumerator is not handled by a filter over its enum",
+    "A switch (or if chain) over the enum lists other enumerators and its "
+    "default refuses the new one.",
+    lesser=Severity.CHECK,
+    lesser_when="the default refuses quietly (no WARN)")
+
+
+def stale_references(hits: TreeHits, final_tree: TreeSource, series: Series
+                     ) -> list[Finding]:
+    out: list[Finding] = []
+    for ch in hits.gone:
+        old = ch.old_name or ch.name
+        where = _references(final_tree, hits.files, old)
+        later = _later_uses(series, ch.patch, old)
+        if not where and not later:
+            continue
+        what = "renamed to " + ch.name if ch.action == "renamed" else "removed"
+        first = (where or later)[0]
+        out.append(STALE_REFERENCE.finding(
+            f"{old} is {what} by {ch.patch} but still used "
+            f"({len(where)} place(s) in the tree, {len(later)} later "
+            "in the series)",
+            file=first[0], line=first[1], patch=ch.patch, subject=old,
+            detail=tuple(f"{p}:{n}: {t}" for p, n, t in (where + later)[:8])))
+    return out
+
+
+def _references(source: TreeSource, hits: Iterable[str], name: str
+                ) -> list[tuple[str, int, str]]:
+    rx = re.compile(r"\b" + re.escape(name) + r"\b")
+    out = []
+    for p in hits:
+        data = source.read(p)
+        if data is None or name.encode() not in data:
+            continue
+        for no, line in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
+            if rx.search(line):
+                out.append((p, no, line.strip()))
+    return out
+
+
+def _later_uses(series: Series, label: str, name: str
+                ) -> list[tuple[str, int, str]]:
+    rx = re.compile(r"\b" + re.escape(name) + r"\b")
+    try:
+        n = int(label.split("/")[0])
+    except ValueError:
+        return []
+    out = []
+    for p in series.patches:
+        if p.index <= n:
+            continue
+        for fp in p.files:
+            for h in fp.hunks:
+                for l in h.added:
+                    if rx.search(l.text):
+                        out.append((fp.path, l.new_no or 0,
+                                    f"{p.label} adds: {l.text.strip()}"))
+    return out
+
+
+def new_constants(facts: Facts) -> list[str]:
+    return sorted(n for n in facts.final if n not in facts.base)
+
+
+def unhandled_enumerators(facts: Facts) -> list[Finding]:
+    out = []
+    for name in new_constants(facts):
+        const = facts.final[name]
+        if const.bit:
+            continue
+        family = {c.name for c in facts.family_members(const.family)}
+        for f in facts.filters:
+            if f.kind == "mask" or name in f.accepted:
+                continue
+            if not (f.accepted & family) or f.action not in ("reject",
+                                                             "warn"):
+                continue
+            warns = f.action == "warn" or "WARN" in f.default
+            out.append(UNHANDLED_ENUMERATOR.finding(
+                f"{f.function}() does not handle {name}; its default "
+                f"({f.default}) refuses it", file=f.file, line=f.line,
+                patch=facts.introduced_by(name), subject=name,
+                detail=(f"handles: {', '.join(sorted(f.accepted))}",),
+                lesser=not warns))
+    return out

@@ -1,0 +1,160 @@
+"""What the checks and the impact questions read: the upstream stages'
+results in one plain, frozen shape.
+
+The data model only; ``patchlens.impact.facts.gather_facts`` fills it
+from a session (the one adapter from the extract stage's types).  It
+lives here, below ``patchlens.checks``, because the usage and flag
+checks are pure functions over :class:`Facts` too.  The shapes are
+named apart from the extract stage's on purpose: :class:`ConstantAt` is
+a constant *at one state* (``Constant`` is its definition),
+:class:`FilterPath` is a filter as the accept question sees it
+(``TokenFilter`` is what the scanner found in one statement).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from patchlens.findings import Finding
+
+__all__ = ["Site", "ConstantAt", "Instance", "FilterPath", "QuestionCue",
+           "Facts"]
+
+
+@dataclass(frozen=True)
+class Site:
+    """A use of a name: role, where, in which function and subsystem.
+
+    ``patch`` is None for a site in the tree, else the patch whose
+    post-image has it (a site the series adds).
+    """
+    name: str
+    role: str                 # "check", "set", ..., "comment", "doc"
+    file: str
+    line: int
+    function: str | None = None
+    subsystem: str = ""
+    patch: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ConstantAt:
+    """A family constant at one state of the tree."""
+    name: str
+    family: str               # family key: "bus_token"
+    title: str                # family title: "bus token"
+    value: int | None
+    bit: bool = False
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A struct instance (``struct msi_domain_info x = {...}``) and the
+    family names each field carries, flag-set macros resolved."""
+    name: str
+    struct: str
+    file: str
+    line: int
+    subsystem: str
+    fields: Mapping[str, frozenset[str]]      # field -> names it carries
+    via: Mapping[str, str] = field(default_factory=dict)  # name -> macro
+    patch: str | None = None                  # series patch that adds it
+
+
+@dataclass(frozen=True)
+class FilterPath:
+    """A parent-domain path that filters bus tokens."""
+    function: str
+    file: str
+    line: int
+    subsystem: str
+    accepted: frozenset[str]
+    default: str              # what it does: "WARN, false", "false", ...
+    kind: str = "switch"      # "switch" | "if" | "mask"
+    action: str = "reject"    # "reject" | "warn" | "accept" | "fallthrough"
+                              # | "unknown"
+
+
+@dataclass(frozen=True)
+class QuestionCue:
+    """How a comment asks an impact question (profile ``[[question]]``):
+    a sentence naming one of ``about`` and one of ``cues`` asks ``ask``."""
+    ask: str                  # "invert" | "accept"
+    about: tuple[str, ...]
+    cues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Constants per state, hazards, and uses in the base and final tree.
+
+    ``states[0]`` is the base; ``states[k]`` is after the k-th present
+    patch, whose label is ``labels[k - 1]``.
+    """
+    states: tuple[Mapping[str, ConstantAt], ...]
+    labels: tuple[str, ...]
+    hazards: tuple[Finding, ...] = ()
+    base_sites: tuple[Site, ...] = ()
+    sites: tuple[Site, ...] = ()              # final tree; .patch set for new
+    mentions: tuple[Site, ...] = ()           # comments, strings, docs (final)
+    base_instances: tuple[Instance, ...] = ()
+    instances: tuple[Instance, ...] = ()
+    base_filters: tuple[FilterPath, ...] = ()
+    filters: tuple[FilterPath, ...] = ()
+    flagsets: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    flagset_sites: tuple[Site, ...] = ()      # where each flag set is defined
+    maintainers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # What a struct field means for the families (profile [[struct]]):
+    # (struct, field) -> "sets" | "supports" | "requires".
+    field_meaning: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # Constants whose value changes only by position (implicit shift).
+    shifted: frozenset[str] = frozenset()
+    # Lines each patch adds, per file: (label, file) -> added texts.
+    added: Mapping[tuple[str, str], tuple[str, ...]] = field(
+        default_factory=dict)
+    # How reviewers ask the impact questions in prose (profile).
+    questions: tuple[QuestionCue, ...] = ()
+
+    @property
+    def base(self) -> Mapping[str, ConstantAt]:
+        return self.states[0]
+
+    @property
+    def final(self) -> Mapping[str, ConstantAt]:
+        return self.states[-1]
+
+    def value_at(self, name: str, k: int) -> int | None:
+        c = self.states[k].get(name)
+        return None if c is None else c.value
+
+    def family_members(self, family: str, k: int = -1) -> list[ConstantAt]:
+        """The family's constants at state k, in value order."""
+        members = [c for c in self.states[k].values() if c.family == family]
+        return sorted(members, key=lambda c: (c.value is None,
+                                              c.value or 0, c.name))
+
+    def introduced_by(self, name: str) -> str | None:
+        """The patch after which ``name`` first exists (None: in the base
+        or never)."""
+        for k in range(1, len(self.states)):
+            if name in self.states[k] and name not in self.states[k - 1]:
+                return self.labels[k - 1] if k - 1 < len(self.labels) \
+                    else None
+        return None
+
+    def first_patch_adding(self, name: str, file: str | None = None
+                           ) -> str | None:
+        """The first patch whose added lines name ``name`` (in ``file``)."""
+        pat = re.compile(rf"\b{re.escape(name)}\b")
+        for label in self.labels:
+            for (lab, path), lines in self.added.items():
+                if lab != label or (file is not None and path != file):
+                    continue
+                if any(pat.search(t) for t in lines):
+                    return label
+        return None
