@@ -23,7 +23,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from patchlens.extract.constants import constant_history, extract_constants
+from patchlens.extract.constants import extract_constants
+from patchlens.extract.history import constant_history
 from patchlens.extract.profile import load_profile
 from patchlens.mail import read_series
 from patchlens.tree import open_tree

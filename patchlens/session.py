@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from patchlens.tree import TreeSource, open_tree
 
 if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
-    from patchlens.extract.constants import ConstantHistory
+    from patchlens.extract.history import ConstantHistory
     from patchlens.findings import Finding
     from patchlens.mail.model import Series
     from patchlens.tree.apply import AppliedSeries
@@ -58,8 +58,8 @@ class Session:
         """Values at the base and after each patch (one step, the base,
         without a series)."""
         if self._history is None:
-            from patchlens.extract.constants import (constant_history,
-                                                     tree_history)
+            from patchlens.extract.history import (constant_history,
+                                                   tree_history)
             if self.applied is not None and self.series is not None:
                 self._history = constant_history(self.applied, self.series,
                                                  self.profile)

@@ -281,10 +281,10 @@ def _downstream(kind: str, data, series, ctx: Context) -> None:
     applied = _stage(kind, "tree.apply.apply_series", data, apply_series,
                      tree, series)
     try:
-        history = _import("patchlens.extract.constants", "constant_history")
+        history = _import("patchlens.extract.history", "constant_history")
     except Unavailable:
         return
-    found = _stage(kind, "extract.constants.constant_history", data, history,
+    found = _stage(kind, "extract.history.constant_history", data, history,
                    applied, series, ctx.profile())
     try:
         checks = _import("patchlens.checks", "constant_findings")

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from patchlens.extract.constants import (constant_history, extract_constants,
-                                         scan_flag_sets)
+from patchlens.extract.constants import extract_constants, scan_flag_sets
 from patchlens.checks import table_findings as table_hazards
 from patchlens.extract.profile import load_profile
 from patchlens.tree import open_tree

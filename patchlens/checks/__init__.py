@@ -30,7 +30,8 @@ import re
 from patchlens.checks.hunks import hunk_findings
 from patchlens.checks import bits, definitions, enums, usage, flags, order
 from patchlens.checks.treewide import tree_hits
-from patchlens.extract.constants import ConstantHistory, ConstantTable
+from patchlens.extract.definitions import ConstantTable
+from patchlens.extract.history import ConstantHistory
 from patchlens.extract.facts import Facts
 from patchlens.extract.profile import Profile
 from patchlens.findings import CATALOGUE, Finding

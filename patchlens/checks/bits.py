@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from patchlens.checks.treewide import TreeHits, has_literal
-from patchlens.extract.constants import Constant, ConstantTable, Step
+from patchlens.extract.definitions import Constant, ConstantTable
+from patchlens.extract.history import Step
 from patchlens.extract.evaluate import bit_number
 from patchlens.extract.profile import Family
 from patchlens.findings import Evidence, Finding, Severity, declare

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from patchlens.checks.bits import exclusive, show_value
-from patchlens.extract.constants import Constant
+from patchlens.extract.definitions import Constant
 from patchlens.findings import Evidence, Finding, Severity, declare
 
 __all__ = ["DUPLICATE_NAME", "duplicates"]

@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 
 from patchlens.checks.treewide import TreeHits, has_literal
-from patchlens.extract.constants import ConstantChange, ConstantTable
+from patchlens.extract.definitions import ConstantTable
+from patchlens.extract.history import ConstantChange
 from patchlens.extract.sizes import ArrayMember, StructIndex, find_array_members
 from patchlens.findings import Evidence, Finding, Severity, declare
 from patchlens.mail.model import Series

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from patchlens.extract.constants import ConstantChange, Step, local_names
+from patchlens.extract.constants import local_names
+from patchlens.extract.history import ConstantChange, Step
 from patchlens.extract.prefilter import CODE, search
 from patchlens.extract.profile import Family, Profile
 from patchlens.tree.source import TreeSource

@@ -17,10 +17,10 @@ from typing import Any
 from patchlens.checks import constant_findings, table_findings
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK, InputError
-from patchlens.extract.constants import (Constant, ConstantChange,
-                                         ConstantHistory, ConstantTable,
-                                         FlagSet, constant_history,
+from patchlens.extract.constants import (Constant, ConstantTable, FlagSet,
                                          extract_constants, scan_flag_sets)
+from patchlens.extract.history import (ConstantChange, ConstantHistory,
+                                       constant_history)
 from patchlens.extract.evaluate import Value
 from patchlens.extract.profile import Family, Profile, load_profile
 from patchlens.findings import Finding

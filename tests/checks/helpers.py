@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patchlens.checks import constant_findings
-from patchlens.extract.constants import ConstantHistory, constant_history
+from patchlens.extract.history import ConstantHistory, constant_history
 from patchlens.extract.profile import Profile
 from patchlens.findings import Finding
 from patchlens.mail.model import Series

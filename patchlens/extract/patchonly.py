@@ -1,0 +1,210 @@
+"""Patch-only reading: a hunk that did not apply (its file is missing,
+the tree moved on) or a fragment rebuilt from a quoted reply, laid onto
+the tree's definitions from the patch text alone.  Removed names go,
+added ones are inserted after the enumerator that precedes them in the
+hunk; explicit values come from the ``+`` line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from patchlens.diff import Hunk
+from patchlens.extract.definitions import Model, RawEnum, RawEnumerator, RawMacro
+from patchlens.extract.profile import Profile
+
+__all__ = ["PatchOnlyNote", "lay_hunk"]
+
+
+@dataclass(frozen=True)
+class PatchOnlyNote:
+    """A hunk whose constants were read from the patch text alone."""
+    patch: str
+    file: str
+    reason: str                   # "include/linux/x.h is not in the tree"
+
+
+
+_ENUMERATOR_LINE = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(.*?))?\s*,?\s*(?:/\*.*?\*/\s*)?(?://.*)?$")
+_DEFINE_LINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)(?!\()\s+(.*?)\s*(?:/\*.*?\*/\s*)?$")
+_ENUM_OPEN = re.compile(r"\benum\s*([A-Za-z_][A-Za-z0-9_]*)?\s*\{")
+_C_WORDS = frozenset({"enum", "struct", "union", "return", "if", "else",
+                      "static", "int", "void", "unsigned", "long", "const"})
+
+
+def _line_entry(text: str) -> tuple[str, str, str | None] | None:
+    """("enumerator"|"macro", name, expr) for a hunk line, or None."""
+    m = _DEFINE_LINE.match(text)
+    if m:
+        return "macro", m.group(1), m.group(2)
+    stripped = text.strip()
+    if not stripped or stripped.startswith(("/*", "*", "//", "#", "}")):
+        return None
+    m = _ENUMERATOR_LINE.match(text)
+    if m and m.group(1) not in _C_WORDS and (stripped.endswith(",") or
+                                             m.group(2) is not None
+                                             or stripped == m.group(1)):
+        expr = m.group(2)
+        if expr is not None:
+            expr = expr.rstrip(",").strip()
+            if "(" in m.group(1) or ";" in expr:
+                return None
+        return "enumerator", m.group(1), expr
+    return None
+
+
+def _norm(expr: str | None) -> str | None:
+    return None if expr is None else "".join(expr.split())
+
+
+def _hunk_enum_tag(hunk: Hunk) -> str | None:
+    """The enum a hunk edits: from a line in it, else its @@ section."""
+    for l in hunk.lines:
+        m = _ENUM_OPEN.search(l.text)
+        if m:
+            return m.group(1) or ""
+    m = _ENUM_OPEN.search(hunk.section or "")
+    if m:
+        return m.group(1) or ""
+    return None
+
+
+def _relevant(name: str, profile: Profile, model: Model, tag: str | None) -> bool:
+    if any(f.has_name(name) or name in f.masks for f in profile.families):
+        return True
+    if tag and any(f.enum == tag for f in profile.families):
+        return True
+    return model.find_enumerator(name) is not None
+
+
+def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
+                     origin: str) -> bool:
+    """Lay a hunk that did not apply onto the model: removed names go,
+    added names are inserted after the enumerator that precedes them in
+    the hunk (when the tree has it), explicit values come from the '+'
+    line.  Returns whether the hunk touched a family constant."""
+    tag = _hunk_enum_tag(hunk)
+    if tag and not any(e.tag == tag for e in model.enums) \
+            and _new_enum_from_hunk(model, path, hunk, tag, profile, origin):
+        return True
+    touched = False
+    # Lines the hunk removes and adds back unchanged, relative to what the
+    # tree already has, are no change (the tree has moved on to the
+    # patch's result, or the hunk only moved a comment).
+    readded: dict[str, str | None] = {}
+    for hl in hunk.lines:
+        entry = _line_entry(hl.text) if hl.kind == "+" else None
+        if entry is not None:
+            readded[entry[1]] = entry[2]
+    same = {n for n, e in readded.items()
+            if model.expr_of(n) == (True, e) or (
+                model.expr_of(n)[0] and _norm(model.expr_of(n)[1]) == _norm(e))}
+    prev_name: str | None = None     # last enumerator seen on the new side
+    pending_front: list[RawEnumerator] = []
+    for hl in hunk.lines:
+        entry = _line_entry(hl.text)
+        if entry is None:
+            continue
+        kind, name, expr = entry
+        if kind == "enumerator" and tag is None:
+            continue        # not inside an enum: an initializer, a call
+        if name in same:
+            if kind == "enumerator" and hl.kind != "-":
+                prev_name = name
+            continue
+        if hl.kind == "-":
+            if _relevant(name, profile, model, tag):
+                model.remove(name)
+                touched = True
+            continue
+        if hl.kind == " ":
+            if kind == "enumerator":
+                prev_name = name
+                if pending_front:
+                    _insert_before(model, name, pending_front)
+                    pending_front = []
+            continue
+        if not _relevant(name, profile, model, tag):
+            if kind == "enumerator":
+                prev_name = name
+            continue
+        touched = True
+        line = hl.new_no or hunk.new_start
+        if kind == "macro":
+            model.remove(name)
+            model.macros.append(RawMacro(name, expr or "", path, line, None,
+                                          origin))
+            continue
+        item = RawEnumerator(name, expr, line, None, origin, file=path)
+        model.remove(name)
+        at = model.find_enumerator(prev_name) if prev_name is not None else None
+        if at is not None:
+            ei, ii = at
+            e = model.enums[ei]
+            model.enums[ei] = replace(e, items=e.items[:ii + 1] + (item,)
+                                      + e.items[ii + 1:])
+        elif prev_name is None:
+            pending_front.append(item)
+            continue
+        else:
+            _orphan(model, tag, path, item, prev_name)
+        prev_name = name
+    if pending_front:
+        for item in pending_front:
+            _orphan(model, tag, path, item, None)
+    return touched
+
+
+def _new_enum_from_hunk(model: Model, path: str, hunk: Hunk, tag: str,
+                        profile: Profile, origin: str) -> bool:
+    """The hunk shows an enum's opening line and the tree lacks the enum:
+    its post-image enumerators, context included, are the whole start
+    of the enum, so implicit values are known."""
+    if not any(f.enum == tag for f in profile.families):
+        return False
+    items: list[RawEnumerator] = []
+    inside = False
+    for hl in hunk.lines:
+        if hl.kind == "-":
+            continue
+        if not inside:
+            m = _ENUM_OPEN.search(hl.text)
+            inside = bool(m and (m.group(1) or "") == tag)
+            continue
+        if hl.text.strip().startswith("}"):
+            break
+        entry = _line_entry(hl.text)
+        if entry is None or entry[0] != "enumerator":
+            continue
+        items.append(RawEnumerator(entry[1], entry[2], hl.new_no or hunk.new_start,
+                                    None, origin, file=path))
+    if not inside or not items:
+        return False
+    model.enums.append(RawEnum(tag, path, hunk.new_start, tuple(items)))
+    return True
+
+
+def _insert_before(model: Model, anchor: str, items: list[RawEnumerator]) -> None:
+    hit = model.find_enumerator(anchor)
+    if hit is None:
+        for item in items:
+            _orphan(model, None, "", item, None)
+        return
+    ei, ii = hit
+    e = model.enums[ei]
+    model.enums[ei] = replace(e, items=e.items[:ii] + tuple(items) + e.items[ii:])
+
+
+def _orphan(model: Model, tag: str | None, path: str, item: RawEnumerator,
+            prev: str | None) -> None:
+    """An enumerator whose place in its enum is unknown: implicit values
+    cannot be derived, explicit ones still evaluate."""
+    why = (f"follows {prev}, which is not in the tree" if prev
+           else "its place in the enum is unknown")
+    if item.expr is None:
+        item = replace(item, reason=f"implicit value unknown: {why}")
+    item = replace(item, after=prev)
+    # An enum of its own: explicit values still evaluate.
+    model.enums.append(RawEnum(tag or "", path, item.line, (item,)))
+
