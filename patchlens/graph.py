@@ -19,7 +19,7 @@ from typing import Any
 
 import networkx as nx
 
-from patchlens.extract.references import Role
+from patchlens.extract.roles import Role
 
 __all__ = ["build_graph", "focus", "ROLE_EDGE"]
 

@@ -90,7 +90,7 @@ class Session:
         """The reference ``Scan`` of ``names`` (name -> family key) in
         the final (or base) tree; ``local``: those defined only in
         ``.c`` files (``constants.local_names``)."""
-        from patchlens.extract.references import scan_references
+        from patchlens.extract.scan import scan_references
         key = (frozenset(names.items()), final, frozenset(local))
         if key not in self._scans:
             source = self.final if final else self.tree

@@ -340,11 +340,11 @@ def target_csource(data: bytes, ctx: Context, path: str) -> None:
     table = _stage("csource", "extract.constants.extract_constants", data,
                    extract, tree, ctx.profile())
     try:
-        scan = _import("patchlens.extract.references", "scan_references")
+        scan = _import("patchlens.extract.scan", "scan_references")
     except Unavailable:
         return
     names = _names(table)
-    _stage("csource", "extract.references.scan_references", data, scan,
+    _stage("csource", "extract.scan.scan_references", data, scan,
            tree, names, ctx.profile(), cache=False, jobs=1)
 
 
@@ -375,7 +375,7 @@ EXPRESSIONS = (
 
 def _self_referential(name: str):
     """A resolver in which every name is defined by itself or a cycle."""
-    from patchlens.extract.evaluate import evaluate
+    from patchlens.c.evaluate import evaluate
     depth = [0]
 
     def resolve(n: str):
@@ -391,11 +391,11 @@ def _self_referential(name: str):
 
 
 def target_expr(data: bytes, ctx: Context) -> None:  # noqa: ARG001
-    evaluate = _import("patchlens.extract.evaluate", "evaluate")
+    evaluate = _import("patchlens.c.evaluate", "evaluate")
     text = data.decode("utf-8", "surrogateescape")
     # The contract: evaluate never raises, whatever the text.
-    _stage("expr", "extract.evaluate.evaluate", data, evaluate, text)
-    _stage("expr", "extract.evaluate.evaluate(cyclic)", data, evaluate,
+    _stage("expr", "c.evaluate.evaluate", data, evaluate, text)
+    _stage("expr", "c.evaluate.evaluate(cyclic)", data, evaluate,
            text, _self_referential(text))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from patchlens.extract.evaluate import Value, bit_number, evaluate, identifiers
+from patchlens.c.evaluate import Value, bit_number, evaluate, identifiers
 
 
 def names(table: dict[str, str]):

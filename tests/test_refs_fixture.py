@@ -8,7 +8,7 @@ import pytest
 
 from patchlens.cli import main
 from patchlens.extract.profile import load_profile
-from patchlens.extract.references import Role, Rules, classify_line
+from patchlens.extract.roles import Role, Rules, classify_line
 from patchlens.extract.scan import scan_references
 from patchlens.tree.directory import DirectoryTree
 

@@ -4,12 +4,12 @@ statements), with the same answers as reading each shape alone."""
 
 from __future__ import annotations
 
-from patchlens.extract import references as refmod
-from patchlens.extract.cparse import parse_c
+from patchlens.c import shapes as shapemod
+from patchlens.c.parse import parse_c
+from patchlens.c.shapes import file_matches, function_calls
 from patchlens.extract.filters import find_filters
 from patchlens.extract.profile import load_profile
-from patchlens.extract.references import (
-    file_matches, function_calls, parameter_roles, rules_for)
+from patchlens.extract.roles import parameter_roles, rules_for
 from patchlens.extract.scan import analyse_file
 from patchlens.extract.structs import find_structs
 
@@ -53,12 +53,12 @@ def _rules():
 
 def test_one_query_run_per_file(monkeypatch):
     runs = []
-    real = refmod.matches
+    real = shapemod.matches
 
     def counting(query, node):
         runs.append(node)
         return real(query, node)
-    monkeypatch.setattr(refmod, "matches", counting)
+    monkeypatch.setattr(shapemod, "matches", counting)
     facts = analyse_file("drivers/demo/shapes.c", SHAPES, _rules())
     assert len(runs) == 1
     assert facts.functions == ("demo_alloc", "demo_supports")

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from patchlens.checks.treewide import TreeHits, has_literal
 from patchlens.extract.definitions import Constant, ConstantTable
 from patchlens.extract.history import Step
-from patchlens.extract.evaluate import bit_number
+from patchlens.c.evaluate import bit_number
+from patchlens.c.widths import (
+    BIT_MACROS, SHIFTING_BIT_MACROS, STORAGE_TYPES, storage_bits)
 from patchlens.extract.profile import Family
 from patchlens.findings import Evidence, Finding, Severity, declare
 from patchlens.tree.source import TreeSource
@@ -47,18 +49,15 @@ BIT_INDEX_WIDTH = declare(
     "feeds (the struct field it is assigned to, else unsigned long on "
     "32-bit builds).")
 
-# Width in bits of the word a flag is stored in, on the narrowest build
-# the kernel supports: unsigned long is 32 bits on 32-bit builds.
-_WIDTH = {"unsigned long": (32, "unsigned long on 32-bit builds"),
-          "u32": (32, "u32"), "unsigned int": (32, "unsigned int"),
-          "int": (31, "int (sign bit)"), "u16": (16, "u16"), "u8": (8, "u8"),
-          "u64": (64, "u64"), "unsigned long long": (64, "unsigned long long")}
-_FIELD_TYPE = re.compile(r"\b(u8|u16|u32|u64|unsigned long long|unsigned long|"
-                         r"unsigned int|int)\s+(\w+)\s*;")
+# A struct field declared with a flags-word type (``u32 bus_select_mask;``).
+_FIELD_TYPE = re.compile(
+    r"\b(" + "|".join(re.escape(t) for t in sorted(STORAGE_TYPES, key=len, reverse=True))
+    + r")\s+(\w+)\s*;")
 
 
 def storage_width(storage: str | None) -> tuple[int, str] | None:
-    return _WIDTH.get(storage or "")
+    """Bits of a flags word on the narrowest build (:mod:`patchlens.c.widths`)."""
+    return storage_bits(storage)
 
 
 def show_value(v: int | None) -> str:
@@ -158,8 +157,26 @@ class BitIndexUse:
     why: str
 
 
-_BIT_USE = re.compile(r"\b(BIT_ULL|BIT|_BITUL|_BITULL)\s*\(\s*([A-Za-z_]\w*)\s*\)"
+# A bit macro shifting by a name, or a literal shift of 1.
+_BIT_USE = re.compile(r"\b(" + "|".join(SHIFTING_BIT_MACROS)
+                      + r")\s*\(\s*([A-Za-z_]\w*)\s*\)"
                       r"|\(\s*1(U?L{0,2})\s*<<\s*([A-Za-z_]\w*)\s*\)")
+
+
+def _bit_width(macro: str | None, suffix: str | None) -> tuple[int, str]:
+    """Bits of the word a bit macro (or ``1UL << n``) makes, on the
+    narrowest build."""
+    bit = BIT_MACROS.get(macro or "BIT")
+    if bit is None or macro is None and (suffix or "").upper().count("L") == 2:
+        bit = BIT_MACROS["BIT_ULL"]
+    width = bit.bits(narrowest=True)
+    if width == 64 and bit.word == "unsigned long long":
+        return width, "BIT_ULL"
+    if width == 64:
+        return width, bit.name
+    if bit.word == "unsigned long":
+        return width, "BIT() is unsigned long: 32 bits on 32-bit builds"
+    return width, f"{bit.name}() is {bit.word}"
 
 
 def bit_index_uses(source: TreeSource, files: Iterable[str],
@@ -181,10 +198,7 @@ def bit_index_uses(source: TreeSource, files: Iterable[str],
                 name = m.group(2) or m.group(4)
                 if name not in names:
                     continue
-                wide = (m.group(1) in ("BIT_ULL", "_BITULL")
-                        or (m.group(3) or "").upper().count("L") == 2)
-                width, why = (64, "BIT_ULL") if wide else (
-                    32, "BIT() is unsigned long: 32 bits on 32-bit builds")
+                width, why = _bit_width(m.group(1), m.group(3))
                 d = re.match(r"\s*#\s*define\s+(\w+)", line)
                 if d:
                     fed = _fed_field(source, path, text, d.group(1), field_types)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from patchlens.c.sizes import ArrayMember, StructIndex, find_array_members
 from patchlens.checks.treewide import TreeHits, has_literal
 from patchlens.extract.definitions import ConstantTable
 from patchlens.extract.history import ConstantChange
-from patchlens.extract.sizes import ArrayMember, StructIndex, find_array_members
+from patchlens.extract.prefilter import files_containing
 from patchlens.findings import Evidence, Finding, Severity, declare
 from patchlens.mail.model import Series
 from patchlens.tree.source import TreeSource
@@ -98,7 +99,9 @@ def _array_growth(source: TreeSource, member: ArrayMember, ch: ConstantChange,
     assert ch.before is not None and ch.after is not None
     before, after = ch.before.value, ch.after.value
     assert before is not None and after is not None
-    index = StructIndex(source, (member.file, *table.files))
+    index = StructIndex(source, (member.file, *table.files),
+                        lambda lit: files_containing(source, [lit], under="include",
+                                                     suffixes=(".h",)))
     size = index.sizeof(member.element, pointer=member.pointer)
     label = f"struct {member.struct}::{member.field}[{member.dim}]"
     detail = [f"element: {member.element}{' *' if member.pointer else ''}",

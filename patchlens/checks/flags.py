@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from patchlens.checks.usage import new_constants
 from patchlens.extract.facts import Facts
+from patchlens.extract.roles import Role
 from patchlens.findings import Evidence, Finding, Severity, declare
 
 __all__ = ["UNCHECKED_FLAG", "UNSET_FLAG", "unused_flags"]
@@ -29,12 +30,12 @@ def unused_flags(facts: Facts) -> list[Finding]:
         if not const.bit:
             continue
         uses = [s for s in facts.sites if s.name == name]
-        sets = any(s.role == "set" for s in uses) or any(
+        sets = any(s.role == Role.SET for s in uses) or any(
             name in names and facts.field_meaning.get(
                 (i.struct, fname)) == "sets"
             for i in facts.instances for fname, names in i.fields.items())
         patch = facts.introduced_by(name)
-        if not any(s.role == "check" for s in uses):
+        if not any(s.role == Role.CHECK for s in uses):
             out.append(UNCHECKED_FLAG.finding(
                 f"nothing checks {name}: setting it changes no behaviour",
                 file=const.file, line=const.line, patch=patch, subject=name))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from patchlens.c.widths import SHIFTING_BIT_MACROS
 from patchlens.extract.constants import local_names
 from patchlens.extract.history import ConstantChange, Step
 from patchlens.extract.prefilter import CODE, search
@@ -44,7 +45,7 @@ def tree_hits(steps: Sequence[Step], changes: Sequence[ConstantChange],
         members = sorted(names_by_fam[f.key])
         if members:
             pre = _common_prefix(members)
-            bit_lits += [f"BIT({pre}", f"BIT_ULL({pre}", "<< " + pre]
+            bit_lits += [f"{m}({pre}" for m in SHIFTING_BIT_MACROS] + ["<< " + pre]
     gone = tuple(c for c in changes if c.action in ("removed", "renamed"))
     gone_names = sorted({c.old_name or c.name for c in gone})
     grown = tuple(c for c in changes if c.action == "changed"

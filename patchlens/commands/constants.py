@@ -21,7 +21,7 @@ from patchlens.extract.constants import (Constant, ConstantTable, FlagSet,
                                          extract_constants, scan_flag_sets)
 from patchlens.extract.history import (ConstantChange, ConstantHistory,
                                        constant_history)
-from patchlens.extract.evaluate import Value
+from patchlens.c.evaluate import Value
 from patchlens.extract.profile import Family, Profile, load_profile
 from patchlens.findings import Finding
 from patchlens.tree import open_tree

@@ -29,7 +29,7 @@ from dataclasses import replace
 from patchlens.extract.definitions import (
     Constant, ConstantTable, EnumDef, FlagSet, Model, RawEnum, RawEnumerator,
     RawMacro, read_definitions)
-from patchlens.extract.evaluate import Value, bit_number, evaluate
+from patchlens.c.evaluate import Value, bit_number, evaluate
 from patchlens.extract.flagsets import (flag_macros, resolve_flag_sets,
                                         scan_flag_sets)
 from patchlens.extract.prefilter import files_containing

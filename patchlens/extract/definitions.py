@@ -11,22 +11,19 @@ are resolved in ``flagsets.py``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from tree_sitter import Node, Tree
 
-from patchlens.extract.cparse import captures, load_query, node_text, parse_c
-from patchlens.extract.evaluate import Value, bit_number
+from patchlens.c.evaluate import Value, bit_number
+from patchlens.c.macros import condition_text
+from patchlens.c.parse import captures, load_query, node_text, parse_c
 
 __all__ = ["Constant", "FlagSet", "EnumDef", "ConstantTable",
            "RawEnumerator", "RawEnum", "RawMacro", "RawFile",
            "read_definitions", "Model"]
-
-# Conditions of include guards are not conditions a reviewer cares about.
-_GUARD = re.compile(r"^_*[A-Z0-9_]*_H(_+)?$|^__[A-Z0-9_]+__$")
 
 
 # -- data ------------------------------------------------------------------
@@ -151,36 +148,6 @@ class RawFile:
     macros: tuple[RawMacro, ...]
 
 
-def _condition(node: Node, root: Node) -> str | None:
-    """The #if/#ifdef chain around ``node`` ("CONFIG_A && !CONFIG_B")."""
-    parts: list[str] = []
-    child = node
-    cur = node.parent
-    while cur is not None and cur != root:
-        if cur.type in ("preproc_ifdef", "preproc_if", "preproc_elif"):
-            negate = False
-            alt = cur.child_by_field_name("alternative")
-            if alt is not None and child.start_byte >= alt.start_byte \
-                    and child.end_byte <= alt.end_byte:
-                negate = True
-            if cur.type == "preproc_ifdef":
-                name = cur.child_by_field_name("name")
-                word = node_text(name) if name is not None else "?"
-                ifndef = node_text(cur).lstrip().startswith("#ifndef")
-                positive = not ifndef
-                if _GUARD.match(word) and ifndef:
-                    child, cur = cur, cur.parent
-                    continue
-                text = word if positive != negate else f"!{word}"
-            else:
-                cond = cur.child_by_field_name("condition")
-                word = " ".join(node_text(cond).split()) if cond else "?"
-                text = f"!({word})" if negate else word
-            parts.append(text)
-        child, cur = cur, cur.parent
-    return " && ".join(reversed(parts)) or None
-
-
 _RAW_CACHE: dict[tuple[str, bytes], RawFile] = {}
 _RAW_CACHE_MAX = 512
 
@@ -214,7 +181,7 @@ def read_definitions(path: str, data: bytes, tree: Tree | None = None
                     continue
                 items.append(RawEnumerator(
                     node_text(nm), node_text(val) if val is not None else None,
-                    n.start_point[0] + 1, _condition(n, root)))
+                    n.start_point[0] + 1, condition_text(n, root)))
             elif n.type.startswith("preproc_") or n.type == "ERROR":
                 stack.extend(reversed(n.named_children))
         enums.append(RawEnum(node_text(name_node) if name_node else "", path,
@@ -228,7 +195,7 @@ def read_definitions(path: str, data: bytes, tree: Tree | None = None
         expr = node_text(val).replace("\\\n", " ").strip() if val else ""
         macros.append(RawMacro(node_text(nm), expr, path,
                                 mnode.start_point[0] + 1,
-                                _condition(mnode, root)))
+                                condition_text(mnode, root)))
     raw = RawFile(tuple(enums), tuple(macros))
     if len(_RAW_CACHE) >= _RAW_CACHE_MAX:
         _RAW_CACHE.clear()

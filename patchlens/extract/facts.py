@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from patchlens.extract.roles import Role
 from patchlens.findings import Finding
 
 __all__ = ["Site", "ConstantAt", "Instance", "FilterPath", "QuestionCue",
@@ -31,7 +32,9 @@ class Site:
     post-image has it (a site the series adds).
     """
     name: str
-    role: str                 # "check", "set", ..., "comment", "doc"
+    # A Role for a use in code; what a mention is ("comment", "doc", ...)
+    # or "flagset" (a macro naming the constant) otherwise.
+    role: Role | str
     file: str
     line: int
     function: str | None = None

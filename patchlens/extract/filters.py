@@ -18,9 +18,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
-from patchlens.extract.cparse import node_text
+from patchlens.c.parse import node_text
+from patchlens.c.shapes import FileMatches, file_matches, scope_name
 
 __all__ = ["TokenFilter", "find_filters", "DEFAULTS"]
 
@@ -48,7 +49,6 @@ class TokenFilter:
 
 def _function_of(node: Node) -> tuple[str, str]:
     """(name, return type text) of the enclosing function definition."""
-    from patchlens.extract.references import scope_name
     cur = node.parent
     while cur is not None and cur.type != "function_definition":
         cur = cur.parent
@@ -164,11 +164,11 @@ def _switch_filter(path: str, sw: Node, subject: Node, body: Node,
                        frozenset(accepted), frozenset(rejected), *default)
 
 
-def _comparisons(cond: Node, names: Mapping[str, str], families: frozenset[str]
-                 ) -> list[tuple[str, str, str]]:
+def _comparisons(cond: Node | None, names: Mapping[str, str],
+                 families: frozenset[str]) -> list[tuple[str, str, str]]:
     """(subject, op, token) for each ``subject ==/!= TOKEN`` in ``cond``."""
-    out = []
-    stack = [cond]
+    out: list[tuple[str, str, str]] = []
+    stack = [cond] if cond is not None else []
     while stack:
         n = stack.pop()
         if n.type == "binary_expression":
@@ -230,17 +230,17 @@ def _if_filter(path: str, node: Node, names: Mapping[str, str],
                        frozenset(accepted), frozenset(rejected), *default)
 
 
-def find_filters(path: str, tree, names: Mapping[str, str],
-                 families: frozenset[str], shapes=None) -> tuple[TokenFilter, ...]:
+def find_filters(path: str, tree: Tree, names: Mapping[str, str],
+                 families: frozenset[str], shapes: FileMatches | None = None
+                 ) -> tuple[TokenFilter, ...]:
     """Switch and if chains over values of ``families`` in one file.
 
-    ``shapes``: the file's :func:`references.file_matches`, when the
-    caller has them."""
+    ``shapes``: the file's :func:`patchlens.c.shapes.file_matches`, when
+    the caller has them."""
     out: list[TokenFilter] = []
     if not families:
         return ()
     if shapes is None:
-        from patchlens.extract.references import file_matches
         shapes = file_matches(tree)
     for caps in shapes.switches:
         f = _switch_filter(path, caps["switch"][0], caps["subject"][0],

@@ -11,9 +11,9 @@ from dataclasses import replace
 
 from tree_sitter import Tree
 
+from patchlens.c.evaluate import identifiers
 from patchlens.extract.definitions import (ConstantTable, FlagSet, RawMacro,
                                            read_definitions)
-from patchlens.extract.evaluate import identifiers
 from patchlens.extract.prefilter import PickleStore, contains, define_rx, search
 from patchlens.extract.profile import Profile
 from patchlens.tree.source import TreeSource

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from patchlens.c.evaluate import Value
 from patchlens.diff import Hunk
 from patchlens.extract.constants import evaluate_model, extract_constants, model_from
 from patchlens.extract.definitions import ConstantTable
-from patchlens.extract.evaluate import Value
 from patchlens.extract.patchonly import PatchOnlyNote, lay_hunk
 from patchlens.extract.profile import Profile
 from patchlens.mail.model import Series

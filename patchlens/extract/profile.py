@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+from patchlens.c.widths import STORAGE_TYPES
 from patchlens.errors import InputError
 
 __all__ = ["Family", "StructSpec", "CallRole", "QuestionSpec", "Profile",
@@ -24,8 +25,6 @@ __all__ = ["Family", "StructSpec", "CallRole", "QuestionSpec", "Profile",
 
 DEFAULT_PROFILE = "genirq-msi.toml"
 _KINDS = ("value", "bit")
-_STORAGE = ("unsigned long", "u32", "u64", "unsigned int", "u16", "u8",
-            "unsigned long long", "int")
 
 
 @dataclass(frozen=True)
@@ -215,9 +214,9 @@ def _family(where: str, t: dict[str, Any], n: int) -> Family:
     if enum is None and prefix is None:
         raise InputError(where, f"{ctx}: needs 'enum' or 'prefix'")
     storage = _str(where, t, "storage", ctx)
-    if storage is not None and storage not in _STORAGE:
+    if storage is not None and storage not in STORAGE_TYPES:
         raise InputError(where, f"{ctx}: storage must be one of "
-                                f"{', '.join(_STORAGE)}")
+                                f"{', '.join(STORAGE_TYPES)}")
     scan = t.get("flagset_scan", False)
     if not isinstance(scan, bool):
         raise InputError(where, f"{ctx}: 'flagset_scan' must be true or false")

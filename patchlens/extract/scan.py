@@ -36,14 +36,16 @@ from typing import Any, TypeVar
 
 from patchlens.extract.constants import (
     extract_constants, flag_macros, scan_flag_sets)
-from patchlens.extract.cparse import parse_c
+from patchlens.c.parse import parse_c
+from patchlens.c.shapes import file_matches, function_calls, names_regex
 from patchlens.extract.filters import TokenFilter, find_filters
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
 from patchlens.extract.prefilter import (
     CODE, PickleStore, cache_dir, contains, is_scanned_path, search)
 from patchlens.extract.references import (
-    Mention, PendingCall, ReferenceSite, Role, Rules, file_matches, find_sites,
-    function_calls, names_regex, parameter_roles, rules_for)
+    Mention, PendingCall, ReferenceSite, find_sites)
+from patchlens.extract.roles import (
+    ParamRoles, Role, Rules, call_role, parameter_roles, rules_for)
 from patchlens.extract.structs import StructInstance, find_structs
 from patchlens.tree.source import TreeSource, blob_id
 
@@ -53,7 +55,8 @@ __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
 
 T = TypeVar("T")
 # Bump when FileFacts or the analysis changes: old cache entries die.
-_VERSION = 7
+# 8: roles are Role in params; the site classes moved (extract.roles).
+_VERSION = 8
 _CODE = CODE
 # Fewer files to parse than this: no process pool.
 _POOL_MIN = 8
@@ -70,7 +73,7 @@ class FileFacts:
     flagsets: tuple[tuple[str, tuple[str, ...]], ...] = ()
     structs: tuple[StructInstance, ...] = ()
     filters: tuple[TokenFilter, ...] = ()
-    params: tuple[tuple[str, tuple[tuple[int, str, str], ...]], ...] = ()
+    params: ParamRoles = ()
     functions: tuple[str, ...] = ()
     calls: tuple[tuple[str, str], ...] = ()      # (caller, callee)
     # constants.flag_macros of the file, read from the same parse.
@@ -202,13 +205,14 @@ def _relocate(facts: FileFacts, path: str) -> FileFacts:
 # -- putting it together ---------------------------------------------------------
 
 def resolve_calls(facts: Iterable[FileFacts]) -> list[FileFacts]:
-    """Pending call arguments get the role the callee gives its parameter.
+    """Pending call arguments get the role the callee gives its parameter
+    (:func:`patchlens.extract.roles.call_role`).
 
     One level deep: the callee's definition (in a scanned file; its own
     file first) tests, sets, clears, matches or bounds the parameter.
     """
     facts = list(facts)
-    params: dict[str, list[tuple[str, dict[int, tuple[str, str]]]]] = {}
+    params: dict[str, list[tuple[str, dict[int, tuple[Role, str]]]]] = {}
     for f in facts:
         for fname, roles in f.params:
             params.setdefault(fname, []).append(
@@ -220,24 +224,12 @@ def resolve_calls(facts: Iterable[FileFacts]) -> list[FileFacts]:
             continue
         sites = list(f.sites)
         for p in f.pending:
-            defs = params.get(p.callee, [])
-            defs = sorted(defs, key=lambda d: d[0] != f.path)
-            for _, roles in defs:
-                hit = roles.get(p.arg)
-                if hit is not None:
-                    s = sites[p.index]
-                    sites[p.index] = replace(
-                        s, role=Role(hit[0]),
-                        reason=f"passed to {p.callee}(), which {_verb(hit[0])} "
-                               f"argument {p.arg + 1}")
-                    break
+            defs = sorted(params.get(p.callee, []), key=lambda d: d[0] != f.path)
+            hit = call_role(p.callee, p.arg, (roles for _, roles in defs))
+            if hit is not None:
+                sites[p.index] = replace(sites[p.index], role=hit[0], reason=hit[1])
         out.append(replace(f, sites=tuple(sites)))
     return out
-
-
-def _verb(role: str) -> str:
-    return {"check": "tests", "set": "stores", "clear": "clears",
-            "match": "looks up by", "bound": "bounds by"}.get(role, "uses")
 
 
 def _progress(done: int, total: int, on: bool) -> None:

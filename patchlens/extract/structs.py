@@ -14,7 +14,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from patchlens.extract.cparse import node_text
+from tree_sitter import Tree
+
+from patchlens.c.parse import node_text
+from patchlens.c.shapes import FileMatches, file_matches, scope_name
 
 __all__ = ["StructInstance", "find_structs", "resolve_fields", "flagset_resolver"]
 
@@ -39,17 +42,16 @@ class StructInstance:
         return dict(self.fields).get(name, ())
 
 
-def find_structs(path: str, tree, structs: tuple[str, ...], shapes=None
-                 ) -> tuple[StructInstance, ...]:
+def find_structs(path: str, tree: Tree, structs: tuple[str, ...],
+                 shapes: FileMatches | None = None) -> tuple[StructInstance, ...]:
     """Initialized instances of the named struct types in one file.
 
-    ``shapes``: the file's :func:`references.file_matches`, when the
-    caller has them."""
+    ``shapes``: the file's :func:`patchlens.c.shapes.file_matches`, when
+    the caller has them."""
     if not structs:
         return ()
     wanted = set(structs)
     out: list[StructInstance] = []
-    from patchlens.extract.references import file_matches, scope_name
     if shapes is None:
         shapes = file_matches(tree)
     for caps in shapes.structs:
@@ -57,8 +59,8 @@ def find_structs(path: str, tree, structs: tuple[str, ...], shapes=None
         if ty not in wanted:
             continue
         var_node = caps["variable"][0]
-        while var_node.child_by_field_name("declarator") is not None:
-            var_node = var_node.child_by_field_name("declarator")
+        while (inner := var_node.child_by_field_name("declarator")) is not None:
+            var_node = inner
         init = caps["init"][0]
         fields: list[tuple[str, tuple[str, ...]]] = []
         texts: list[tuple[str, str]] = []

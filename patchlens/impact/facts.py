@@ -134,7 +134,7 @@ def _sites(scan: Any, maint: dict[str, tuple[str, ...]]
         sub = scan.subsystems.get(r.file)
         if sub is not None:
             maint.setdefault(sub.name, tuple(sub.maintainers))
-        code.append(Site(r.name, r.role.value, r.file, r.line,
+        code.append(Site(r.name, r.role, r.file, r.line,
                          r.function or None,
                          r.subsystem or _subsystem(scan, r.file),
                          note=r.reason))

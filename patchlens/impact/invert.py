@@ -10,6 +10,7 @@ flag-set macro containing FLAG changes.
 
 from __future__ import annotations
 
+from patchlens.extract.roles import Role
 from patchlens.impact.facts import Facts, Instance
 from patchlens.impact.model import InstanceRow, InvertAnswer, Site
 
@@ -46,9 +47,9 @@ def invert(facts: Facts, flag: str, new_name: str | None = None
     others = tuple(r for r in rows if not r.sets and r.struct in kinds
                    and _same_kind(facts, r, flag))
     mine = [s for s in facts.sites if s.name == flag]
-    set_sites = tuple(s for s in mine if s.role == "set"
+    set_sites = tuple(s for s in mine if s.role == Role.SET
                       and s.function not in instance_names)
-    checks = tuple(s for s in mine if s.role == "check")
+    checks = tuple(s for s in mine if s.role == Role.CHECK)
     flagsets = _flagset_sites(facts, flag)
     return InvertAnswer(flag, new_name, setters, others, set_sites, checks,
                         flagsets)
@@ -77,7 +78,7 @@ def _flagset_sites(facts: Facts, flag: str) -> tuple[Site, ...]:
         s = where.get(n)
         if s is None:
             comp = next((x for x in facts.sites if x.name == flag and
-                         x.role == "compose" and x.function == n), None)
+                         x.role == Role.COMPOSE and x.function == n), None)
             s = Site(n, "flagset", comp.file if comp else "?",
                      comp.line if comp else 0, n,
                      comp.subsystem if comp else "")
@@ -86,7 +87,7 @@ def _flagset_sites(facts: Facts, flag: str) -> tuple[Site, ...]:
         # Without resolved flag sets, the compose sites are the macros.
         out = [Site(s.function or s.name, "flagset", s.file, s.line,
                     s.function, s.subsystem, s.patch)
-               for s in facts.sites if s.name == flag and s.role == "compose"]
+               for s in facts.sites if s.name == flag and s.role == Role.COMPOSE]
     return tuple(out)
 
 

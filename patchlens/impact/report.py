@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from patchlens.checks import run_checks
 from patchlens.checks.hunks import hunk_findings as _hunk_findings
+from patchlens.extract.roles import Role
 from patchlens.findings import Finding
 from patchlens.impact.accept import verdicts
 from patchlens.impact.facts import Facts
@@ -138,7 +139,7 @@ def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
 def _uses(facts: Facts, name: str) -> tuple[SubsystemUse, ...]:
     groups: dict[str, list[Site]] = defaultdict(list)
     for s in facts.sites:
-        if s.name == name and s.role != "define":
+        if s.name == name and s.role != Role.DEFINE:
             groups[s.subsystem].append(s)
     return tuple(SubsystemUse(sub, facts.maintainers.get(sub, ()),
                               tuple(sorted(sites, key=lambda s: (s.file,

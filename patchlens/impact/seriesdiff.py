@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from patchlens.extract.roles import Role
 from patchlens.impact.facts import ConstantAt, Facts, changed_names
 from patchlens.impact.model import PatchDiff, SeriesDiff
 from patchlens.mail.model import Patch, Series
@@ -57,15 +58,15 @@ def _files(p: Patch) -> set[str]:
     return {f.path for f in p.files}
 
 
-def _roles(facts: Facts, names: set[str]) -> dict[str, Counter[str]]:
-    out: dict[str, Counter[str]] = {}
+def _roles(facts: Facts, names: set[str]) -> dict[str, Counter[Role | str]]:
+    out: dict[str, Counter[Role | str]] = {}
     for s in facts.sites:
         if s.patch is not None and s.name in names:
             out.setdefault(s.name, Counter())[s.role] += 1
     return out
 
 
-def _count(c: Counter[str] | None) -> str:
+def _count(c: Counter[Role | str] | None) -> str:
     if not c:
         return "-"
     return ", ".join(f"{n} {r}" for r, n in sorted(c.items()))

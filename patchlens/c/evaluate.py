@@ -16,6 +16,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from patchlens.c.widths import (
+    BIT_MACROS, C_TYPES, MASK_MACROS, TYPE_QUALIFIERS, cast_bits)
+
 __all__ = ["Value", "Resolver", "evaluate", "tokenize", "identifiers",
            "bit_number", "MAX_EXPRESSION"]
 
@@ -49,27 +52,15 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE | re.DOTALL)
 
 # Words that make a parenthesised group a cast: "(unsigned long)".
-_TYPE_WORDS = frozenset({
-    "unsigned", "signed", "int", "long", "short", "char", "const",
-    "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64",
-    "__u8", "__u16", "__u32", "__u64", "__s8", "__s16", "__s32", "__s64",
-    "uint8_t", "uint16_t", "uint32_t", "uint64_t", "int8_t", "int16_t",
-    "int32_t", "int64_t", "size_t", "ssize_t", "uintptr_t", "phys_addr_t",
-    "gfp_t", "__force", "__le32", "__be32", "__le64", "__be64",
-})
-# Unsigned widths under LP64 (the kernel's 64-bit model).
-_UNSIGNED_WIDTH = {
-    "u8": 8, "__u8": 8, "uint8_t": 8, "u16": 16, "__u16": 16,
-    "uint16_t": 16, "u32": 32, "__u32": 32, "uint32_t": 32,
-    "u64": 64, "__u64": 64, "uint64_t": 64, "size_t": 64, "uintptr_t": 64,
-    "__le32": 32, "__be32": 32, "__le64": 64, "__be64": 64, "gfp_t": 32,
-}
+_TYPE_WORDS = frozenset(TYPE_QUALIFIERS | {"signed", "unsigned", "char", "short",
+                                           "int", "long"}
+                        | {t.name for t in C_TYPES.values() if t.integer})
 
-# Function-like macros the kernel uses for bits: name -> arity.
-_FUNCTIONS = {"BIT": 1, "BIT_ULL": 1, "_BITUL": 1, "_BITULL": 1,
-              "BIT_U32": 1, "BIT_U64": 1, "BIT_MASK": 1,
-              "GENMASK": 2, "GENMASK_ULL": 2, "_AC": 2, "_UL": 1, "_ULL": 1,
-              "UL": 1, "ULL": 1}
+# Function-like macros the evaluator computes: name -> arity.  The bit
+# and mask macros are :mod:`patchlens.c.widths`'s; the others wrap a
+# constant in a type suffix (``_AC(1, UL)``, ``UL(1)``).
+_FUNCTIONS = {**dict.fromkeys(BIT_MACROS, 1), **dict.fromkeys(MASK_MACROS, 2),
+              "_AC": 2, "_UL": 1, "_ULL": 1, "UL": 1, "ULL": 1}
 
 # Binary operators: precedence (higher binds tighter), as in C.
 _BINARY = {"*": 10, "/": 10, "%": 10, "+": 9, "-": 9, "<<": 8, ">>": 8,
@@ -156,15 +147,16 @@ def _binary(op: str, a: int, b: int) -> int:
 
 
 def _call(name: str, args: list[int]) -> int:
-    if name in ("BIT", "BIT_ULL", "_BITUL", "_BITULL", "BIT_U32", "BIT_U64"):
+    bit = BIT_MACROS.get(name)
+    if bit is not None and bit.wraps:
+        if args[0] < 0:
+            raise _Unknown(f"{name}({args[0]})")
+        return 1 << (args[0] % bit.bits(narrowest=False))
+    if bit is not None:
         if not 0 <= args[0] <= _MAX_SHIFT:
             raise _Unknown(f"{name}({args[0]})")
         return 1 << args[0]
-    if name == "BIT_MASK":
-        if args[0] < 0:
-            raise _Unknown(f"{name}({args[0]})")
-        return 1 << (args[0] % 64)
-    if name in ("GENMASK", "GENMASK_ULL"):
+    if name in MASK_MACROS:
         h, l = args
         if not 0 <= l <= h <= _MAX_SHIFT:
             raise _Unknown(f"{name}({h}, {l})")
@@ -217,14 +209,7 @@ def _cast_at(toks: list[tuple[str, str]], i: int) -> tuple[int, int] | None:
         j += 1
     if not words or j >= len(toks) or toks[j] != ("op", ")"):
         return None
-    width = 0
-    if len(words) == 1 and words[0] in _UNSIGNED_WIDTH:
-        width = _UNSIGNED_WIDTH[words[0]]
-    elif "unsigned" in words:
-        longs = words.count("long")
-        width = 64 if longs else (16 if "short" in words else
-                                  8 if "char" in words else 32)
-    return j + 1, width
+    return j + 1, cast_bits(words)
 
 
 def evaluate(text: str, resolve: Resolver | None = None) -> Value:

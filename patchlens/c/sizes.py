@@ -13,10 +13,13 @@ it; anything that cannot be derived is "unknown" with the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from patchlens.extract.cparse import captures, load_query, node_text, parse_c
-from patchlens.extract.prefilter import files_containing
+from tree_sitter import Node
+
+from patchlens.c.parse import captures, load_query, node_text, parse_c
+from patchlens.c.widths import c_type
 from patchlens.tree.source import TreeSource
 
 __all__ = ["Size", "ArrayMember", "StructIndex", "find_array_members",
@@ -24,33 +27,6 @@ __all__ = ["Size", "ArrayMember", "StructIndex", "find_array_members",
 
 POINTER_SIZE = 8
 
-# Scalar and core kernel types under LP64 with debug options off:
-# name -> (size, why).  Locks are config-dependent; the sizes here are
-# the common x86-64 build without lock debugging.
-_SCALARS: dict[str, tuple[int, str]] = {
-    "char": (1, "char"), "signed char": (1, "char"), "unsigned char": (1, "char"),
-    "bool": (1, "bool"), "_Bool": (1, "bool"),
-    "short": (2, "short"), "unsigned short": (2, "short"),
-    "int": (4, "int"), "unsigned int": (4, "int"), "unsigned": (4, "int"),
-    "signed": (4, "int"), "signed int": (4, "int"),
-    "long": (8, "long (LP64)"), "unsigned long": (8, "long (LP64)"),
-    "long long": (8, "long long"), "unsigned long long": (8, "long long"),
-    "u8": (1, "u8"), "s8": (1, "s8"), "__u8": (1, "__u8"),
-    "u16": (2, "u16"), "s16": (2, "s16"), "__u16": (2, "__u16"),
-    "u32": (4, "u32"), "s32": (4, "s32"), "__u32": (4, "__u32"),
-    "u64": (8, "u64"), "s64": (8, "s64"), "__u64": (8, "__u64"),
-    "size_t": (8, "size_t (LP64)"), "ssize_t": (8, "ssize_t (LP64)"),
-    "gfp_t": (4, "gfp_t = unsigned int"),
-    "atomic_t": (4, "atomic_t = { int }"),
-    "atomic_long_t": (8, "atomic_long_t = atomic64_t (LP64)"),
-    "atomic64_t": (8, "atomic64_t"), "refcount_t": (4, "refcount_t = { atomic_t }"),
-    "spinlock_t": (4, "spinlock_t = raw_spinlock_t = arch_spinlock_t, "
-                      "4 bytes without lock debugging"),
-    "raw_spinlock_t": (4, "raw_spinlock_t = arch_spinlock_t, 4 bytes "
-                          "without lock debugging"),
-    "irq_hw_number_t": (8, "irq_hw_number_t = unsigned long"),
-    "phys_addr_t": (8, "phys_addr_t (64-bit)"), "dma_addr_t": (8, "dma_addr_t (64-bit)"),
-}
 # Qualifiers and annotations that do not change the size.
 _NOISE = re.compile(r"\b(?:const|volatile|__rcu|__iomem|__percpu|__user|"
                     r"__force|__private|__randomize_layout|__packed|"
@@ -89,42 +65,53 @@ def _clean(text: str) -> str:
     return " ".join(text.replace(";", " ").split())
 
 
-def _fields(body) -> list[tuple[str, str | None, int]]:  # type: ignore[no-untyped-def]
+def _fields(body: Node) -> list[tuple[str, str | None, int]]:
     """(declaration text, #ifdef condition, line) of each field."""
     out: list[tuple[str, str | None, int]] = []
-    stack: list[tuple[object, str | None]] = [(c, None) for c in reversed(body.named_children)]
+    stack: list[tuple[Node, str | None]] = [(c, None) for c in reversed(body.named_children)]
     while stack:
         node, cond = stack.pop()
-        t = node.type  # type: ignore[attr-defined]
+        t = node.type
         if t == "field_declaration":
-            out.append((node_text(node), cond, node.start_point[0] + 1))  # type: ignore[attr-defined]
+            out.append((node_text(node), cond, node.start_point[0] + 1))
         elif t in ("preproc_ifdef", "preproc_if"):
-            name = node.child_by_field_name("name") or node.child_by_field_name("condition")  # type: ignore[attr-defined]
+            name = node.child_by_field_name("name") or node.child_by_field_name("condition")
             word = node_text(name) if name is not None else "?"
-            if node_text(node).lstrip().startswith("#ifndef"):  # type: ignore[attr-defined]
+            if node_text(node).lstrip().startswith("#ifndef"):
                 word = f"!{word}"
-            alt = node.child_by_field_name("alternative")  # type: ignore[attr-defined]
-            kids = [k for k in node.named_children if k != name and k != alt]  # type: ignore[attr-defined]
+            alt = node.child_by_field_name("alternative")
+            kids = [k for k in node.named_children if k != name and k != alt]
             if alt is not None:
                 stack.append((alt, f"else of {word}"))
             stack.extend((k, word) for k in reversed(kids))
         elif t in ("preproc_else", "preproc_elif"):
-            stack.extend((k, cond) for k in reversed(node.named_children))  # type: ignore[attr-defined]
+            stack.extend((k, cond) for k in reversed(node.named_children))
         elif t == "comment":
             continue
         else:
-            out.append((node_text(node), cond, node.start_point[0] + 1))  # type: ignore[attr-defined]
+            out.append((node_text(node), cond, node.start_point[0] + 1))
     return out
+
+
+# The headers whose bytes contain a literal (``struct NAME {``): the
+# caller's literal search, which knows the tree's caches.
+HeaderSearch = Callable[[str], Iterable[str]]
 
 
 class StructIndex:
     """Struct definitions of a tree, found by a literal search and parsed
-    only where they are (``struct NAME {``)."""
+    only where they are (``struct NAME {``).
 
-    def __init__(self, source: TreeSource, first: tuple[str, ...] = ()) -> None:
+    ``headers``: the headers under ``include/`` containing a literal
+    (the tree's literal search, which knows its caches);
+    ``first``: files to look in before ``include/``."""
+
+    def __init__(self, source: TreeSource, first: tuple[str, ...] = (),
+                 headers: HeaderSearch | None = None) -> None:
         self.source = source
-        self.first = first            # files to look in before include/
-        self._bodies: dict[str, tuple[str, object] | None] = {}
+        self.first = first
+        self.headers = headers
+        self._bodies: dict[str, tuple[str, Node] | None] = {}
 
     def _parse_into(self, path: str) -> None:
         data = self.source.read(path)
@@ -137,7 +124,7 @@ class StructIndex:
             if name is not None and body is not None:
                 self._bodies.setdefault(node_text(name), (path, body))
 
-    def body(self, name: str) -> tuple[str, object] | None:
+    def body(self, name: str) -> tuple[str, Node] | None:
         if name in self._bodies:
             return self._bodies[name]
         needle = f"struct {name} {{".encode()
@@ -147,8 +134,7 @@ class StructIndex:
                 self._parse_into(path)
                 if name in self._bodies:
                     return self._bodies[name]
-        for path in files_containing(self.source, [f"struct {name} {{"],
-                                     under="include", suffixes=(".h",)):
+        for path in self.headers(f"struct {name} {{") if self.headers else ():
             self._parse_into(path)
             if name in self._bodies:
                 return self._bodies[name]
@@ -162,8 +148,9 @@ class StructIndex:
         if pointer:
             return Size(POINTER_SIZE, POINTER_SIZE, (f"{t} *: {POINTER_SIZE} "
                                                      "(pointer, LP64)",))
-        if t in _SCALARS:
-            n, why = _SCALARS[t]
+        scalar = c_type(t)
+        if scalar is not None:
+            n, why = scalar.size, scalar.why
             return Size(n, n, (f"{t}: {n} ({why})",))
         m = re.match(r"^(struct|union)\s+(\w+)$", t)
         if m is None:

@@ -1,0 +1,499 @@
+"""Roles: what an occurrence of a constant does with its value.
+
+Every role is decided here, in one of five ways:
+
+- in parsed C code, :func:`classify_node` climbs from the identifier
+  through ``|`` chains, parentheses, casts and bit macros
+  (``BIT()``) to the construct that gives the value its meaning; each
+  construct is a handler in :data:`_HANDLERS`, keyed by the tree-sitter
+  node type (the visitor idea of pycparser's ``NodeVisitor``);
+- in a region tree-sitter could not parse, :func:`classify_line` reads
+  the text of the line (:func:`classify_code` picks between the two);
+- in a ``#define`` body, :func:`classify_in_macro` classifies the
+  re-parsed body and turns what does not act on the value into
+  ``COMPOSE`` (the macro composes the constant into another name);
+- a function's parameters get the strongest role its body gives them
+  (:func:`parameter_roles`, ordered by :data:`ROLE_PRIORITY`);
+- an argument passed to such a function gets the parameter's role,
+  one level deep (:func:`call_role`).
+
+A :class:`Role` stays a ``Role`` up to the renderer, which prints its
+value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node, Tree
+
+from patchlens.c.parse import node_text
+from patchlens.c.shapes import (
+    FileMatches, callee_name, declarator_name, file_matches,
+    has_error_ancestor, identifier_uses, param_names)
+from patchlens.c.widths import BIT_MACROS
+
+if TYPE_CHECKING:
+    from patchlens.extract.profile import Profile
+
+__all__ = [
+    "Role", "ROLE_PRIORITY", "Rules", "rules_for", "Classified",
+    "classify_node", "classify_line", "classify_code", "classify_in_macro",
+    "ParamRoles", "parameter_roles", "call_role",
+]
+
+
+class Role(StrEnum):
+    """What an occurrence does with the constant's value."""
+
+    DEFINE = "define"
+    CHECK = "check"
+    SET = "set"
+    CLEAR = "clear"
+    MATCH = "match"
+    COMPOSE = "compose"
+    BOUND = "bound"
+    OTHER = "other"
+
+
+# When a parameter is used in several ways, the strongest use decides
+# what passing a constant to it means.
+ROLE_PRIORITY = (Role.CHECK, Role.MATCH, Role.SET, Role.CLEAR, Role.BOUND)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the classifier needs: the names and the profile's calls.
+
+    ``names`` maps each constant (or flag-set macro) to its family key
+    (or ``"flagset"``); ``setters``/``matchers`` map a function to the
+    index of its value / key argument.
+    """
+
+    names: Mapping[str, str]
+    setters: Mapping[str, int] = field(default_factory=dict)
+    matchers: Mapping[str, int] = field(default_factory=dict)
+    structs: tuple[str, ...] = ()
+    value_families: frozenset[str] = frozenset()
+
+    def key(self) -> str:
+        """A stable text naming these rules (for cache keys)."""
+        return repr((sorted(self.names.items()), sorted(self.setters.items()),
+                     sorted(self.matchers.items()), self.structs,
+                     sorted(self.value_families)))
+
+
+def rules_for(profile: Profile, names: Mapping[str, str]) -> Rules:
+    """Rules from a :class:`patchlens.extract.profile.Profile` and names."""
+    value_families = frozenset(f.key for f in profile.families if f.kind == "value")
+    return Rules(names=dict(names),
+                 setters={c.function: c.arg for c in profile.setters},
+                 matchers={c.function: c.arg for c in profile.matchers},
+                 structs=tuple(s.name for s in profile.structs),
+                 value_families=value_families)
+
+
+# (role, reason, pending call): the call is ``(callee, argument index)``
+# when the role depends on what the callee does with the argument.
+Classified = tuple[Role, str, "tuple[str, int] | None"]
+
+
+# -- the node classifier: one handler per node type -------------------------
+
+# Calls whose argument is a truth value.
+_TRUTH_CALLS = frozenset({"WARN_ON", "WARN_ON_ONCE", "BUG_ON", "likely",
+                          "unlikely", "WARN", "WARN_ONCE", "if", "assert",
+                          "BUILD_BUG_ON", "static_assert"})
+
+
+@dataclass
+class _Climb:
+    """Where the climb is (``node``, whose parent a handler reads) and
+    what it has passed on the way up."""
+
+    node: Node
+    rules: Rules
+    in_macro: bool
+    negated: bool = False        # under a ~
+    arithmetic: str = ""         # the first arithmetic operator passed
+
+
+# A handler reads ``parent`` (the parent of ``climb.node``): it gives
+# the verdict, or moves ``climb.node`` up and gives None to go on.
+_Handler = Callable[[Node, _Climb], "Classified | None"]
+
+
+def _op(node: Node) -> str:
+    op = node.child_by_field_name("operator")
+    return op.type if op is not None else ""
+
+
+def _truth_context(expr: Node) -> bool:
+    """Whether the value of ``expr`` is used as a truth value or compared."""
+    cur = expr
+    while True:
+        parent = cur.parent
+        if parent is None:
+            return False
+        t = parent.type
+        if t == "parenthesized_expression":
+            if parent.parent is not None and parent.parent.type in (
+                    "if_statement", "while_statement", "do_statement",
+                    "switch_statement"):
+                return True
+            cur = parent
+            continue
+        if t == "cast_expression":
+            cur = parent
+            continue
+        if t in ("if_statement", "while_statement", "do_statement"):
+            return True
+        if t == "for_statement":
+            return parent.child_by_field_name("condition") == cur
+        if t == "unary_expression":
+            return _op(parent) == "!"
+        if t == "binary_expression":
+            return _op(parent) in ("&&", "||", "==", "!=", "<", ">", "<=", ">=")
+        if t == "conditional_expression":
+            return parent.child_by_field_name("condition") == cur
+        if t == "return_statement":
+            return True
+        if t == "argument_list" and parent.parent is not None:
+            return callee_name(parent.parent) in _TRUTH_CALLS
+        if t == "init_declarator":
+            decl = parent.parent
+            ty = decl.child_by_field_name("type") if decl is not None else None
+            return ty is not None and node_text(ty) == "bool"
+        return False
+
+
+def _up(parent: Node, climb: _Climb) -> Classified | None:
+    """Go on climbing from ``parent``."""
+    climb.node = parent
+    return None
+
+
+def _unparsed(parent: Node, climb: _Climb) -> Classified:
+    return Role.OTHER, "unparsed", None
+
+
+def _binary(parent: Node, climb: _Climb) -> Classified | None:
+    op = _op(parent)
+    if op == "|" or op == "<<" and parent.child_by_field_name("right") == climb.node:
+        return _up(parent, climb)
+    if op in ("==", "!="):
+        return Role.CHECK, f"compared with {op}", None
+    if op in ("<", "<=", ">", ">="):
+        return Role.BOUND, f"range check {op}", None
+    if op == "&":
+        if climb.negated:
+            return Role.CLEAR, "masked out with & ~", None
+        if _truth_context(parent) or climb.in_macro:
+            return Role.CHECK, "tested with &", None
+        return Role.OTHER, "masked with &", None
+    if op in ("&&", "||"):
+        return Role.CHECK, f"truth value in {op}", None
+    if op in ("+", "-", "*", "/", "%", ">>", "<<", "^"):
+        climb.arithmetic = climb.arithmetic or f"arithmetic {op}"
+        return _up(parent, climb)
+    return Role.OTHER, f"operand of {op}", None
+
+
+def _unary(parent: Node, climb: _Climb) -> Classified | None:
+    op = _op(parent)
+    if op == "~":
+        climb.negated = True
+    elif op == "!":
+        return Role.CHECK, "truth value (!)", None
+    return _up(parent, climb)
+
+
+def _argument(parent: Node, climb: _Climb) -> Classified | None:
+    call = parent.parent
+    if call is None or call.type != "call_expression":
+        return Role.OTHER, "argument", None
+    callee = callee_name(call)
+    idx = next((i for i, c in enumerate(parent.named_children)
+                if c == climb.node), -1)
+    if callee in BIT_MACROS:
+        # The argument is shifted into a mask: the mask is the value.
+        return _up(call, climb)
+    rules = climb.rules
+    if rules.setters.get(callee) == idx:
+        return Role.SET, f"value argument of {callee}()", None
+    if rules.matchers.get(callee) == idx:
+        return Role.MATCH, f"key argument of {callee}()", None
+    if callee in _TRUTH_CALLS:
+        return Role.CHECK, f"truth value in {callee}()", None
+    if not callee:
+        return Role.OTHER, "argument of an indirect call", None
+    return Role.OTHER, f"argument {idx + 1} of {callee}()", (callee, idx)
+
+
+def _assignment(parent: Node, climb: _Climb) -> Classified:
+    if parent.child_by_field_name("left") == climb.node:
+        return Role.OTHER, "assigned to", None
+    op = _op(parent)
+    if op == "&=":
+        return (Role.CLEAR, "cleared with &= ~", None) if climb.negated else \
+               (Role.OTHER, "masked with &=", None)
+    if climb.negated:
+        return Role.CLEAR, f"masked out with ~ in {op}", None
+    if climb.arithmetic:
+        return Role.OTHER, f"{climb.arithmetic}, then {op}", None
+    if op in ("=", "|="):
+        up = parent.parent
+        if up is not None and up.type == "for_statement" and \
+                up.child_by_field_name("initializer") == parent:
+            return Role.BOUND, "loop start", None
+        target = parent.child_by_field_name("left")
+        what = node_text(target) if target is not None else ""
+        return Role.SET, f"{op} into {what}"[:60], None
+    return Role.OTHER, f"operand of {op}", None
+
+
+def _init_declarator(parent: Node, climb: _Climb) -> Classified:
+    if parent.child_by_field_name("declarator") == climb.node:
+        return Role.OTHER, "declared name", None
+    if climb.negated:
+        return Role.CLEAR, "masked out with ~", None
+    name = declarator_name(parent.child_by_field_name("declarator"))
+    if climb.arithmetic:
+        return Role.OTHER, f"{climb.arithmetic} in initial value of {name}", None
+    return Role.SET, f"initial value of {name}", None
+
+
+def _initializer_pair(parent: Node, climb: _Climb) -> Classified:
+    if parent.child_by_field_name("value") != climb.node:
+        return Role.MATCH, "array designator (table index)", None
+    des = [node_text(c) for c in parent.named_children
+           if c.type == "field_designator"]
+    what = ".".join(d.lstrip(".") for d in des) if des else "element"
+    return Role.SET, f".{what} =", None
+
+
+def _subscript(parent: Node, climb: _Climb) -> Classified:
+    if parent.child_by_field_name("index") == climb.node:
+        return Role.MATCH, "array index", None
+    return Role.OTHER, "subscripted", None
+
+
+def _conditional(parent: Node, climb: _Climb) -> Classified | None:
+    if parent.child_by_field_name("condition") == climb.node:
+        return Role.CHECK, "?: condition", None
+    return _up(parent, climb)
+
+
+def _condition(parent: Node, climb: _Climb) -> Classified:
+    return Role.CHECK, f"{parent.type.split('_')[0]} condition", None
+
+
+def _enumerator(parent: Node, climb: _Climb) -> Classified:
+    if parent.child_by_field_name("name") == climb.node:
+        return Role.DEFINE, "enumerator", None
+    return Role.COMPOSE, "enumerator value", None
+
+
+def _fixed(role: Role, reason: str) -> _Handler:
+    """A handler giving one verdict, whatever the climb passed."""
+    def handler(parent: Node, climb: _Climb) -> Classified:
+        return role, reason, None
+    return handler
+
+
+def _closing(reason: str) -> _Handler:
+    """OTHER, naming the arithmetic passed on the way, if any."""
+    def handler(parent: Node, climb: _Climb) -> Classified:
+        return Role.OTHER, climb.arithmetic or reason, None
+    return handler
+
+
+def _other(parent: Node, climb: _Climb) -> Classified:
+    return Role.OTHER, climb.arithmetic or f"in {parent.type}", None
+
+
+_HANDLERS: Mapping[str, _Handler] = {
+    "ERROR": _unparsed,
+    "parenthesized_expression": _up,
+    "cast_expression": _up,
+    "comma_expression": _up,
+    "binary_expression": _binary,
+    "unary_expression": _unary,
+    "argument_list": _argument,
+    "assignment_expression": _assignment,
+    "init_declarator": _init_declarator,
+    "initializer_pair": _initializer_pair,
+    "subscript_designator": _fixed(Role.MATCH, "array designator (table index)"),
+    "initializer_list": _fixed(Role.OTHER, "initializer list element"),
+    "case_statement": _fixed(Role.CHECK, "case label"),
+    "subscript_expression": _subscript,
+    "array_declarator": _fixed(Role.BOUND, "array dimension"),
+    "conditional_expression": _conditional,
+    "if_statement": _condition,
+    "while_statement": _condition,
+    "do_statement": _condition,
+    "switch_statement": _condition,
+    "for_statement": _fixed(Role.BOUND, "loop bound"),
+    "return_statement": _closing("returned"),
+    "enumerator": _enumerator,
+    "preproc_def": _fixed(Role.DEFINE, "#define"),
+    "preproc_function_def": _fixed(Role.DEFINE, "#define"),
+    "preproc_ifdef": _fixed(Role.OTHER, "preprocessor test"),
+    "preproc_defined": _fixed(Role.OTHER, "preprocessor test"),
+    "preproc_elifdef": _fixed(Role.OTHER, "preprocessor test"),
+    "preproc_if": _fixed(Role.CHECK, "#if condition"),
+    "preproc_elif": _fixed(Role.CHECK, "#if condition"),
+    "field_expression": _fixed(Role.OTHER, "field access"),
+    "sizeof_expression": _fixed(Role.OTHER, "sizeof"),
+    "expression_statement": _closing("statement"),
+}
+
+
+def classify_node(node: Node, rules: Rules, *, in_macro: bool = False) -> Classified:
+    """(role, reason, pending call) for an identifier node in parsed code.
+
+    The pending call is ``(callee, argument index)`` when the role
+    depends on what the callee does with the argument.  ``in_macro``:
+    the node is in a macro body, where a ``&`` is a test.
+    """
+    climb = _Climb(node, rules, in_macro)
+    while True:
+        parent = climb.node.parent
+        if parent is None:
+            return Role.OTHER, "at top level", None
+        got = _HANDLERS.get(parent.type, _other)(parent, climb)
+        if got is not None:
+            return got
+
+
+# -- the line fallback (ERROR regions, unparseable macro bodies) ---------
+
+def classify_line(text: str, col: int, name: str, rules: Rules
+                  ) -> tuple[Role, str]:
+    """The best role the text of one line gives an occurrence at ``col``.
+
+    ``col`` is the 0-based index of ``name`` in ``text``.
+    """
+    before = text[:col].rstrip()
+    after = text[col + len(name):].lstrip()
+    if re.search(r"\bcase\s*$", before):
+        return Role.CHECK, "case label (unparsed)"
+    if re.search(r"#\s*define\s*$", before):
+        return Role.DEFINE, "#define (unparsed)"
+    if re.search(r"&=\s*~?\s*[\w(|\s]*$", before) and "~" in before:
+        return Role.CLEAR, "cleared with &= ~ (unparsed)"
+    if re.search(r"(==|!=)\s*$", before) or re.match(r"(==|!=)", after):
+        return Role.CHECK, "compared (unparsed)"
+    if re.search(r"(<|>|<=|>=)\s*$", before) or re.match(r"(<=|>=|<(?!<)|>(?!>))", after):
+        return Role.BOUND, "range check (unparsed)"
+    for fn in rules.matchers:
+        if re.search(rf"\b{re.escape(fn)}\s*\(", before):
+            return Role.MATCH, f"argument of {fn}() (unparsed)"
+    for fn in rules.setters:
+        if re.search(rf"\b{re.escape(fn)}\s*\(", before):
+            return Role.SET, f"argument of {fn}() (unparsed)"
+    if re.search(r"[^&]&\s*\(?\s*$", before):
+        return Role.CHECK, "tested with & (unparsed)"
+    if re.search(r"\.\w+\s*=\s*[\w\s|()]*$", before):
+        return Role.SET, "designated initializer (unparsed)"
+    if re.search(r"(\|=|[^=!<>]=)\s*[\w\s|()]*$", before):
+        return Role.SET, "assigned (unparsed)"
+    if re.search(r"\[\s*$", before) and after.startswith("]"):
+        return Role.BOUND, "array dimension (unparsed)"
+    return Role.OTHER, "unparsed"
+
+
+def classify_code(node: Node, text: str, col: int, name: str, rules: Rules
+                  ) -> Classified:
+    """The role of an identifier in code: from the tree, or from the
+    line's text when tree-sitter could not parse around it."""
+    if has_error_ancestor(node):
+        role, reason = classify_line(text, col, name, rules)
+        return role, reason if role is not Role.OTHER else "unparsed", None
+    return classify_node(node, rules)
+
+
+def classify_in_macro(inner: Node | None, text: str, col: int, name: str,
+                      rules: Rules, directive: str, macro: str
+                      ) -> tuple[Role, str]:
+    """The role of a name in the text of a preprocessor ``directive``
+    (its node type), in the body of ``#define macro`` for a define.
+
+    ``inner``: the name's node in the re-parsed body
+    (:func:`patchlens.c.macros.parse_body`).  An object-like macro
+    composes the constant into another name; so does a function-like
+    one whose body does not test, set, clear, match or bound it (or
+    passes it on: a call in a macro is not followed).
+    """
+    if directive not in ("preproc_def", "preproc_function_def"):
+        return Role.OTHER, "preprocessor text"
+    if directive == "preproc_def":
+        return Role.COMPOSE, f"in macro {macro}"
+    if inner is None or has_error_ancestor(inner):
+        role, reason = classify_line(text, col, name, rules)
+        if role is Role.OTHER:
+            return Role.COMPOSE, f"in macro {macro} (unparsed)"
+        return role, reason
+    role, reason, call = classify_node(inner, rules, in_macro=True)
+    if call is not None or role is Role.OTHER:
+        return Role.COMPOSE, f"in macro {macro}: {reason}"
+    return role, reason
+
+
+# -- the one-level call rule ---------------------------------------------------
+
+# Per defined function: (parameter index, role, reason) of the
+# parameters its body gives a role.
+ParamRoles = tuple[tuple[str, tuple[tuple[int, Role, str], ...]], ...]
+
+
+def parameter_roles(tree: Tree, rules: Rules, shapes: FileMatches | None = None
+                    ) -> ParamRoles:
+    """Per defined function: (param index, role, reason) of its
+    non-pointer parameters that it checks, sets, clears, matches or
+    bounds.  Calls it makes with the parameter are not followed (one
+    level deep).  ``shapes``: the file's
+    :func:`patchlens.c.shapes.file_matches`, when the caller has them."""
+    out = []
+    shapes = shapes or file_matches(tree)
+    for caps in shapes.functions:
+        fname = node_text(caps["name"][0])
+        params = [(i, n) for i, n in param_names(caps["params"][0]) if n]
+        if not params:
+            continue
+        by_name = {n: i for i, n in params}
+        best: dict[int, tuple[Role, str]] = {}
+        for ident in identifier_uses(caps["body"][0], by_name):
+            i = by_name[node_text(ident)]
+            role, reason, _ = classify_node(ident, rules)
+            if role not in ROLE_PRIORITY:
+                continue
+            have = best.get(i)
+            if have is None or ROLE_PRIORITY.index(role) < ROLE_PRIORITY.index(have[0]):
+                best[i] = (role, reason)
+        if best:
+            out.append((fname, tuple((i, r, why) for i, (r, why)
+                                     in sorted(best.items()))))
+    return tuple(out)
+
+
+_VERB = {Role.CHECK: "tests", Role.SET: "stores", Role.CLEAR: "clears",
+         Role.MATCH: "looks up by", Role.BOUND: "bounds by"}
+
+
+def call_role(callee: str, arg: int,
+              definitions: Iterable[Mapping[int, tuple[Role, str]]]
+              ) -> tuple[Role, str] | None:
+    """The role of argument ``arg`` of a call to ``callee``: the role
+    the first of its definitions (parameter index -> (role, reason))
+    gives that parameter, or None."""
+    for roles in definitions:
+        hit = roles.get(arg)
+        if hit is not None:
+            return hit[0], (f"passed to {callee}(), which "
+                            f"{_VERB.get(hit[0], 'uses')} argument {arg + 1}")
+    return None
