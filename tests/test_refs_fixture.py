@@ -8,7 +8,7 @@ import pytest
 
 from patchlens.cli import main
 from patchlens.extract.profile import load_profile
-from patchlens.extract.roles import Role, Rules, classify_line
+from patchlens.extract.roles import Role
 from patchlens.extract.scan import scan_references
 from patchlens.tree.directory import DirectoryTree
 
@@ -117,14 +117,6 @@ def test_error_region_kept(scan):
                                         "MSI_FLAG_MULTI_PCI_MSI"}
     s = site(scan, "DOMAIN_BUS_DEVICE_MSI", "drivers/demo/broken.c")
     assert s.role is Role.CHECK and "unparsed" in s.reason
-
-
-def test_line_fallback():
-    rules = Rules(names={"X": "f"}, matchers={"find": 1})
-    assert classify_line("case X:", 5, "X", rules)[0] is Role.CHECK
-    assert classify_line("a &= ~X;", 6, "X", rules)[0] is Role.CLEAR
-    assert classify_line("d = find(f, X ]]", 12, "X", rules)[0] is Role.MATCH
-    assert classify_line("foo X bar", 4, "X", rules) == (Role.OTHER, "unparsed")
 
 
 def test_comments_strings_kept_apart(scan):

@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from patchlens.extract.constants import (
-    extract_constants, flag_macros, scan_flag_sets)
+    ConstantTable, extract_constants, flag_macros, scan_flag_sets)
 from patchlens.c.parse import parse_c
 from patchlens.c.shapes import file_matches, function_calls, names_regex
 from patchlens.extract.filters import TokenFilter, find_filters
@@ -43,11 +44,15 @@ from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintain
 from patchlens.extract.prefilter import (
     CODE, PickleStore, cache_dir, contains, is_scanned_path, search)
 from patchlens.extract.references import (
-    Mention, PendingCall, ReferenceSite, find_sites)
+    FileSites, Mention, PendingCall, ReferenceSite, find_sites)
 from patchlens.extract.roles import (
     ParamRoles, Role, Rules, call_role, parameter_roles, rules_for)
 from patchlens.extract.structs import StructInstance, find_structs
 from patchlens.tree.source import TreeSource, blob_id
+
+if TYPE_CHECKING:
+    from patchlens.extract.constants import _RawMacro
+    from patchlens.extract.profile import Profile
 
 __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
            "resolve_calls", "cache_dir", "is_scanned_path",
@@ -77,7 +82,7 @@ class FileFacts:
     functions: tuple[str, ...] = ()
     calls: tuple[tuple[str, str], ...] = ()      # (caller, callee)
     # constants.flag_macros of the file, read from the same parse.
-    macros: tuple = ()
+    macros: tuple[_RawMacro, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,17 +120,28 @@ def _Cache(enabled: bool) -> PickleStore:
 
 # -- per-file analysis ------------------------------------------------------
 
-_W: dict = {}
+class _Worker:
+    """What a pool worker keeps between files: the pool's rules and
+    regex, and the last other rules it was given (with their regex)."""
+
+    rules: Rules = Rules(names={})
+    rx: re.Pattern[bytes] = names_regex(())
+    other: tuple[Rules, re.Pattern[bytes]] | None = None
+    flag_lits: tuple[str, ...] = ()
+
+
+_W = _Worker()
 
 
 def _init_worker(rules: Rules, flag_lits: tuple[str, ...] = ()) -> None:
-    _W["rules"] = rules
-    _W["rx"] = names_regex(rules.names)
-    _W["other"] = None
-    _W["flag_lits"] = flag_lits
+    _W.rules = rules
+    _W.rx = names_regex(rules.names)
+    _W.other = None
+    _W.flag_lits = flag_lits
 
 
-def analyse_file(path: str, data: bytes, rules: Rules, rx=None,
+def analyse_file(path: str, data: bytes, rules: Rules,
+                 rx: re.Pattern[bytes] | None = None,
                  prior: FileFacts | None = None,
                  flag_lits: tuple[str, ...] = ()) -> FileFacts:
     """The facts of one file (pure: depends only on its bytes and rules).
@@ -156,13 +172,14 @@ def analyse_file(path: str, data: bytes, rules: Rules, rx=None,
         flag_macros(path, data, flag_lits, tree))
 
 
-def _names_a_value(found, rules: Rules) -> bool:
+def _names_a_value(found: FileSites, rules: Rules) -> bool:
     """Whether a code site names a constant of a value family: a token
     filter compares with one, and every such identifier is a site."""
     return any(rules.names.get(s.name) in rules.value_families for s in found.sites)
 
 
-def _text_mentions(path: str, data: bytes, rx) -> tuple[Mention, ...]:
+def _text_mentions(path: str, data: bytes, rx: re.Pattern[bytes]
+                   ) -> tuple[Mention, ...]:
     kind = "documentation" if path.startswith("Documentation/") else "text"
     out = []
     line, counted = 1, 0
@@ -184,10 +201,10 @@ def _work(item: _Item) -> FileFacts:
     (the second round of a scan, with the flag sets found later)."""
     path, data, prior, rules = item
     if rules is None:
-        return analyse_file(path, data, _W["rules"], _W["rx"], prior, _W["flag_lits"])
-    if _W.get("other") is None or _W["other"][0] != rules:
-        _W["other"] = (rules, names_regex(rules.names))
-    return analyse_file(path, data, rules, _W["other"][1], prior, _W["flag_lits"])
+        return analyse_file(path, data, _W.rules, _W.rx, prior, _W.flag_lits)
+    if _W.other is None or _W.other[0] != rules:
+        _W.other = (rules, names_regex(rules.names))
+    return analyse_file(path, data, rules, _W.other[1], prior, _W.flag_lits)
 
 
 def _relocate(facts: FileFacts, path: str) -> FileFacts:
@@ -264,10 +281,10 @@ def _maintainers(source: TreeSource, cache: PickleStore,
     return value
 
 
-def family_names(table) -> dict[str, str]:
+def family_names(table: ConstantTable) -> dict[str, str]:
     """name -> family key for a :class:`ConstantTable` (flag sets: "flagset")."""
     names = {c.name: c.family for c in table.constants}
-    for fs in getattr(table, "flagsets", ()):
+    for fs in table.flagsets:
         names.setdefault(fs.name, "flagset")
     return names
 
@@ -286,8 +303,8 @@ class _Analyser:
         self.jobs, self.show = jobs, show
         self.found: list[FileFacts] = []
         self.waiting: list[tuple[str, _Item]] = []
-        self.futures: list = []
-        self.asides: list[tuple[Callable, tuple, list]] = []
+        self.futures: list[tuple[str, Future[FileFacts]]] = []
+        self.asides: list[tuple[Callable[..., Any], tuple[Any, ...], list[Any]]] = []
         self.pool: ProcessPoolExecutor | None = None
         self.done = 0
 
@@ -313,7 +330,7 @@ class _Analyser:
     def aside(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
         """``fn(*args)`` in the pool (once it runs), else here when its
         value is asked for; the returned function gives the value."""
-        box: list = []
+        box: list[Any] = []
         if self.pool is not None:
             box.append(self.pool.submit(fn, *args))
         else:
@@ -323,7 +340,8 @@ class _Analyser:
             if not box:
                 box.append(fn(*args))
             got = box[0]
-            return got.result() if isinstance(got, Future) else got
+            result: T = got.result() if isinstance(got, Future) else got
+            return result
         return value
 
     def _start_pool(self) -> None:
@@ -367,7 +385,7 @@ class _Analyser:
 
 
 def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str],
-                    profile, *, cache: bool = True, jobs: int = 2,
+                    profile: Profile, *, cache: bool = True, jobs: int = 2,
                     progress: bool = False, local: Iterable[str] = ()) -> Scan:
     """Every reference to ``names`` (name -> family key or "flagset").
 
@@ -399,8 +417,8 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
         an.close()
 
 
-def _scan(source: TreeSource, names: dict[str, str], profile,  # type: ignore[no-untyped-def]
-          table, lits: tuple[bytes, ...], store: PickleStore, an: _Analyser,
+def _scan(source: TreeSource, names: dict[str, str], profile: Profile,
+          table: ConstantTable | None, lits: tuple[bytes, ...], store: PickleStore, an: _Analyser,
           cache: bool) -> Scan:
     rules = an.rules
     maintainers = _maintainers(source, store, an)

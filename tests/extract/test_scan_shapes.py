@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from patchlens.c import shapes as shapemod
 from patchlens.c.parse import parse_c
-from patchlens.c.shapes import file_matches, function_calls
+from patchlens.c.shapes import file_matches
 from patchlens.extract.filters import find_filters
 from patchlens.extract.profile import load_profile
 from patchlens.extract.roles import parameter_roles, rules_for
@@ -64,14 +64,6 @@ def test_one_query_run_per_file(monkeypatch):
     assert facts.functions == ("demo_alloc", "demo_supports")
     assert [s.variable for s in facts.structs] == ["demo_info"]
     assert [f.kind for f in facts.filters] == ["switch"]
-
-
-def test_calls_belong_to_the_body_they_are_in():
-    functions, calls = function_calls(file_matches(parse_c(SHAPES)))
-    assert functions == ("demo_alloc", "demo_supports")
-    # demo_init_value() is called at file scope: no caller.
-    assert calls == (("demo_alloc", "demo_get"), ("demo_supports", "demo_has"),
-                     ("demo_supports", "demo_token"))
 
 
 def test_shared_pass_answers_like_each_shape_alone():
