@@ -15,11 +15,15 @@ between functions of the scanned files.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from patchlens.extract.roles import Role
+
+if TYPE_CHECKING:
+    from patchlens.extract.references import ReferenceSite
+    from patchlens.extract.scan import Scan
 
 __all__ = ["build_graph", "focus", "ROLE_EDGE"]
 
@@ -43,7 +47,7 @@ def _name_node(g: nx.MultiDiGraph, name: str, family: str, constants: Any) -> st
     return nid
 
 
-def build_graph(scan, constants=None) -> nx.MultiDiGraph:
+def build_graph(scan: Scan, constants: Any = None) -> nx.MultiDiGraph:
     """The graph of a :class:`patchlens.extract.scan.Scan` (and, when
     given, a ``ConstantTable`` for the constants' values)."""
     g = nx.MultiDiGraph()
@@ -65,7 +69,7 @@ def build_graph(scan, constants=None) -> nx.MultiDiGraph:
                 g.add_edge(sid, nid, key="contains", rel="contains")
         return nid
 
-    def user_node(site) -> str:
+    def user_node(site: ReferenceSite) -> str:
         fnode = file_node(site.file)
         who = site.function
         if not who:
