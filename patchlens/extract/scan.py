@@ -51,7 +51,7 @@ from patchlens.extract.structs import StructInstance, find_structs
 from patchlens.tree.source import TreeSource, blob_id
 
 if TYPE_CHECKING:
-    from patchlens.extract.constants import _RawMacro
+    from patchlens.extract.definitions import RawMacro
     from patchlens.extract.profile import Profile
 
 __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
@@ -82,7 +82,7 @@ class FileFacts:
     functions: tuple[str, ...] = ()
     calls: tuple[tuple[str, str], ...] = ()      # (caller, callee)
     # constants.flag_macros of the file, read from the same parse.
-    macros: tuple[_RawMacro, ...] = ()
+    macros: tuple[RawMacro, ...] = ()
 
 
 @dataclass(frozen=True)
