@@ -167,7 +167,7 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
     wanted = set(changed_names(states) if names is None else names)
     # The scan needs every family name (filters and struct fields are
     # read in terms of them); sites are kept for the wanted ones only.
-    table = {}
+    table: dict[str, str] = {}
     for st in states:
         table.update((n, c.family) for n, c in st.items())
     tables = [history] if not hasattr(history, "steps") else \

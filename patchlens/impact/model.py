@@ -241,10 +241,10 @@ class InvertAnswer:
         for i, group in enumerate((self.setters, self.others)):
             for r in group:
                 rows.setdefault(r.subsystem, [0, 0, 0, 0])[i] += 1
-        for i, group in ((2, self.checks), (3, self.flagsets)):
-            for s in group:
-                rows.setdefault(s.subsystem, [0, 0, 0, 0])[i] += 1
-        return tuple((k, *v) for k, v in sorted(rows.items()))
+        for col, sites in ((2, self.checks), (3, self.flagsets)):
+            for s in sites:
+                rows.setdefault(s.subsystem, [0, 0, 0, 0])[col] += 1
+        return tuple((k, v[0], v[1], v[2], v[3]) for k, v in sorted(rows.items()))
 
 
 @dataclass(frozen=True)
