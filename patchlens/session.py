@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from patchlens.search import SearchContext
 from patchlens.tree import TreeSource, open_tree
 
 if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
@@ -38,10 +39,15 @@ class Session:
     applied: AppliedSeries | None
     profile: Any
     use_cache: bool = True
+    # The run's literal searches: their memos, counters, early starts.
+    search: SearchContext = field(default_factory=SearchContext, repr=False)
     _history: ConstantHistory | None = field(default=None, repr=False)
     _hazards: tuple[Finding, ...] | None = field(default=None, repr=False)
     _scans: dict[Any, Any] = field(default_factory=dict,
                                               repr=False)
+
+    def __post_init__(self) -> None:
+        self.search.cache = self.search.cache and self.use_cache
 
     def series_paths(self) -> frozenset[str]:
         """Every path a patch of the series touches."""
@@ -62,9 +68,10 @@ class Session:
                                                    tree_history)
             if self.applied is not None and self.series is not None:
                 self._history = constant_history(self.applied, self.series,
-                                                 self.profile)
+                                                 self.profile, self.search)
             else:
-                self._history = tree_history(self.tree, self.profile)
+                self._history = tree_history(self.tree, self.profile,
+                                             self.search)
         return self._history
 
     def hazards(self) -> tuple[Finding, ...]:
@@ -75,15 +82,18 @@ class Session:
             if self.applied is not None and self.series is not None:
                 from patchlens.checks import constant_findings
                 self._hazards = constant_findings(self.history(), self.profile,
-                                                  self.applied, self.series)
+                                                  self.applied, self.series,
+                                                  self.search)
         return self._hazards
 
     def start_scan(self, names: Iterable[str] = ()) -> None:
         """Start the tree-wide search of a coming :meth:`scan` (of the
         family constants plus ``names``) now, to run while the caller
-        does other work (:func:`patchlens.extract.prefilter.start`)."""
-        from patchlens.extract.prefilter import start
-        start(self.tree, self.profile.candidate_literals(names), cache=self.use_cache)
+        does other work (:func:`patchlens.search.start`)."""
+        from patchlens.c.defines import header_macros
+        from patchlens.search import start
+        start(self.search, self.tree, self.profile.candidate_literals(names),
+              header_macros)
 
     def scan(self, names: Mapping[str, str], *, final: bool = True,
              local: Iterable[str] = ()) -> Any:
@@ -102,7 +112,8 @@ class Session:
             self._scans[key] = scan_references(source, dict(names),
                                                self.profile,
                                                cache=self.use_cache,
-                                               local=local)
+                                               local=local,
+                                               context=self.search)
         return self._scans[key]
 
 

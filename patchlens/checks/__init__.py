@@ -36,6 +36,7 @@ from patchlens.extract.facts import Facts
 from patchlens.extract.profile import Profile
 from patchlens.findings import CATALOGUE, Finding
 from patchlens.mail.model import Series
+from patchlens.search import SearchContext
 from patchlens.tree.apply import AppliedSeries
 
 __all__ = ["CATALOGUE", "table_findings", "constant_findings",
@@ -65,11 +66,14 @@ def _key(f: Finding) -> tuple[str, str | None, tuple[str, ...]]:
 
 
 def constant_findings(history: ConstantHistory, profile: Profile,
-                      applied: AppliedSeries, series: Series
+                      applied: AppliedSeries, series: Series,
+                      context: SearchContext | None = None
                       ) -> tuple[Finding, ...]:
     """New hazards at each step of ``history``, attributed to the patch
     that made them; then shifts, and what the tree-wide search finds
-    (bit numbers too wide, stale references, arrays that grow)."""
+    (bit numbers too wide, stale references, arrays that grow;
+    ``context``: the run's searches)."""
+    context = context or SearchContext()
     steps = history.steps
     out: list[Finding] = []
     seen = {_key(f) for f in table_findings(steps[0].table, profile)}
@@ -83,10 +87,10 @@ def constant_findings(history: ConstantHistory, profile: Profile,
                 out.append(f)
     final = steps[-1].table
     out += enums.enum_shifts(history.changes, final)
-    hits = tree_hits(steps, history.changes, profile, applied.final)
+    hits = tree_hits(steps, history.changes, profile, applied.final, context)
     out += bits.bit_index_widths(steps, hits, applied.final)
     out += usage.stale_references(hits, applied.final, series)
-    out += enums.array_growths(hits, applied.final, series, final)
+    out += enums.array_growths(hits, applied.final, series, final, context)
     return tuple(out)
 
 

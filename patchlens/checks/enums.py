@@ -14,9 +14,9 @@ from patchlens.c.sizes import ArrayMember, StructIndex, find_array_members
 from patchlens.checks.treewide import TreeHits, has_literal
 from patchlens.extract.definitions import ConstantTable
 from patchlens.extract.history import ConstantChange
-from patchlens.extract.prefilter import files_containing
 from patchlens.findings import Evidence, Finding, Severity, declare
 from patchlens.mail.model import Series
+from patchlens.search import SearchContext, files_containing
 from patchlens.tree.source import TreeSource
 
 __all__ = ["ENUM_SHIFT", "ARRAY_GROWTH", "enum_shifts", "array_growths",
@@ -78,14 +78,18 @@ def counted_enum(table: ConstantTable, name: str) -> str | None:
 
 
 def array_growths(hits: TreeHits, final_tree: TreeSource, series: Series,
-                  final: ConstantTable) -> list[Finding]:
-    """Arrays dimensioned by a constant whose value changed."""
+                  final: ConstantTable,
+                  context: SearchContext | None = None) -> list[Finding]:
+    """Arrays dimensioned by a constant whose value changed (``context``:
+    the run's searches, which find the struct definitions)."""
+    context = context or SearchContext()
     arr_hits = tuple(p for p in hits.files
                      if has_literal(final_tree, p, hits.array_literals))
     out: list[Finding] = []
     for ch in hits.grown:
         for member in find_array_members(final_tree, (ch.name,), arr_hits):
-            out.append(_array_growth(final_tree, member, ch, series, final))
+            out.append(_array_growth(final_tree, member, ch, series, final,
+                                     context))
     return out
 
 
@@ -95,12 +99,14 @@ def _claims(text: str) -> list[str]:
 
 
 def _array_growth(source: TreeSource, member: ArrayMember, ch: ConstantChange,
-                  series: Series, table: ConstantTable) -> Finding:
+                  series: Series, table: ConstantTable,
+                  context: SearchContext) -> Finding:
     assert ch.before is not None and ch.after is not None
     before, after = ch.before.value, ch.after.value
     assert before is not None and after is not None
     index = StructIndex(source, (member.file, *table.files),
-                        lambda lit: files_containing(source, [lit], under="include",
+                        lambda lit: files_containing(context, source, [lit],
+                                                     under="include",
                                                      suffixes=(".h",)))
     size = index.sizeof(member.element, pointer=member.pointer)
     label = f"struct {member.struct}::{member.field}[{member.dim}]"

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from patchlens.c.defines import header_macros
 from patchlens.c.widths import SHIFTING_BIT_MACROS
 from patchlens.extract.constants import local_names
 from patchlens.extract.history import ConstantChange, Step
-from patchlens.extract.prefilter import CODE, search
 from patchlens.extract.profile import Family, Profile
+from patchlens.search import CODE, SearchContext, search
 from patchlens.tree.source import TreeSource
 
 __all__ = ["TreeHits", "tree_hits", "has_literal"]
@@ -35,7 +36,10 @@ class TreeHits:
 
 
 def tree_hits(steps: Sequence[Step], changes: Sequence[ConstantChange],
-              profile: Profile, final_tree: TreeSource) -> TreeHits:
+              profile: Profile, final_tree: TreeSource,
+              context: SearchContext | None = None) -> TreeHits:
+    """The hits of the patterns in ``final_tree`` (``context``: the
+    run's searches, whose answer the reference scan reuses)."""
     value_fams = tuple(f for f in profile.families if f.kind == "value")
     names_by_fam = {f.key: frozenset(c.name for s in steps
                                      for c in s.table.by_family(f.key))
@@ -68,7 +72,8 @@ def tree_hits(steps: Sequence[Step], changes: Sequence[ConstantChange],
             | set(gone_names) \
             | {fs.name for s in (steps[0], steps[-1]) for fs in s.table.flagsets}
         names -= local_names(s.table for s in steps)
-        found = search(final_tree, profile.candidate_literals(names), follow=True)
+        found = search(context or SearchContext(), final_tree,
+                       profile.candidate_literals(names), follow=header_macros)
         hits = tuple(sorted(p for p in found if p.endswith(CODE)
                             and has_literal(final_tree, p, lits)))
     return TreeHits(hits, tuple(bit_lits), tuple(array_lits), value_fams,

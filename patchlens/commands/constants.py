@@ -24,6 +24,7 @@ from patchlens.extract.history import (ConstantChange, ConstantHistory,
 from patchlens.c.evaluate import Value
 from patchlens.extract.profile import Family, Profile, load_profile
 from patchlens.findings import Finding
+from patchlens.search import SearchContext
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series
 from patchlens.render.layout import WIDTH, ascii_text, fit, wrap
@@ -55,20 +56,21 @@ def run(opts: argparse.Namespace) -> int:
     tree = open_tree(opts.tree, opts.rev,
                      base_commit=series.base_commit if series else None,
                      no_tree=getattr(opts, "no_tree", False))
+    context = SearchContext()        # the run's searches, shared
     if series is not None:
         applied = apply_series(tree, series)
-        history = constant_history(applied, series, profile)
+        history = constant_history(applied, series, profile, context)
         table = history.final
-        hazards = constant_findings(history, profile, applied, series)
+        hazards = constant_findings(history, profile, applied, series, context)
         final = applied.final
         title = series.title
     else:
         history = None
-        table = extract_constants(tree, profile)
+        table = extract_constants(tree, profile, context=context)
         hazards = tuple(table_findings(table, profile))
         final = tree
         title = ""
-    flagsets = scan_flag_sets(final, table, profile) \
+    flagsets = scan_flag_sets(final, table, profile, context=context) \
         if final.info.kind != "none" else table.flagsets
     keys = {f.key for f in families}
     view = ConstantsView(tree.info.label, tree.info.reason, title, profile,

@@ -38,7 +38,7 @@ def load_scan(opts: argparse.Namespace) -> tuple[Any, Any, dict[str, str], Any, 
     sess.start_scan(getattr(opts, "names", None) or ())
     from patchlens.extract.constants import extract_constants
     from patchlens.extract.scan import family_names, scan_references
-    table = extract_constants(sess.tree, sess.profile)
+    table = extract_constants(sess.tree, sess.profile, context=sess.search)
     names = family_names(table)
     extra = [n for n in (getattr(opts, "names", None) or []) if n not in names]
     for n in extra:
@@ -47,11 +47,11 @@ def load_scan(opts: argparse.Namespace) -> tuple[Any, Any, dict[str, str], Any, 
         names[n] = "other"
     progress = not getattr(opts, "quiet", False)
     base = scan_references(sess.tree, names, sess.profile, cache=cache,
-                           progress=progress)
+                           progress=progress, context=sess.search)
     final = None
     if sess.applied is not None:
         final = scan_references(sess.final, names, sess.profile, cache=cache,
-                                progress=progress)
+                                progress=progress, context=sess.search)
     return sess, table, base.names, base, final
 
 

@@ -4,7 +4,7 @@ Families come from the profile: the enumerators of an enum found by
 its tag (``enum irq_domain_bus_token`` lives in ``irqdomain_defs.h`` on
 6.12 and in ``irqdomain.h`` on 6.1: the tag finds it either way), or
 enumerators and macros with a prefix (``MSI_FLAG_*``).  Candidate
-headers are found by a literal pre-filter (``prefilter.py``); only those
+headers are found by the literal search (``patchlens/search/``); only those
 are parsed.
 
 Three steps, each pure once the bytes are read:
@@ -32,8 +32,8 @@ from patchlens.extract.definitions import (
 from patchlens.c.evaluate import Value, bit_number, evaluate
 from patchlens.extract.flagsets import (flag_macros, resolve_flag_sets,
                                         scan_flag_sets)
-from patchlens.extract.prefilter import files_containing
 from patchlens.extract.profile import Family, Profile
+from patchlens.search import SearchContext, files_containing
 from patchlens.tree.source import TreeSource
 
 __all__ = [
@@ -53,9 +53,9 @@ def _literals(profile: Profile) -> tuple[str, ...]:
 
 
 def model_from(source: TreeSource, profile: Profile,
-                paths_hint: Iterable[str]) -> Model:
+               paths_hint: Iterable[str], context: SearchContext) -> Model:
     lits = _literals(profile)
-    paths = list(files_containing(source, lits, under=_INCLUDE,
+    paths = list(files_containing(context, source, lits, under=_INCLUDE,
                                   suffixes=(".h",)))
     blits = tuple(s.encode() for s in lits)
     for p in paths_hint:
@@ -229,11 +229,14 @@ def local_names(tables: Iterable[ConstantTable]) -> frozenset[str]:
 # -- the public entry point ---------------------------------------------
 
 def extract_constants(source: TreeSource, profile: Profile, *,
-                      paths_hint: Iterable[str] = ()) -> ConstantTable:
+                      paths_hint: Iterable[str] = (),
+                      context: SearchContext | None = None) -> ConstantTable:
     """Every constant of ``profile``'s families in ``source``.
 
     Only headers under ``include/`` that contain a family literal, plus
     ``paths_hint`` (the files a series touches), are parsed.
+    ``context``: the run's searches.
     """
-    return evaluate_model(model_from(source, profile, paths_hint), profile)
+    return evaluate_model(model_from(source, profile, paths_hint,
+                                     context or SearchContext()), profile)
 

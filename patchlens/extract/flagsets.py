@@ -11,11 +11,13 @@ from dataclasses import replace
 
 from tree_sitter import Tree
 
+from patchlens.c.defines import define_rx
 from patchlens.c.evaluate import identifiers
+from patchlens.cache import flagset_store
 from patchlens.extract.definitions import (ConstantTable, FlagSet, RawMacro,
                                            read_definitions)
-from patchlens.extract.prefilter import PickleStore, contains, define_rx, search
 from patchlens.extract.profile import Profile
+from patchlens.search import SearchContext, contains, search
 from patchlens.tree.source import TreeSource
 
 __all__ = ["resolve_flag_sets", "flag_macros", "scan_flag_sets"]
@@ -93,23 +95,27 @@ def flag_macros(path: str, data: bytes | None, lits: tuple[str, ...],
 def scan_flag_sets(source: TreeSource, table: ConstantTable,
                    profile: Profile, *, cache: bool = True,
                    read: Mapping[str, tuple[RawMacro, ...]] | None = None,
+                   context: SearchContext | None = None,
                    ) -> tuple[FlagSet, ...]:
     """Flag-set macros anywhere in the tree (``arch/``, ``drivers/``).
 
     The files come from the run's tree-wide literal search (cached per
     tree); only those with a ``#define`` naming a flag or mask are
     parsed.  ``read``: :func:`flag_macros` of some of them by content
-    id, from whoever parsed them already (the reference scan)."""
+    id, from whoever parsed them already (the reference scan).
+    ``context``: the run's searches (``cache`` is its setting when a
+    new one is made)."""
     lits = profile.flag_set_literals
     if not lits:
         return table.flagsets
-    # The flag-defining macros of each hit, kept by content id: a warm
-    # run reads none of these files.
-    store = PickleStore(cache, {"m": "flagset-macros.pickle"})
+    context = context or SearchContext(cache=cache)
+    # The flag-defining macros of each hit, kept by content id for this
+    # profile (what is a flag set depends on its literals): a warm run
+    # reads none of these files.
+    store = flagset_store(context.cache, profile.fingerprint, _valid_macros)
     known = store.get("m")
     macros: list[RawMacro] = []
-    for p, cid in sorted(search(source, profile.search_literals,
-                                cache=cache).items()):
+    for p, cid in sorted(search(context, source, profile.search_literals).items()):
         if not p.endswith((".c", ".h")):
             continue
         got = read.get(cid) if read else None
@@ -126,3 +132,11 @@ def scan_flag_sets(source: TreeSource, table: ConstantTable,
     extra = tuple(f for f in table.flagsets if (f.name, f.file, f.line) not in seen)
     return found + extra
 
+
+
+def _valid_macros(key: object, value: object) -> bool:
+    """A flag-set store entry: a tuple of macros with a line number."""
+    return isinstance(value, tuple) and all(
+        isinstance(m, RawMacro) and isinstance(m.name, str)
+        and isinstance(m.expr, str) and isinstance(m.file, str)
+        and isinstance(m.line, int) for m in value)

@@ -19,6 +19,7 @@ from patchlens.extract.definitions import ConstantTable
 from patchlens.extract.patchonly import PatchOnlyNote, lay_hunk
 from patchlens.extract.profile import Profile
 from patchlens.mail.model import Series
+from patchlens.search import SearchContext
 from patchlens.tree.apply import AppliedSeries
 from patchlens.tree.source import TreeSource
 
@@ -79,16 +80,17 @@ class ConstantHistory:
                      if c.name == name or c.old_name == name)
 
 
-def constant_history(applied: AppliedSeries, series: Series, profile: Profile
-                     ) -> ConstantHistory:
+def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
+                     context: SearchContext | None = None) -> ConstantHistory:
     """Values at the base and after each patch, and what each patch
     changed (the hazards are ``patchlens.checks.constant_findings``).
 
     Hunks that did not apply (the
     file is missing, the tree moved on) and ``series.rebuilt`` fragments
     of an archive reply are read in patch-only mode and laid onto the
-    tree's definitions.
+    tree's definitions.  ``context``: the run's searches.
     """
+    context = context or SearchContext()
     hint: set[str] = set()
     for k in range(len(applied.results) + 1):
         hint |= set(applied.changed(k))
@@ -120,11 +122,11 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile
 
     indexes = sorted(set(labels))
     steps: list[Step] = []
-    base_model = model_from(applied.base, profile, hint_t)
+    base_model = model_from(applied.base, profile, hint_t, context)
     steps.append(Step("base", 0, evaluate_model(base_model, profile)))
     for n in indexes:
         state = applied.state_after(n) if n else applied.base
-        model = model_from(state, profile, hint_t)
+        model = model_from(state, profile, hint_t, context)
         for m in sorted(i for i in failed if i <= n):
             for path, hunk, reason in failed[m]:
                 origin = f"patch-only: {labels.get(m, m)}: {path}: {reason}"
@@ -138,10 +140,11 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile
                            tuple(missing_files))
 
 
-def tree_history(source: TreeSource, profile: Profile) -> ConstantHistory:
+def tree_history(source: TreeSource, profile: Profile,
+                 context: SearchContext | None = None) -> ConstantHistory:
     """The history of a tree without a series: one step, the base."""
-    return ConstantHistory((Step("base", 0, extract_constants(source, profile)),),
-                           ())
+    return ConstantHistory((Step("base", 0, extract_constants(
+        source, profile, context=context)),), ())
 
 
 def _changes(steps: list[Step]) -> list[ConstantChange]:

@@ -8,11 +8,13 @@ set (``IRQ_DOMAIN_FLAG_*``, ``IRQCHIP_*``, ...) with no code change.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from importlib.resources import files
 from typing import Any
 
@@ -135,6 +137,13 @@ class Profile:
         out += [m for f in self.families if f.kind == "bit" and f.flagset_scan
                 for m in f.masks]
         return tuple(out)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of everything the profile's TOML says (not where it
+        was read from): two profiles with one fingerprint analyse alike,
+        so caches whose values depend on the profile key by it."""
+        return hashlib.sha1(repr(replace(self, source="")).encode()).hexdigest()
 
     def candidate_literals(self, names: Iterable[str]) -> tuple[bytes, ...]:
         """:attr:`search_literals` plus every name none of them covers."""

@@ -2,7 +2,7 @@
 
 1. Candidate files: ``.c``/``.h`` files and ``Documentation/`` whose
    bytes contain one of the profile's search literals (or a name they
-   do not cover), from :func:`patchlens.extract.prefilter.search` --
+   do not cover), from :func:`patchlens.search.search` --
    the one literal search, cached by tree id / blob id for git and by
    hits and ctimes for directories.  Files are parsed as it reports
    them.
@@ -19,9 +19,8 @@
    resolved one level deep (:func:`resolve_calls`), files get their
    MAINTAINERS subsystem.
 
-The cache lives under ``$XDG_CACHE_HOME/patchlens`` (default
-``~/.cache/patchlens``), pickles written atomically; any unreadable
-cache file is ignored.
+The facts and MAINTAINERS stores are in :mod:`patchlens.cache`'s
+table, with the search's.
 """
 
 from __future__ import annotations
@@ -35,19 +34,21 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from patchlens.c.defines import header_macros
+from patchlens.cache import cache_dir, facts_store, maintainers_store
 from patchlens.extract.constants import (
     ConstantTable, extract_constants, flag_macros, scan_flag_sets)
 from patchlens.c.parse import parse_c
 from patchlens.c.shapes import file_matches, function_calls, names_regex
 from patchlens.extract.filters import TokenFilter, find_filters
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
-from patchlens.extract.prefilter import (
-    CODE, PickleStore, cache_dir, contains, is_scanned_path, search)
 from patchlens.extract.references import (
     FileSites, Mention, PendingCall, ReferenceSite, find_sites)
 from patchlens.extract.roles import (
     ParamRoles, Role, Rules, call_role, parameter_roles, rules_for)
 from patchlens.extract.structs import StructInstance, find_structs
+from patchlens.search import (
+    CODE, SearchContext, contains, is_scanned_path, search)
 from patchlens.tree.source import TreeSource, blob_id
 
 if TYPE_CHECKING:
@@ -59,9 +60,8 @@ __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
            "family_names"]
 
 T = TypeVar("T")
-# Bump when FileFacts or the analysis changes: old cache entries die.
-# 8: roles are Role in params; the site classes moved (extract.roles).
-_VERSION = 8
+# Bump patchlens.cache.FACTS_VERSION when FileFacts or the analysis
+# changes: old cache entries die.
 _CODE = CODE
 # Fewer files to parse than this: no process pool.
 _POOL_MIN = 8
@@ -111,11 +111,37 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def _Cache(enabled: bool) -> PickleStore:
-    """The facts and MAINTAINERS pickles.  The literal search keeps its
-    own (:mod:`patchlens.extract.prefilter`)."""
-    return PickleStore(enabled, {"facts": f"facts-{_VERSION}.pickle",
-                                 "maint": "maintainers.pickle"})
+class _Cache:
+    """The facts and MAINTAINERS stores (:mod:`patchlens.cache`); an
+    entry of another shape is dropped."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.stores = {"facts": facts_store(enabled, _valid_facts),
+                       "maint": maintainers_store(
+                           enabled, lambda k, v: isinstance(v, Maintainers))}
+
+    def get(self, which: str) -> dict[Any, Any]:
+        return self.stores[which].get(which)
+
+    def touch(self, which: str) -> None:
+        self.stores[which].touch(which)
+
+    def flush(self) -> None:
+        for store in self.stores.values():
+            store.flush()
+
+
+def _valid_facts(key: object, value: object) -> bool:
+    """A facts entry: FileFacts whose parts are tuples, lines numbers."""
+    if not isinstance(value, FileFacts) or not isinstance(value.path, str):
+        return False
+    parts = (value.sites, value.mentions, value.pending, value.flagsets,
+             value.structs, value.filters, value.params, value.functions,
+             value.calls, value.macros)
+    return all(isinstance(p, tuple) for p in parts) and all(
+        isinstance(s, ReferenceSite) and isinstance(s.line, int)
+        and isinstance(s.name, str) for s in value.sites) and all(
+        isinstance(m, Mention) and isinstance(m.line, int) for m in value.mentions)
 
 
 # -- per-file analysis ------------------------------------------------------
@@ -257,7 +283,7 @@ def _progress(done: int, total: int, on: bool) -> None:
         sys.stderr.flush()
 
 
-def _maintainers(source: TreeSource, cache: PickleStore,
+def _maintainers(source: TreeSource, cache: _Cache,
                  an: "_Analyser") -> Callable[[], Maintainers]:
     """The tree's MAINTAINERS, when asked: cached by content id, else
     parsed in the pool while the search runs (0.1 s of Python that is
@@ -296,10 +322,12 @@ class _Analyser:
     pool lives for the whole scan and takes its other Python work too
     (:meth:`aside`)."""
 
-    def __init__(self, source: TreeSource, rules: Rules, store: PickleStore,
-                 jobs: int, show: bool, flag_lits: tuple[str, ...] = ()) -> None:
+    def __init__(self, source: TreeSource, rules: Rules, store: _Cache,
+                 jobs: int, show: bool, flag_lits: tuple[str, ...] = (),
+                 fingerprint: str = "") -> None:
         self.source, self.rules, self.store = source, rules, store
         self.flag_lits = flag_lits
+        self.fingerprint = fingerprint
         self.jobs, self.show = jobs, show
         self.found: list[FileFacts] = []
         self.waiting: list[tuple[str, _Item]] = []
@@ -311,7 +339,8 @@ class _Analyser:
     def add(self, path: str, cid: str, rules: Rules | None = None,
             prior: FileFacts | None = None) -> None:
         """Facts of ``path`` by the scan's rules, or by ``rules``."""
-        key = cid + "/" + _digest((rules or self.rules).key() + repr(self.flag_lits))
+        key = cid + "/" + _digest((rules or self.rules).key() + repr(self.flag_lits)
+                                  + self.fingerprint)
         hit = self.store.get("facts").get(key)
         if isinstance(hit, FileFacts):
             self.found.append(_relocate(hit, path))
@@ -386,7 +415,8 @@ class _Analyser:
 
 def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str],
                     profile: Profile, *, cache: bool = True, jobs: int = 2,
-                    progress: bool = False, local: Iterable[str] = ()) -> Scan:
+                    progress: bool = False, local: Iterable[str] = (),
+                    context: SearchContext | None = None) -> Scan:
     """Every reference to ``names`` (name -> family key or "flagset").
 
     ``profile`` is a :class:`patchlens.extract.profile.Profile`.  Given
@@ -394,11 +424,14 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
     tree's flag-set macros (:func:`constants.scan_flag_sets`, over the
     same literal search) are followed too, in every file that names
     one, and so are macros composing a name in a candidate file.
+    ``context``: the run's searches (``cache`` is its setting when a new
+    one is made; it always governs the facts).
     """
+    context = context or SearchContext(cache=cache)
     table = None
     if not isinstance(names, Mapping):
         wanted = list(names)
-        table = extract_constants(source, profile)
+        table = extract_constants(source, profile, context=context)
         full = family_names(table)
         names = {n: full.get(n, "flagset") for n in wanted} | full
     names = dict(names)
@@ -410,28 +443,29 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
     lits = profile.candidate_literals([n for n in names if n not in skip])
     store = _Cache(cache)
     show = progress and sys.stderr.isatty()
-    an = _Analyser(source, rules, store, jobs, show, profile.flag_set_literals)
+    an = _Analyser(source, rules, store, jobs, show, profile.flag_set_literals,
+                   profile.fingerprint)
     try:
-        return _scan(source, names, profile, table, lits, store, an, cache)
+        return _scan(source, names, profile, table, lits, store, an, context)
     finally:
         an.close()
 
 
 def _scan(source: TreeSource, names: dict[str, str], profile: Profile,
-          table: ConstantTable | None, lits: tuple[bytes, ...], store: PickleStore, an: _Analyser,
-          cache: bool) -> Scan:
+          table: ConstantTable | None, lits: tuple[bytes, ...], store: _Cache,
+          an: _Analyser, context: SearchContext) -> Scan:
     rules = an.rules
     maintainers = _maintainers(source, store, an)
     # Parsing starts with the first hit the search reports.  The
     # macros the header hits define with a literal are searched in the
     # same pass: the header-defined flag sets of step 2 are among them.
-    cands = search(source, lits, cache=cache, on_hit=an.add, follow=True)
+    cands = search(context, source, lits, on_hit=an.add, follow=header_macros)
     found = an.finish()
     # Flag-set macros of the whole tree, from the same search and the
     # parses just made.
     if table is None:
-        table = extract_constants(source, profile)
-    sets = scan_flag_sets(source, table, profile, cache=cache,
+        table = extract_constants(source, profile, context=context)
+    sets = scan_flag_sets(source, table, profile, context=context,
                           read={cands[f.path]: f.macros for f in found
                                 if f.path in cands})
     # Flag-set macros (and macros composing a name) not yet among the
@@ -455,8 +489,8 @@ def _scan(source: TreeSource, names: dict[str, str], profile: Profile,
                         if any(not p.endswith(".c") for p in files))
         # A name a literal covers is in candidates only.
         inside = tuple(m.encode() for m in shared if any(l in m.encode() for l in lits))
-        named = dict(search(source, [m.encode() for m in shared
-                                if m.encode() not in inside], cache=cache))
+        named = dict(search(context, source, [m.encode() for m in shared
+                                         if m.encode() not in inside]))
         named.update((p, c) for p, c in cands.items()
                      if inside and contains(source.read(p), inside))
         local = {p for files in defined.values() for p in files}

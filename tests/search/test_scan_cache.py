@@ -9,10 +9,10 @@ import shutil
 import pygit2
 import pytest
 
-from patchlens.extract import prefilter
 from patchlens.extract import scan as scanmod
 from patchlens.extract.profile import load_profile
 from patchlens.extract.scan import scan_references
+from patchlens.search import SearchContext
 from patchlens.tree.directory import DirectoryTree
 from patchlens.tree.git import GitTree
 from patchlens.tree.overlay import OverlayTree
@@ -22,9 +22,13 @@ from tests.test_refs_fixture import NAMES
 @pytest.fixture
 def xdg(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    # The trees are written just now: trust ctimes at once.
-    monkeypatch.setattr(prefilter, "_RACY_NS", 0)
     return tmp_path / "cache"
+
+
+def run() -> SearchContext:
+    """A new run's searches.  The trees are written just now: trust
+    ctimes at once."""
+    return SearchContext(racy_ns=0)
 
 
 @pytest.fixture
@@ -53,15 +57,18 @@ def key(scan):
 def test_warm_directory_parses_nothing(xdg, tree_copy, monkeypatch):
     prof = load_profile(None)
     calls = _count_parses(monkeypatch)
-    cold = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    cold = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1,
+                           context=run())
     assert calls and (xdg / "patchlens" / "scan").is_dir()
     calls.clear()
-    warm = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    warm = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1,
+                           context=run())
     assert calls == [] and key(warm) == key(cold)
     # Touch one file: only it is parsed again.
     p = tree_copy / "kernel" / "irq" / "msi.c"
     p.write_text(p.read_text() + "\n/* MSI_FLAG_NO_MASK */\n")
-    again = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    again = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1,
+                           context=run())
     assert calls == ["kernel/irq/msi.c"]
     assert len(again.mentions) == len(cold.mentions) + 1
 
@@ -74,11 +81,13 @@ def test_no_cache_writes_nothing(xdg, tree_copy):
 
 def test_corrupt_cache_ignored(xdg, tree_copy):
     prof = load_profile(None)
-    cold = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    cold = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1,
+                           context=run())
     d = xdg / "patchlens" / "scan"
     for f in d.iterdir():
         f.write_bytes(b"\x80\x04garbage")
-    again = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1)
+    again = scan_references(DirectoryTree(str(tree_copy)), NAMES, prof, jobs=1,
+                           context=run())
     assert key(again) == key(cold)
 
 
@@ -107,31 +116,31 @@ def test_git_nearby_revision_reuses_subtrees(xdg, tree_copy, monkeypatch):
     c2 = _commit(repo, tree_copy, "two", [c1])
     prof = load_profile(None)
     calls = _count_parses(monkeypatch)
-    first = scan_references(GitTree.open(str(tree_copy), str(c1)), NAMES, prof, jobs=1)
+    first = scan_references(GitTree.open(str(tree_copy), str(c1)), NAMES, prof, jobs=1,
+                           context=run())
     assert len(calls) > 5
-    read = []
-    real_contains = prefilter.contains
-    searched = set(prof.candidate_literals(NAMES))
-    # Reads by the search itself (the scanner's literal set), not the
-    # narrowing of its answer to include/ headers by the constants.
-    monkeypatch.setattr(prefilter, "contains",
-                        lambda data, lits: (set(lits) == searched and read.append(1))
-                        or real_contains(data, lits))
     calls.clear()
-    second = scan_references(GitTree.open(str(tree_copy), str(c2)), NAMES, prof, jobs=1)
+    ctx = run()
+    second = scan_references(GitTree.open(str(tree_copy), str(c2)), NAMES, prof, jobs=1,
+                             context=ctx)
     assert calls == ["drivers/pci/msi/msi.c"]
-    assert len(read) == 1          # the one new blob, nothing else re-read
+    # The searches read the one new blob, nothing else (the scanner's
+    # literal set and the flag sets' each read it once).
+    assert set(ctx.stats.reads) == {"drivers/pci/msi/msi.c"}
+    assert ctx.stats.steps == []
     assert key(first) != key(second)
 
 
 def test_overlay_reads_changed_files_only(xdg, tree_copy, monkeypatch):
     prof = load_profile(None)
     base = DirectoryTree(str(tree_copy))
-    scan_references(base, NAMES, prof, jobs=1)
+    scan_references(base, NAMES, prof, jobs=1,
+                           context=run())
     calls = _count_parses(monkeypatch)
     over = OverlayTree(base, {"drivers/new.c": b"int x = DOMAIN_BUS_WIRED;\n",
                               "drivers/demo/broken.c": None})
-    s = scan_references(over, NAMES, prof, jobs=1)
+    s = scan_references(over, NAMES, prof, jobs=1,
+                           context=run())
     assert calls == ["drivers/new.c"]
     assert not [x for x in s.sites if x.file == "drivers/demo/broken.c"]
     assert [x.role.value for x in s.sites if x.file == "drivers/new.c"] == ["set"]

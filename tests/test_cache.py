@@ -1,0 +1,188 @@
+"""The on-disk stores (patchlens.cache): where they live, that a key
+holds what its value depends on, and that a damaged entry is dropped."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+
+import pytest
+
+from patchlens import cache
+from patchlens.extract.constants import extract_constants, scan_flag_sets
+from patchlens.extract.profile import load_profile, parse_profile
+from patchlens.extract.scan import scan_references
+from patchlens.search import SearchContext, search
+from patchlens.tree.directory import DirectoryTree
+from tests.test_refs_fixture import NAMES
+
+FOO_PROFILE = b"""name = "foo"
+[[family]]
+key = "foo_flag"
+title = "FOO flag"
+kind = "bit"
+prefix = "FOO_FLAG_"
+storage = "unsigned long"
+flagset_scan = true
+"""
+
+FOO_H = b"""#ifndef _LINUX_FOO_H
+#define _LINUX_FOO_H
+#define FOO_FLAG_A\t(1UL << 0)
+#define FOO_FLAG_B\t(1UL << 1)
+#endif
+"""
+
+FOO_C = b"""#include <linux/msi.h>
+#include <linux/foo.h>
+
+#define FOO_BOTH (FOO_FLAG_A|FOO_FLAG_B)
+
+static unsigned long foo_msi_flags(struct msi_domain_info *info)
+{
+\treturn info->flags & (MSI_FLAG_USE_DEF_DOM_OPS | MSI_FLAG_PCI_MSIX);
+}
+"""
+
+
+@pytest.fixture
+def foo_tree(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "tree"
+    (root / "include" / "linux").mkdir(parents=True)
+    (root / "include" / "linux" / "foo.h").write_bytes(FOO_H)
+    (root / "drivers" / "foo").mkdir(parents=True)
+    (root / "drivers" / "foo" / "foo.c").write_bytes(FOO_C)
+    return root
+
+
+def foo_sets(root, profile) -> list[str]:
+    tree = DirectoryTree(str(root))
+    return sorted(fs.name for fs in scan_flag_sets(
+        tree, extract_constants(tree, profile), profile))
+
+
+# -- the flag-set macro store is keyed by the profile (issue 11) -------------
+# It was keyed by file content only, so a run with the default profile
+# left "no flag sets here" for a file another profile reads flag sets in.
+
+def test_empty_cache_finds_the_flag_set(foo_tree) -> None:
+    assert foo_sets(foo_tree, parse_profile(FOO_PROFILE, "foo.toml")) == ["FOO_BOTH"]
+
+
+def test_a_run_with_another_profile_does_not_hide_it(foo_tree) -> None:
+    foo_sets(foo_tree, load_profile(None))
+    assert foo_sets(foo_tree, parse_profile(FOO_PROFILE, "foo.toml")) == ["FOO_BOTH"]
+
+
+def test_one_process_two_profiles(foo_tree) -> None:
+    tree = DirectoryTree(str(foo_tree))
+    default, foo = load_profile(None), parse_profile(FOO_PROFILE, "foo.toml")
+    scan_flag_sets(tree, extract_constants(tree, default), default)
+    got = scan_flag_sets(tree, extract_constants(tree, foo), foo)
+    assert [fs.name for fs in got] == ["FOO_BOTH"]
+
+
+def test_profile_fingerprint_is_its_content() -> None:
+    a = parse_profile(FOO_PROFILE, "a.toml")
+    assert a.fingerprint == parse_profile(FOO_PROFILE, "elsewhere/b.toml").fingerprint
+    assert a.fingerprint != load_profile(None).fingerprint
+    assert a.fingerprint != parse_profile(
+        FOO_PROFILE.replace(b"flagset_scan = true", b"flagset_scan = false"),
+        "a.toml").fingerprint
+
+
+# -- where the stores live ---------------------------------------------------
+
+def test_cache_dir_follows_xdg(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.cache_dir() == os.path.join(str(tmp_path), "patchlens", "scan")
+
+
+@pytest.mark.parametrize("value", ["relative/path", "", "."])
+def test_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path, value) -> None:
+    # The XDG spec: a relative path is invalid and must be ignored (it
+    # would put the cache inside the kernel tree a reviewer runs in).
+    monkeypatch.setenv("XDG_CACHE_HOME", value)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.cache_home() == os.path.join(str(tmp_path / "home"), ".cache",
+                                              "patchlens")
+
+
+def test_relative_xdg_writes_nothing_here(monkeypatch, tmp_path, request) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(request.config.rootpath / "fixtures" / "refs" / "tree", tree)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tree)
+    monkeypatch.setenv("XDG_CACHE_HOME", "cachedir")
+    scan_references(DirectoryTree(str(tree)), NAMES, load_profile(None), jobs=1)
+    assert not (tree / "cachedir").exists()
+    assert (tmp_path / "home" / ".cache" / "patchlens" / "scan").is_dir()
+
+
+# -- damaged entries are dropped, never trusted -------------------------------
+
+@pytest.fixture
+def refs_tree(tmp_path, monkeypatch, request):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    tree = tmp_path / "tree"
+    shutil.copytree(request.config.rootpath / "fixtures" / "refs" / "tree", tree)
+    return tree
+
+
+def _damage(directory, damage) -> int:
+    """Rewrite every store file with ``damage(entries)``; how many."""
+    n = 0
+    for f in sorted(directory.iterdir()):
+        if f.suffix == ".pickle":
+            with open(f, "rb") as fh:
+                obj = pickle.load(fh)
+            with open(f, "wb") as fh:
+                pickle.dump(damage(obj), fh)
+            n += 1
+    return n
+
+
+def _sites(scan):
+    return sorted((s.name, s.file, s.line, s.role.value) for s in scan.sites)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: list(d.items()),                                   # a list, not a dict
+    lambda d: {k: "x" for k in d},                               # strings for values
+    lambda d: {k: (v[0], "x") if isinstance(v, tuple) and len(v) == 2 else [v]
+               for k, v in d.items()},                           # another shape
+    lambda d: {k: ("now", {p: ("big", "new", 3) for p in v[1]})
+               if isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], dict)
+               else v for k, v in d.items()},                    # strings for ints
+], ids=["list", "strings", "shape", "stat-strings"])
+def test_damaged_entries_are_dropped(refs_tree, damage) -> None:
+    prof = load_profile(None)
+    cold = scan_references(DirectoryTree(str(refs_tree)), NAMES, prof, jobs=1)
+    store = refs_tree.parent / "cache" / "patchlens" / "scan"
+    assert _damage(store, damage) >= 4
+    again = scan_references(DirectoryTree(str(refs_tree)), NAMES, prof, jobs=1)
+    assert _sites(again) == _sites(cold)
+
+
+def test_a_dropped_search_entry_is_searched_again(refs_tree) -> None:
+    tree = DirectoryTree(str(refs_tree))
+    first = search(SearchContext(racy_ns=0), tree, [b"MSI_FLAG_"])
+    store = refs_tree.parent / "cache" / "patchlens" / "scan"
+    _damage(store, lambda d: {k: (0, ["not", "a", "dict"]) for k in d})
+    ctx = SearchContext(racy_ns=0)
+    assert search(ctx, DirectoryTree(str(refs_tree)), [b"MSI_FLAG_"]) == first
+    assert ctx.stats.store_hits == 0 and ctx.stats.steps
+
+
+def test_store_file_that_is_a_directory_leaves_nothing_behind(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    store = cache.search_store(True, (b"MSI_FLAG_",))
+    for path in store.paths.values():
+        os.makedirs(path)
+    for which in ("trees", "blobs", "dirs"):
+        store.get(which)["k"] = store.get(which).get("k")
+        store.touch(which)
+    store.flush()
+    assert not [f for f in os.listdir(cache.cache_dir()) if f.endswith(".tmp")]
