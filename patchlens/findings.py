@@ -74,13 +74,17 @@ class Message:
     def finding(self, message: str, *, file: str | None = None,
                 line: int | None = None, patch: str | None = None,
                 subject: str | None = None, detail: tuple[str, ...] = (),
-                lesser: bool = False) -> Finding:
+                lesser: bool = False, patch_only: bool = False) -> Finding:
         """A finding of this code (at the lesser severity when ``lesser``
-        and the table declares one)."""
+        and the table declares one).  ``patch_only``: the finding rests
+        on the patch text alone (no tree fact checked it); unless the
+        code's evidence is ``PATCH`` it is then at most a WARNING."""
         if lesser and self.lesser is None:
             raise ValueError(f"{self.code}: no lesser severity declared")
         severity = self.lesser if lesser and self.lesser is not None \
             else self.severity
+        if patch_only and self.evidence is not Evidence.PATCH:
+            severity = min(severity, Severity.WARNING)
         return Finding(self.code, severity, message, file, line, patch,
                        subject, detail)
 

@@ -56,6 +56,15 @@ def test_severity_comes_from_the_table() -> None:
         CATALOGUE["bit-width"].finding("a", lesser=True)
 
 
+def test_patch_only_is_never_error_unless_the_patch_proves_it() -> None:
+    assert CATALOGUE["used-before-defined"].finding(
+        "a", patch_only=True).severity is Severity.WARNING
+    assert CATALOGUE["bit-width"].finding(
+        "a", patch_only=True).severity is Severity.ERROR
+    assert CATALOGUE["hunk-fuzz"].finding(
+        "a", patch_only=True).severity is Severity.CHECK
+
+
 def test_every_code_says_what_it_rests_on() -> None:
     for m in CATALOGUE:
         assert m.summary and m.help and isinstance(m.evidence, Evidence)
