@@ -25,7 +25,7 @@ facts                   ``facts-<V>.pickle``        content id ``/`` digest of t
                                                     scan rules, flag-set literals and
                                                     profile fingerprint
 maintainers             ``maintainers-<V>.pickle``  content id of MAINTAINERS          ``Maintainers`` (one entry kept)     MAINTAINERS
-flag-set macros         ``flagset-macros-<V>-<P>``  content id (``P``: the profile's   ``(_RawMacro, ...)``: the file's     FLAGSET
+flag-set macros         ``flagset-macros-<V>-<P>``  content id (``P``: the profile's   ``(RawMacro, ...)``: the file's      FLAGSET
                         ``.pickle``                 fingerprint, in the file name)     macros when it defines a flag set
 ======================  ==========================  =================================  ===================================  =======
 
