@@ -23,7 +23,7 @@ from patchlens.tree.source import TreeSource
 __all__ = ["BIT_COLLISION", "BIT_OUTSIDE_MASK", "BIT_WIDTH",
            "BIT_INDEX_WIDTH", "collisions", "outside_masks", "too_wide",
            "bit_index_widths", "bit_index_uses", "BitIndexUse",
-           "storage_width", "show_value", "exclusive"]
+           "show_value", "exclusive"]
 
 BIT_COLLISION = declare(
     "bit-collision", Severity.ERROR, Evidence.BOTH,
@@ -53,11 +53,6 @@ BIT_INDEX_WIDTH = declare(
 _FIELD_TYPE = re.compile(
     r"\b(" + "|".join(re.escape(t) for t in sorted(STORAGE_TYPES, key=len, reverse=True))
     + r")\s+(\w+)\s*;")
-
-
-def storage_width(storage: str | None) -> tuple[int, str] | None:
-    """Bits of a flags word on the narrowest build (:mod:`patchlens.c.widths`)."""
-    return storage_bits(storage)
 
 
 def show_value(v: int | None) -> str:
@@ -129,7 +124,7 @@ def outside_masks(fam: Family, consts: Sequence[Constant], table: ConstantTable,
 
 def too_wide(fam: Family, consts: Sequence[Constant], patch: str | None
              ) -> list[Finding]:
-    w = storage_width(fam.storage)
+    w = storage_bits(fam.storage)
     if w is None:
         return []
     width, what = w
@@ -204,7 +199,7 @@ def bit_index_uses(source: TreeSource, files: Iterable[str],
                     fed = _fed_field(source, path, text, d.group(1), field_types)
                     if fed is not None:
                         ftype = field_types[fed]
-                        fw = storage_width(ftype)
+                        fw = storage_bits(ftype)
                         if fw and fw[0] < width:
                             width, why = fw[0], f"feeds .{fed} ({ftype})"
                         elif fw:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from patchlens.checks.bits import bit_index_uses, storage_width
+from patchlens.checks.bits import bit_index_uses
 from patchlens.tree.empty import EmptyTree
 from patchlens.tree.overlay import OverlayTree
 
@@ -44,8 +44,3 @@ def test_every_shifting_bit_macro_is_a_bit_index_use() -> None:
         # BIT_MASK takes its argument modulo the word width: no overflow.
     }
 
-
-def test_storage_width_is_the_widths_table() -> None:
-    assert storage_width("unsigned long") == (32, "unsigned long on 32-bit builds")
-    assert storage_width("int") == (31, "int (sign bit)")
-    assert storage_width("float") is None
