@@ -15,7 +15,7 @@ from patchlens.extract.profile import load_profile, parse_profile
 from patchlens.extract.scan import scan_references
 from patchlens.search import SearchContext, search
 from patchlens.tree.directory import DirectoryTree
-from tests.test_refs_fixture import NAMES
+from tests.extract.test_references import NAMES
 
 FOO_PROFILE = b"""name = "foo"
 [[family]]

@@ -12,7 +12,7 @@ from patchlens.extract.profile import load_profile
 from patchlens.extract.scan import scan_references
 from patchlens.graph import build_graph, focus
 from patchlens.tree.directory import DirectoryTree
-from tests.test_refs_fixture import NAMES
+from tests.extract.test_references import NAMES
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from patchlens.search import SearchContext
 from patchlens.tree.directory import DirectoryTree
 from patchlens.tree.git import GitTree
 from patchlens.tree.overlay import OverlayTree
-from tests.test_refs_fixture import NAMES
+from tests.extract.test_references import NAMES
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from patchlens.extract.profile import load_profile
 from patchlens.extract.scan import scan_references
 from patchlens.search import SearchContext, search, start
 from patchlens.tree.directory import DirectoryTree
-from tests.test_refs_fixture import NAMES
+from tests.extract.test_references import NAMES
 
 HEADER = b"""#ifndef _ASM_DEMO_MSI_H
 #define _ASM_DEMO_MSI_H
