@@ -12,7 +12,7 @@ from patchlens.cli import main
 from patchlens.diff import FilePatch, FileStatus, Hunk, HunkLine
 from patchlens.errors import InputError
 from patchlens.tree import open_tree
-from patchlens.tree.apply import HunkStatus, apply_series
+from patchlens.tree.apply import HunkStatus, Rules, apply_series
 from tests.tree_helpers import (fixture, make_dir, make_repo, make_series,
                                 snapshot)
 
@@ -56,11 +56,12 @@ def test_clean_at_the_base_revision(repo_path: Path) -> None:
 
 
 def test_offset_fuzz_failed_and_preimage_on_a_moved_tree(repo_path: Path) -> None:
+    """GNU patch's rules (--fuzz 2): the ops hunk fits with fuzz 1."""
     tree = open_tree(str(repo_path), "v2")
     before = snapshot(repo_path)
     applied = apply_series(tree, make_series(
         patch("bus.patch"), patch("ops.patch"), patch("flag-noindex.patch"),
-        patch("flag.patch")))
+        patch("flag.patch")), Rules(fuzz=2))
     _, bus = only_hunk(applied, 0)
     assert bus.status is HunkStatus.OFFSET and bus.offset == 5
     assert "offset +5" == bus.describe
@@ -78,15 +79,21 @@ def test_offset_fuzz_failed_and_preimage_on_a_moved_tree(repo_path: Path) -> Non
     # the failed hunk's added lines are still readable
     assert [l.text.split()[0] for l in failed.hunk.added] == ["/*", "WIDGET_FLAG_IMS"]
     # the same hunk with its index line: applied to the pre-image blob
+    # and merged onto v2 as `git am -3` does; v2 put WIDGET_FLAG_NO_STEER
+    # where the patch puts WIDGET_FLAG_IMS: a conflict (git merge-file
+    # says the same), and the file keeps v2's lines
     f, pre = only_hunk(applied, 3)
-    assert pre.status is HunkStatus.PREIMAGE and f.applied
-    assert f.preimage == "2b5121c" and "moved on" in f.message
-    assert "WIDGET_FLAG_IMS" in applied.state(4).read(W).decode()
-    assert "WIDGET_FLAG_IMS" not in applied.state(3).read(W).decode()
+    assert pre.status is HunkStatus.CONFLICT and not f.applied
+    assert pre.conflict is not None and pre.conflict.line == 22
+    assert pre.conflict.theirs == ("\t/* Widget supports IMS */",
+                                   "\tWIDGET_FLAG_IMS\t\t\t= (1 << 3),")
+    assert any("WIDGET_FLAG_NO_STEER" in t for t in pre.conflict.ours)
+    assert "2b5121c" in f.message and "1 conflict" in f.message
+    assert "WIDGET_FLAG_IMS" not in applied.state(4).read(W).decode()
     counts = applied.counts()
-    assert counts[HunkStatus.FAILED] == 1 and counts[HunkStatus.PREIMAGE] == 1
+    assert counts[HunkStatus.FAILED] == 1 and counts[HunkStatus.CONFLICT] == 1
     codes = [x.code for x in hunk_findings(applied)]
-    assert codes == ["hunk-fuzz", "hunk-failed", "tree-moved-on"]
+    assert codes == ["hunk-fuzz", "hunk-failed", "hunk-conflict"]
     assert snapshot(repo_path) == before
 
 
@@ -151,7 +158,9 @@ def test_already_applied_is_recognised(repo_path: Path) -> None:
     tree = open_tree(str(repo_path), "v1")
     applied = apply_series(tree, make_series(patch("bus.patch"), patch("bus.patch")))
     _, again = only_hunk(applied, 1)
-    assert again.status is HunkStatus.FAILED and again.already_at == 23
+    assert again.status is HunkStatus.ALREADY and again.already_at == 23
+    assert applied.results[1].already and not applied.results[1].git_applies
+    assert applied.state(2).read(W) == applied.state(1).read(W)
 
 
 def test_no_tree_reads_new_files_only(tmp_path: Path) -> None:

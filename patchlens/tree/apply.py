@@ -1,16 +1,27 @@
-"""The series applied in memory, hunk by hunk, the way GNU patch does it.
+"""The series applied in memory, hunk by hunk, the way git applies it.
 
-Per hunk, in this order:
+By default (:class:`Rules` with ``fuzz=None``) a hunk is placed as
+``git apply`` / ``git am`` place it: its context and removed lines must
+equal the file's exactly (whitespace included), at the stated line or
+at any distance from it (the nearest place wins, later lines before
+earlier at equal distance); a hunk that starts at line 1 must match at
+the start of the file and one with no trailing context at its end.
+Each hunk is placed on the file as the previous hunks left it.
 
-1. exactly at the stated line, moved by the offset the previous hunk
-   of the same file needed (GNU patch's running offset);
-2. exactly, at the nearest other place (status OFFSET);
-3. with fuzz: ignoring up to 2 context lines at each edge of the hunk
-   (status FUZZ; the file keeps its own lines there);
-4. when the diff names its pre-image (``index <pre>..<post>``) and the
-   tree is a git repository holding that blob: on the pre-image
-   (status PREIMAGE, "the tree has moved on");
-5. else FAILED, with the place where the hunk nearly fits.
+``Rules(fuzz=N)`` places hunks as GNU ``patch -FN`` does instead: a
+running offset, then up to ``N`` context lines ignored at each edge
+(status FUZZ, "git would refuse").
+
+A hunk that does not fit is then, in this order:
+
+1. ALREADY when its post-image is already in the file (it reverse-
+   applies there): the tree has this change; it is not applied again;
+2. when the diff names its pre-image (``index <pre>..<post>``) and the
+   tree is a git repository holding that blob, the patch is applied to
+   the blob and the result merged onto the tree's file
+   (:func:`patchlens.tree.merge.merge3`, as ``git am -3``): MERGED, or
+   CONFLICT with the lines both sides changed;
+3. else FAILED, with the place where the hunk nearly fits.
 
 A failed hunk stops nothing: the file keeps its content, later hunks
 and patches are still tried, and the hunk's added lines stay readable
@@ -27,13 +38,15 @@ from enum import Enum
 
 from patchlens.diff import FilePatch, FileStatus, Hunk
 from patchlens.mail.model import Patch, Series
+from patchlens.tree.merge import Conflict, merge3
 from patchlens.tree.overlay import OverlayTree
 from patchlens.tree.paths import normalise_path
 from patchlens.tree.source import TreeSource
 
 __all__ = [
     "HunkStatus", "NearMiss", "HunkResult", "FileResult", "PatchResult",
-    "AppliedSeries", "apply_series", "apply_hunks", "MAX_FUZZ",
+    "AppliedSeries", "Rules", "GIT", "apply_series", "apply_hunks",
+    "MAX_FUZZ",
 ]
 
 # GNU patch's default --fuzz.
@@ -43,9 +56,34 @@ MAX_FUZZ = 2
 class HunkStatus(str, Enum):
     CLEAN = "clean"
     OFFSET = "offset"
-    FUZZ = "fuzz"
-    PREIMAGE = "applied to pre-image"
+    FUZZ = "fuzz"                      # placed only by fuzz: git refuses it
+    ALREADY = "already in the tree"    # its post-image is there already
+    MERGED = "3-way merged"            # merged from the pre-image blob
+    PREIMAGE = "3-way merged"          # the old name of MERGED (an alias)
+    CONFLICT = "3-way conflict"
     FAILED = "failed"
+
+
+# What git does with a hunk of each status.
+_GIT_APPLIES = frozenset({HunkStatus.CLEAN, HunkStatus.OFFSET})
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How hunks are placed: git's rules (``fuzz=None``, the default) or
+    GNU patch's with up to ``fuzz`` context lines ignored; ``three_way``:
+    merge from the pre-image blob as ``git am -3`` does."""
+    fuzz: int | None = None
+    three_way: bool = True
+
+    @property
+    def name(self) -> str:
+        if self.fuzz is None:
+            return "git apply"
+        return f"GNU patch -F{self.fuzz}"
+
+
+GIT = Rules()
 
 
 @dataclass(frozen=True)
@@ -70,13 +108,20 @@ class HunkResult:
     new_end: int | None = None
     near: NearMiss | None = None  # for FAILED: where it nearly fits
     message: str = ""
-    # For FAILED: 1-based line where the hunk's post-image already is
+    # For ALREADY: 1-based line where the hunk's post-image already is
     # (GNU patch's "Reversed (or previously applied) patch detected").
     already_at: int | None = None
+    conflict: Conflict | None = None  # for CONFLICT: what both sides changed
 
     @property
     def applied(self) -> bool:
-        return self.status is not HunkStatus.FAILED
+        """The hunk's change is in the state (ALREADY: it was before)."""
+        return self.status not in (HunkStatus.FAILED, HunkStatus.CONFLICT)
+
+    @property
+    def git_applies(self) -> bool:
+        """``git apply`` places this hunk as it stands."""
+        return self.status in _GIT_APPLIES
 
     @property
     def context(self) -> tuple[str, ...]:
@@ -85,13 +130,16 @@ class HunkResult:
 
     @property
     def describe(self) -> str:
-        """``clean``, ``offset 5``, ``fuzz 2``, ``applied to pre-image``, ``failed``."""
+        """``clean``, ``offset +5``, ``fuzz 1: git would refuse``,
+        ``already in the tree``, ``3-way merged``, ``3-way conflict``,
+        ``failed``."""
         if self.status is HunkStatus.OFFSET:
             return f"offset {self.offset:+d}"
         if self.status is HunkStatus.FUZZ:
             return f"fuzz {self.fuzz}" + (f", offset {self.offset:+d}"
-                                          if self.offset else "")
-        return self.status.value
+                                          if self.offset else "") \
+                + ": git would refuse"
+        return str(self.status.value)
 
 
 @dataclass(frozen=True)
@@ -102,7 +150,7 @@ class FileResult:
     status: FileStatus
     hunks: tuple[HunkResult, ...]
     applied: bool              # the file operation took effect in the state
-    preimage: str | None = None  # blob id applied to when the tree moved on
+    preimage: str | None = None  # blob id merged from when the tree moved on
     message: str = ""          # file-level problem, "" when none
 
 
@@ -123,6 +171,21 @@ class PatchResult:
     def hunks(self) -> tuple[HunkResult, ...]:
         return tuple(h for f in self.files for h in f.hunks)
 
+    @property
+    def already(self) -> bool:
+        """Every hunk's post-image is already in the tree: the patch was
+        applied before (``git am`` would refuse it; it is not applied
+        again)."""
+        hunks = self.hunks
+        return bool(hunks) and all(h.status is HunkStatus.ALREADY
+                                   for h in hunks)
+
+    @property
+    def git_applies(self) -> bool:
+        """``git apply --check`` accepts the patch on the state before it."""
+        return all(f.applied for f in self.files) and \
+            all(h.git_applies for h in self.hunks)
+
 
 @dataclass(frozen=True)
 class AppliedSeries:
@@ -131,6 +194,7 @@ class AppliedSeries:
     results: tuple[PatchResult, ...]
     states: tuple[TreeSource, ...]          # states[0] is the base
     changes: tuple[frozenset[str], ...]     # changes[0] is empty
+    rules: Rules = GIT
 
     def state(self, k: int) -> TreeSource:
         """The tree after the first ``k`` present patches (0: the base)."""
@@ -169,6 +233,25 @@ class AppliedSeries:
     @property
     def final(self) -> TreeSource:
         return self.states[-1]
+
+    @property
+    def already(self) -> tuple[PatchResult, ...]:
+        """The patches already in the tree."""
+        return tuple(r for r in self.results if r.already)
+
+    @property
+    def applied_prefix(self) -> int:
+        """k when patches 1..k of the series (and no other) are already
+        in the tree: the series is partly applied (``git am`` stopped
+        after k, or the tree has the first k); 0 otherwise."""
+        k = 0
+        for r in self.results:
+            if r.index != k + 1 or not r.already:
+                break
+            k += 1
+        if k == 0 or any(r.already for r in self.results[k:]):
+            return 0
+        return k
 
     def counts(self) -> Counter[HunkStatus]:
         """How many hunks ended in each status."""
@@ -283,9 +366,29 @@ def _edges(hunk: Hunk) -> tuple[int, int]:
     return lead, trail
 
 
+def _images(hunk: Hunk) -> tuple[list[str], list[str]]:
+    """The hunk's pre-image and post-image lines."""
+    return ([l.text for l in hunk.lines if l.kind != "+"],
+            [l.text for l in hunk.lines if l.kind != "-"])
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Where a hunk went: its offset, fuzz, and 1-based lines in the result."""
+    offset: int
+    fuzz: int
+    new_start: int | None
+    new_end: int | None
+
+
+_Outcome = _Placed | _Failure
+
+
 def apply_hunks(lines: Sequence[str], hunks: Sequence[Hunk],
+                max_fuzz: int = MAX_FUZZ,
                 ) -> tuple[list[str], list[_Placement | _Failure]]:
-    """Place each hunk on ``lines`` and return the patched lines.
+    """Place each hunk on ``lines`` as GNU patch does, and return the
+    patched lines.
 
     The second result has, per hunk, its placement, or for a hunk that
     did not fit a :class:`_Failure` (where it nearly fits, and whether
@@ -295,16 +398,16 @@ def apply_hunks(lines: Sequence[str], hunks: Sequence[Hunk],
     placed: list[_Placement | _Failure] = []
     running = 0
     floor = 0
-    for hunk in hunks:
-        old = [l.text for l in hunk.lines if l.kind != "+"]
-        new = [l.text for l in hunk.lines if l.kind != "-"]
+    for number, hunk in enumerate(hunks):
+        old, new = _images(hunk)
         lead, trail = _edges(hunk)
         # 0-based index of the first pre-image line; a hunk with no
         # pre-image lines inserts after line old_start.
         stated = hunk.old_start - 1 if old else hunk.old_start
         found: _Placement | None = None
+        reversed_at: int | None = None
         tried: set[tuple[int, int]] = set()
-        for fuzz in range(MAX_FUZZ + 1):
+        for fuzz in range(max_fuzz + 1):
             pf, sf = min(fuzz, lead), min(fuzz, trail)
             if (pf, sf) in tried or (old and pf + sf >= len(old)):
                 continue
@@ -317,6 +420,18 @@ def apply_hunks(lines: Sequence[str], hunks: Sequence[Hunk],
                                    lines=tuple(new[pf:len(new) - sf]), lead=pf,
                                    offset=offset, fuzz=fuzz)
                 break
+            if number == 0 and old and new:
+                # GNU patch tries a file's first hunk reversed at each
+                # fuzz level before the next ("Reversed (or previously
+                # applied) patch detected!").
+                back = index.nearest(new[pf:len(new) - sf],
+                                     stated + running + pf, floor)
+                if back is not None:
+                    reversed_at = back - pf
+                    break
+        if reversed_at is not None:
+            placed.append(_Failure(None, max(reversed_at, 0)))
+            continue
         if found is None:
             already = index.nearest(new, stated + running, 0) if old and new else None
             placed.append(_Failure(index.near_miss(old, stated + running), already))
@@ -335,46 +450,134 @@ def apply_hunks(lines: Sequence[str], hunks: Sequence[Hunk],
     return out, placed
 
 
-def _hunk_results(hunks: Sequence[Hunk],
-                  placed: Sequence[_Placement | _Failure | None],
-                  *, preimage_for: frozenset[int] = frozenset(),
-                  missing: str = "") -> list[HunkResult]:
-    results: list[HunkResult] = []
+def _gnu_apply(lines: Sequence[str], hunks: Sequence[Hunk], max_fuzz: int,
+               ) -> tuple[list[str], list[_Outcome]]:
+    """:func:`apply_hunks`, with each placement given in the result's lines."""
+    out, placed = apply_hunks(lines, hunks, max_fuzz)
+    outcomes: list[_Outcome] = []
     delta = 0
-    for number, (hunk, p) in enumerate(zip(hunks, placed), start=1):
-        if not isinstance(p, _Placement):
-            near = p.near if p is not None else None
-            already = p.already_at if p is not None else None
-            if missing:
-                message = missing
-            elif already is not None:
-                message = ("already applied? its result is at line "
-                           f"{already + 1}")
-            elif near is not None:
-                message = (f"nearly fits at line {near.line} ({near.matched} "
-                           f"of {near.total} lines match)")
-            else:
-                message = "no place in the file resembles it"
-            results.append(HunkResult(
-                number=number, hunk=hunk, status=HunkStatus.FAILED, near=near,
-                message=message,
-                already_at=already + 1 if already is not None else None))
+    for hunk, p in zip(hunks, placed):
+        if isinstance(p, _Failure):
+            outcomes.append(p)
             continue
         new_len = sum(1 for l in hunk.lines if l.kind != "-")
-        start = p.start + delta - p.lead + 1
+        start = max(p.start + delta - p.lead + 1, 1)
         delta += len(p.lines) - p.length
-        if number in preimage_for:
-            status = HunkStatus.PREIMAGE
-        elif p.fuzz:
-            status = HunkStatus.FUZZ
-        elif p.offset:
-            status = HunkStatus.OFFSET
+        outcomes.append(_Placed(p.offset, p.fuzz,
+                                start if new_len else None,
+                                start + new_len - 1 if new_len else None))
+    return out, outcomes
+
+
+def _git_find(image: Sequence[str], index: _LineIndex, pattern: Sequence[str],
+              line: int, begin: bool, end: bool) -> int | None:
+    """Where ``git apply`` puts ``pattern`` (find_pos in git's apply.c):
+    exactly equal, nearest ``line``, a later line first at equal
+    distance; at the file's start when ``begin``, its end when ``end``."""
+    m, n = len(pattern), len(image)
+    if m > n:
+        return None
+    if begin:
+        line = 0
+    elif end:
+        line = n - m
+    line = min(max(line, 0), n)
+
+    def fits(p: int) -> bool:
+        if (begin and p != 0) or (end and p + m != n):
+            return False
+        return list(image[p:p + m]) == list(pattern)
+
+    if fits(line):
+        return line
+    if m == 0 or begin or end:
+        return None
+    best: int | None = None
+    for p in index.positions(pattern[0]):
+        if p + m > n or not fits(p):
+            continue
+        if best is None or (abs(p - line), p < line) < (abs(best - line),
+                                                        best < line):
+            best = p
+    return best
+
+
+def _git_apply(lines: Sequence[str], hunks: Sequence[Hunk],
+               ) -> tuple[list[str], list[_Outcome]]:
+    """Place each hunk as ``git apply`` does, on the file as the previous
+    hunks left it; a hunk that does not fit is checked in reverse (its
+    post-image already there).  Pure: ``lines`` is not modified."""
+    image = list(lines)
+    index = _LineIndex(image)
+    spans: list[list[int] | None] = []    # [0-based start, length] per hunk
+    outcomes: list[_Outcome | None] = []
+    skew = 0    # lines the failed hunks would have added before the next
+    for hunk in hunks:
+        old, new = _images(hunk)
+        lead, trail = _edges(hunk)
+        line = (hunk.new_start - 1 if hunk.new_start else 0) - skew
+        end = trail == 0
+        p = _git_find(image, index, old, line, hunk.old_start <= 1, end)
+        if p is None:
+            back = _git_find(image, index, new, line, hunk.new_start <= 1, end)
+            near = index.near_miss(old, line) if back is None else None
+            outcomes.append(_Failure(near, back))
+            spans.append(None)
+            if back is None:
+                skew += len(new) - len(old)
+            continue
+        image[p:p + len(old)] = new
+        index = _LineIndex(image)
+        delta = len(new) - len(old)
+        for s in spans:
+            if s is not None and s[0] > p:
+                s[0] += delta
+        spans.append([p, len(new)])
+        outcomes.append(_Placed(p - line, 0, None, None))
+    done: list[_Outcome] = []
+    for o, s in zip(outcomes, spans):
+        if isinstance(o, _Placed) and s is not None and s[1]:
+            o = _Placed(o.offset, 0, s[0] + 1, s[0] + s[1])
+        assert o is not None
+        done.append(o)
+    return image, done
+
+
+def _place(lines: Sequence[str], hunks: Sequence[Hunk], rules: Rules,
+           ) -> tuple[list[str], list[_Outcome]]:
+    if rules.fuzz is None:
+        return _git_apply(lines, hunks)
+    return _gnu_apply(lines, hunks, rules.fuzz)
+
+
+def _results(hunks: Sequence[Hunk], outcomes: Sequence[_Outcome | None],
+             missing: str = "") -> list[HunkResult]:
+    results: list[HunkResult] = []
+    for number, (hunk, o) in enumerate(zip(hunks, outcomes), start=1):
+        if isinstance(o, _Placed):
+            status = (HunkStatus.FUZZ if o.fuzz else
+                      HunkStatus.OFFSET if o.offset else HunkStatus.CLEAN)
+            results.append(HunkResult(
+                number=number, hunk=hunk, status=status, offset=o.offset,
+                fuzz=o.fuzz, new_start=o.new_start, new_end=o.new_end))
+            continue
+        near = o.near if o is not None else None
+        already = o.already_at if o is not None else None
+        if missing:
+            message = missing
+        elif already is not None:
+            message = f"already in the tree at line {already + 1}"
+        elif near is not None:
+            message = (f"nearly fits at line {near.line} ({near.matched} "
+                       f"of {near.total} lines match)")
         else:
-            status = HunkStatus.CLEAN
+            message = "no place in the file resembles it"
         results.append(HunkResult(
-            number=number, hunk=hunk, status=status, offset=p.offset,
-            fuzz=p.fuzz, new_start=max(start, 1) if new_len else None,
-            new_end=max(start, 1) + new_len - 1 if new_len else None))
+            number=number, hunk=hunk,
+            status=HunkStatus.ALREADY if already is not None and not missing
+            else HunkStatus.FAILED,
+            near=near, message=message,
+            already_at=already + 1 if already is not None else None))
     return results
 
 
@@ -386,48 +589,97 @@ Reader = Callable[[str], "bytes | None"]
 def _preimage(tree: TreeSource, fp: FilePatch) -> bytes | None:
     if not fp.old_id or set(fp.old_id) == {"0"}:
         return None
+    # blob() is on git trees (and overlays of them) only
     getter = getattr(tree, "blob", None)
-    return getter(fp.old_id) if getter is not None else None
+    data = getter(fp.old_id) if getter is not None else None
+    return data if isinstance(data, bytes) else None
+
+
+def _overlaps(hunk: Hunk, c: Conflict) -> bool:
+    start = hunk.old_start - 1 if hunk.old_len else hunk.old_start
+    return c.base_start <= start + hunk.old_len and start <= c.base_end
+
+
+def _three_way(tree: TreeSource, fp: FilePatch, lines: list[str], eol: bool,
+               results: list[HunkResult], rules: Rules,
+               ) -> tuple[bytes | None, list[HunkResult], str] | None:
+    """``git am -3`` for one file: the hunks applied to the pre-image
+    blob, merged onto the tree's ``lines``.  None when the repository
+    lacks the blob or the hunks do not apply to it either."""
+    pre = _preimage(tree, fp)
+    if pre is None:
+        return None
+    base, _ = _split(pre)
+    theirs, outcomes = _place(base, fp.hunks, Rules(rules.fuzz, False))
+    if not all(isinstance(o, _Placed) for o in outcomes):
+        return None
+    merged = merge3(base, lines, theirs)
+    index = _LineIndex(merged.lines)
+    out: list[HunkResult] = []
+    for r in results:
+        if r.status is not HunkStatus.FAILED:
+            out.append(r)
+            continue
+        conflict = next((c for c in merged.conflicts
+                         if _overlaps(r.hunk, c)), None)
+        if conflict is not None:
+            out.append(HunkResult(
+                number=r.number, hunk=r.hunk, status=HunkStatus.CONFLICT,
+                near=r.near, conflict=conflict,
+                message=f"3-way merge from the pre-image {fp.old_id}: the "
+                        f"tree changed these lines too (line {conflict.line})"))
+            continue
+        if not merged.clean:
+            out.append(r)
+            continue
+        _, new = _images(r.hunk)
+        at = _git_find(merged.lines, index, new, r.hunk.new_start - 1,
+                       False, False)
+        out.append(HunkResult(
+            number=r.number, hunk=r.hunk, status=HunkStatus.MERGED,
+            new_start=at + 1 if at is not None and new else None,
+            new_end=at + len(new) if at is not None and new else None,
+            message=f"merged 3-way from the pre-image {fp.old_id}"))
+    if not merged.clean:
+        n = len(merged.conflicts)
+        return None, out, (f"3-way merge from the pre-image {fp.old_id}: "
+                           f"{n} conflict{'s' if n != 1 else ''}")
+    return (_join(merged.lines, eol), out,
+            f"the tree has moved on: merged 3-way from the pre-image "
+            f"{fp.old_id}")
 
 
 def _patch_content(tree: TreeSource, fp: FilePatch, data: bytes | None,
-                   where: str) -> tuple[bytes | None, list[HunkResult], str | None, str]:
+                   where: str, rules: Rules,
+                   ) -> tuple[bytes | None, list[HunkResult], str | None, str]:
     """Apply ``fp``'s hunks to ``data`` (the file in the tree, or None).
 
-    Returns (new content or None when it failed, hunk results,
-    pre-image id used, file-level message).
+    Returns (new content, or None when it did not apply; hunk results;
+    pre-image id merged from; file-level message).
     """
     hunks = fp.hunks
-    failed_msg = ""
-    if data is not None:
-        lines, eol = _split(data)
-        out, placed = apply_hunks(lines, hunks)
-        if all(isinstance(p, _Placement) for p in placed):
-            return _join(out, eol), _hunk_results(hunks, placed), None, ""
-    else:
-        placed = [None] * len(hunks)
-        failed_msg = f"{where} is not in the tree"
-    # A hunk whose result is already in the file was applied before
-    # (upstream, or twice in the series): say so rather than replace
-    # the file with the patched pre-image.
-    already = all(isinstance(p, _Failure) and p.already_at is not None
-                  for p in placed if not isinstance(p, _Placement))
-    pre = None if data is not None and already else _preimage(tree, fp)
-    if pre is not None:
-        pre_lines, pre_eol = _split(pre)
-        pre_out, pre_placed = apply_hunks(pre_lines, hunks)
-        if all(isinstance(p, _Placement) for p in pre_placed):
-            moved = frozenset(i for i, p in enumerate(placed, start=1)
-                              if not isinstance(p, _Placement))
-            return (_join(pre_out, pre_eol),
-                    _hunk_results(hunks, pre_placed, preimage_for=moved),
-                    fp.old_id, "the tree has moved on: applied to the "
-                               f"pre-image {fp.old_id}")
-    return None, _hunk_results(hunks, placed, missing=failed_msg), None, failed_msg
+    if data is None:
+        message = f"{where} is not in the tree"
+        return None, _results(hunks, [None] * len(hunks), message), None, message
+    lines, eol = _split(data)
+    out, outcomes = _place(lines, hunks, rules)
+    results = _results(hunks, outcomes)
+    if all(r.status is not HunkStatus.FAILED for r in results):
+        if results and all(r.status is HunkStatus.ALREADY for r in results):
+            return None, results, None, "already in the tree"
+        # Hunks already in the tree are left as they are; the others
+        # take the file to the patch's post-image.
+        return _join(out, eol), results, None, ""
+    if rules.three_way:
+        merged = _three_way(tree, fp, lines, eol, results, rules)
+        if merged is not None:
+            content, results, message = merged
+            return content, results, fp.old_id if content is not None else None, message
+    return None, results, None, ""
 
 
-def _apply_file(tree: TreeSource, read: Reader, fp: FilePatch,
-                where: str) -> tuple[FileResult, dict[str, bytes | None]]:
+def _apply_file(tree: TreeSource, read: Reader, fp: FilePatch, where: str,
+                rules: Rules) -> tuple[FileResult, dict[str, bytes | None]]:
     """One file of one patch: its result and the files it changes."""
     old = normalise_path(fp.old_path, where) if fp.old_path else None
     new = normalise_path(fp.new_path, where) if fp.new_path else None
@@ -439,10 +691,12 @@ def _apply_file(tree: TreeSource, read: Reader, fp: FilePatch,
                           hunks=tuple(hunks), applied=applied,
                           preimage=preimage, message=message)
 
-    def all_failed(message: str) -> FileResult:
-        return result([HunkResult(number=i, hunk=h, status=HunkStatus.FAILED,
+    def all_failed(message: str, status: HunkStatus = HunkStatus.FAILED,
+                   ) -> FileResult:
+        return result([HunkResult(number=i, hunk=h, status=status,
                                   message=message)
-                       for i, h in enumerate(fp.hunks, start=1)], False, message)
+                       for i, h in enumerate(fp.hunks, start=1)], False,
+                      message)
 
     if fp.status is FileStatus.BINARY:
         return result((), False, "binary patch: not applied"), {}
@@ -450,10 +704,13 @@ def _apply_file(tree: TreeSource, read: Reader, fp: FilePatch,
     if fp.status is FileStatus.ADDED or old is None:
         existing = read(path)
         if existing is not None:
-            content, _, _, _ = _patch_content(tree, fp, b"", path)
-            same = " with this content (applied already?)" if content == existing else ""
-            return all_failed(f"new file {path} already exists{same}"), {}
-        content, hunks, _, message = _patch_content(tree, fp, b"", path)
+            content, _, _, _ = _patch_content(tree, fp, b"", path, rules)
+            if content == existing:
+                return all_failed(f"new file {path} already exists with "
+                                  "this content: already in the tree",
+                                  HunkStatus.ALREADY), {}
+            return all_failed(f"new file {path} already exists"), {}
+        content, hunks, _, message = _patch_content(tree, fp, b"", path, rules)
         if content is None:
             return result(hunks, False, message), {}
         return result(hunks, True), {path: content}
@@ -465,7 +722,7 @@ def _apply_file(tree: TreeSource, read: Reader, fp: FilePatch,
         content = data
         hunks, pre, message = [], None, ""
     else:
-        content, hunks, pre, message = _patch_content(tree, fp, data, old)
+        content, hunks, pre, message = _patch_content(tree, fp, data, old, rules)
         if content is None:
             return result(hunks, False, message), {}
     if fp.status is FileStatus.DELETED or new is None:
@@ -477,8 +734,10 @@ def _apply_file(tree: TreeSource, read: Reader, fp: FilePatch,
     return result(hunks, True, message, pre), {old: content}
 
 
-def apply_series(tree: TreeSource, series: Series) -> AppliedSeries:
-    """Apply the series' present patches to ``tree``, in order, in memory.
+def apply_series(tree: TreeSource, series: Series,
+                 rules: Rules = GIT) -> AppliedSeries:
+    """Apply the series' present patches to ``tree``, in order, in memory,
+    with git's rules unless ``rules`` says otherwise.
 
     Diff paths are normalised first; an absolute path or one leaving
     the tree raises :class:`~patchlens.errors.InputError`.  Nothing is
@@ -499,7 +758,7 @@ def apply_series(tree: TreeSource, series: Series) -> AppliedSeries:
         files: list[FileResult] = []
         paths: set[str] = set()
         for fp in patch.files:
-            fr, delta = _apply_file(tree, read, fp, where)
+            fr, delta = _apply_file(tree, read, fp, where, rules)
             files.append(fr)
             changes.update(delta)
             paths.update(p for p in (fr.old_path, fr.path) if p)
@@ -508,4 +767,5 @@ def apply_series(tree: TreeSource, series: Series) -> AppliedSeries:
                                   label=f"{tree.info.label} + {patch.label}"))
         touched.append(frozenset(paths))
     return AppliedSeries(base=tree, results=tuple(results),
-                         states=tuple(states), changes=tuple(touched))
+                         states=tuple(states), changes=tuple(touched),
+                         rules=rules)
