@@ -67,6 +67,20 @@ def _tree(p: argparse.ArgumentParser) -> None:
                    help="do not read or write the scan cache")
 
 
+def _apply(p: argparse.ArgumentParser) -> None:
+    """How the series is applied (git's rules unless --fuzz)."""
+    p.add_argument("--fuzz", type=int, metavar="N", choices=range(0, 10),
+                   help="place hunks as GNU patch -FN does (ignoring up to "
+                        "N context lines) instead of git's exact rules")
+    p.add_argument("--guess-base", action="store_true",
+                   help="apply to the commit whose blobs match the series' "
+                        "index lines best (automatic when the series names "
+                        "no base and --rev is not given)")
+    p.add_argument("--since", metavar="DATE",
+                   help="with the base guess: look at no commit older "
+                        "than DATE (YYYY-MM-DD, or '2 weeks')")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="patchlens",
                      description="What a kernel patch series does to "
@@ -84,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("apply", help="apply the series in memory, per hunk")
     _series(p)
     _tree(p)
+    _apply(p)
     _output(p, ("text", "json"))
 
     p = sub.add_parser("constants", help="family constants and their values "
@@ -91,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("series", metavar="SERIES", nargs="?")
     p.add_argument("-v", "--revision", type=int, metavar="N")
     _tree(p)
+    _apply(p)
     p.add_argument("--family", metavar="NAME", help="only this family")
     _output(p, ("text", "json"))
 
@@ -114,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         _series(p, required=name != "check", positional=True)
         _tree(p)
+        _apply(p)
         _output(p, ("text", "markdown", "json", "terse", "b4-check"))
         p.add_argument("--fail-on", choices=("error", "warning", "check"),
                        default="error",

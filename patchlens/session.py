@@ -15,20 +15,38 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from patchlens.search import SearchContext
-from patchlens.tree import TreeSource, open_tree
+from patchlens.tree import TreeSource
 
 if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
     from patchlens.extract.history import ConstantHistory
     from patchlens.findings import Finding
     from patchlens.mail.model import Series
-    from patchlens.tree.apply import AppliedSeries
+    from patchlens.tree.apply import AppliedSeries, Rules
 
-__all__ = ["Session", "Subset", "open_session", "load_series"]
+__all__ = ["Session", "Subset", "open_session", "load_series",
+           "apply_rules", "series_tree"]
 
 
 def load_series(path: str, revision: int | None = None) -> Series:
     from patchlens.mail import read_series
     return read_series(path, revision)
+
+
+def apply_rules(opts: argparse.Namespace) -> Rules:
+    """``--fuzz N``: GNU patch's rules; else git's."""
+    from patchlens.tree.apply import Rules
+    return Rules(fuzz=getattr(opts, "fuzz", None))
+
+
+def series_tree(opts: argparse.Namespace, series: Series | None) -> TreeSource:
+    """The tree ``--tree``/``--rev``/``--no-tree``/``--guess-base``/
+    ``--since`` name for ``series``."""
+    from patchlens.tree.base import open_series_tree
+    return open_series_tree(getattr(opts, "tree", None),
+                            getattr(opts, "rev", None), series,
+                            no_tree=getattr(opts, "no_tree", False),
+                            guess=getattr(opts, "guess_base", False),
+                            since=getattr(opts, "since", None))
 
 
 @dataclass
@@ -156,13 +174,11 @@ def open_session(opts: argparse.Namespace, *, series_path: str | None = None,
     if isinstance(rev, list):
         rev = rev[0] if rev else None
     series = load_series(path, rev) if path is not None else None
-    tree = open_tree(getattr(opts, "tree", None), getattr(opts, "rev", None),
-                     base_commit=series.base_commit if series else None,
-                     no_tree=getattr(opts, "no_tree", False))
+    tree = series_tree(opts, series)
     applied = None
     if series is not None:
         from patchlens.tree.apply import apply_series
-        applied = apply_series(tree, series)
+        applied = apply_series(tree, series, apply_rules(opts))
     profile = load_profile(getattr(opts, "profile", None))
     return Session(series, tree, applied, profile,
                    use_cache=not getattr(opts, "no_cache", False))

@@ -231,3 +231,222 @@ def test_cli_bad_revision_exits_2(repo_path: Path, tmp_path: Path,
     rc = main(["apply", str(mbox), "--tree", str(repo_path), "--rev", "v9"])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and "unknown revision: v9" in err
+
+
+# -- git's rules, 3-way, already in the tree, the base guess ---------------
+
+def test_git_rules_merge_what_gnu_patch_fuzzes(repo_path: Path) -> None:
+    """v2 changed a context line of the ops hunk: git refuses the hunk
+    (no fuzz), and with the pre-image blob merges it 3-way, keeping
+    v2's own lines; GNU patch -F2 places it with fuzz 1."""
+    tree = open_tree(str(repo_path), "v2")
+    series = make_series(patch("ops.patch"))
+    f, h = only_hunk(apply_series(tree, series))
+    assert h.status is HunkStatus.MERGED and h.describe == "3-way merged"
+    assert f.applied and f.preimage == "2b5121c" and "moved on" in f.message
+    applied = apply_series(tree, series)
+    after = applied.state(1).read(W).decode()
+    assert "(*suspend)" in after and "WIDGET_OPS_VERSION" in after
+    assert "WIDGET_FLAG_NO_STEER" in after
+    assert [x.code for x in applied.findings()] == ["tree-moved-on"]
+    # without the blob (a directory of v2's files): git refuses it
+    _, h = only_hunk(apply_series(tree, series, Rules(three_way=False)))
+    assert h.status is HunkStatus.FAILED
+    _, h = only_hunk(apply_series(tree, series, Rules(fuzz=2)))
+    assert h.status is HunkStatus.FUZZ
+    assert h.describe == "fuzz 1, offset +5: git would refuse"
+
+
+ADD_AT_END = """\
+diff --git a/include/linux/widget.h b/include/linux/widget.h
+--- a/include/linux/widget.h
++++ b/include/linux/widget.h
+@@ -31,4 +31,6 @@ struct widget_ops {
+ 	void	(*remove)(struct widget *w);
+ };
+ 
++#define WIDGET_OPS_VERSION	2
++
+ #endif /* _LINUX_WIDGET_H */
+"""
+
+
+def test_a_pure_addition_git_refuses_is_placed_only_by_fuzz(tmp_path: Path) -> None:
+    """The 13/33 shape: a pure addition whose first context line the
+    tree changed: git refuses it; GNU patch -F1 ignores that line."""
+    text = fixture("widget.h").replace(b"(*remove)(struct widget *w)",
+                                       b"(*remove)(struct widget *w, int how)")
+    tree = open_tree(str(make_dir(tmp_path / "d", {W: text})), None)
+    series = make_series(ADD_AT_END)
+    _, h = only_hunk(apply_series(tree, series))
+    assert h.status is HunkStatus.FAILED
+    assert h.near is not None and h.near.differs_at == 31
+    _, h = only_hunk(apply_series(tree, series, Rules(fuzz=2)))
+    assert h.status is HunkStatus.FUZZ and h.fuzz == 1
+    assert h.describe == "fuzz 1: git would refuse"
+    tree = open_tree(str(make_dir(tmp_path / "e", {W: fixture("widget.h")})), None)
+    _, h = only_hunk(apply_series(tree, series))
+    assert h.status is HunkStatus.CLEAN
+
+
+def test_a_hunk_without_trailing_context_must_match_at_the_end(
+        tmp_path: Path) -> None:
+    diff = ADD_AT_END.replace("@@ -31,4 +31,6 @@", "@@ -32,3 +32,4 @@").replace(
+        "+#define WIDGET_OPS_VERSION\t2\n+\n #endif /* _LINUX_WIDGET_H */\n",
+        " #endif /* _LINUX_WIDGET_H */\n+/* end */\n").replace(
+        " \tvoid\t(*remove)(struct widget *w);\n", "")
+    moved = fixture("widget.h") + b"/* more */\n"
+    tree = open_tree(str(make_dir(tmp_path / "d", {W: moved})), None)
+    _, h = only_hunk(apply_series(tree, make_series(diff)))
+    assert h.status is HunkStatus.FAILED           # git: at the end or not at all
+    _, h = only_hunk(apply_series(tree, make_series(diff), Rules(fuzz=0)))
+    assert h.status is HunkStatus.CLEAN            # GNU patch: where it fits
+
+
+def test_a_hunk_at_line_1_must_match_at_the_start(tmp_path: Path) -> None:
+    head = fixture("widget.h").decode().splitlines()[:3]
+    diff = ("diff --git a/include/linux/widget.h b/include/linux/widget.h\n"
+            "--- a/include/linux/widget.h\n+++ b/include/linux/widget.h\n"
+            "@@ -1,3 +1,4 @@\n+/* first */\n" + "".join(f" {l}\n" for l in head))
+    moved = b"/* banner */\n" + fixture("widget.h")
+    tree = open_tree(str(make_dir(tmp_path / "d", {W: moved})), None)
+    _, h = only_hunk(apply_series(tree, make_series(diff)))
+    assert h.status is HunkStatus.FAILED           # git: "patch does not apply"
+    _, h = only_hunk(apply_series(tree, make_series(diff), Rules(fuzz=0)))
+    assert h.status is HunkStatus.OFFSET and h.offset == 1   # GNU patch
+
+
+def test_the_fixture_patches_as_git_and_gnu_patch_say(repo_path: Path) -> None:
+    """The oracles of the kernel suite, on the fixtures: every patch's
+    verdict (and git's result) is the real tools'."""
+    from tests.git_oracle import compare_with_git, compare_with_patch, have_gnu_patch
+    names = ["bus.patch", "ops.patch", "flag-noindex.patch", "flag.patch",
+             "bus2.patch", "files.patch"]
+    for rev in ("v1", "v2"):
+        tree = open_tree(str(repo_path), rev)
+        for order in (names, names[::-1]):
+            series = make_series(*(patch(n) for n in order))
+            assert compare_with_git(apply_series(tree, series,
+                                                 Rules(three_way=False))) == []
+            if have_gnu_patch():
+                assert compare_with_patch(apply_series(
+                    tree, series, Rules(fuzz=2, three_way=False)), 2) == []
+
+
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
+    import subprocess
+    env = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "a@example.org",
+           "GIT_COMMITTER_NAME": "Test Author",
+           "GIT_COMMITTER_EMAIL": "a@example.org",
+           "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z",
+           "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(["git", *args], cwd=cwd, input=stdin, env=env,
+                         capture_output=True, check=True)
+    return out.stdout.decode()
+
+
+def _worktree(tmp_path: Path) -> Path:
+    """A work tree with the widget files committed on branch main."""
+    wt = make_dir(tmp_path / "wt", {W: fixture("widget.h"),
+                                    "drivers/widget/core.c": fixture("core.c")})
+    _git(wt, "init", "-q", "-b", "main")
+    _git(wt, "add", ".")
+    _git(wt, "commit", "-q", "-m", "widget: base")
+    return wt
+
+
+def _series_from(wt: Path, edits: list[tuple[str, str, str]]) -> Path:
+    """Commit each (old, new, subject) edit of widget.h on a side branch,
+    ``git format-patch`` them into one mbox, and go back to main."""
+    _git(wt, "checkout", "-q", "-b", "series")
+    for old, new, subject in edits:
+        path = wt / W
+        path.write_text(path.read_text().replace(old, new, 1))
+        _git(wt, "commit", "-q", "-am", subject)
+    mbox = wt.parent / "series.mbox"
+    mbox.write_text(_git(wt, "format-patch", "--stdout", "--cover-letter",
+                         f"main..series"))
+    _git(wt, "checkout", "-q", "main")
+    return mbox
+
+
+EDITS = [("\tWIDGET_BUS_PLATFORM,\n", "\tWIDGET_BUS_PLATFORM,\n\tWIDGET_BUS_USB,\n",
+          "widget: add the USB bus token"),
+         ("\tvoid\t(*remove)", "\tint\t(*suspend)(struct widget *w);\n\tvoid\t(*remove)",
+          "widget: add a suspend callback")]
+
+
+def test_git_am_of_the_first_patch_is_found_in_the_tree(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What b4 shazam / git am leave: the first patch committed on top.
+    The report says 1/2 is already in the tree and applies it once."""
+    wt = _worktree(tmp_path)
+    mbox = _series_from(wt, EDITS)
+    first = _git(wt, "format-patch", "--stdout", "-1", "series~1")
+    _git(wt, "am", "-q", stdin=first.encode())
+    tree = open_tree(str(wt), None)
+    from patchlens.mail import read_series
+    series = read_series(str(mbox))
+    applied = apply_series(tree, series)
+    one, two = applied.results
+    assert one.already and not one.git_applies and two.git_applies
+    assert applied.applied_prefix == 1
+    final = applied.final.read(W) or b""
+    assert final.count(b"WIDGET_BUS_USB") == 1 and b"(*suspend)" in final
+
+    assert main(["apply", str(mbox), "--tree", str(wt)]) == 0
+    out = capsys.readouterr().out
+    assert "already in the tree: 1/2 (the series is partly applied" in out
+    section = out.split("patch 1/2", 1)[1].split("\npatch ", 1)[0]
+    assert "hunk 1   already in the tree" in section
+    assert " ".join(out.rstrip().splitlines()[-2:]) == (
+        "1 of 2 hunks clean, 0 offset, 0 with fuzz, 1 already in the tree, "
+        "0 failed")
+    assert all(len(l) <= 72 for l in out.splitlines())
+    rc = main(["report", str(mbox), "--tree", str(wt), "--no-cache"])
+    out = capsys.readouterr().out
+    assert rc in (0, 1)
+    assert "1/2: already in the tree: not applied again" in out
+    assert "the series is partly applied" in out
+
+
+def test_guess_base_finds_the_commit_of_the_index_lines(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The series was made on main's first commit; main moved on twice
+    (widget.h, then core.c).  --guess-base walks back to the commit whose
+    blobs the index lines name and says how many matched."""
+    wt = _worktree(tmp_path)
+    mbox = _series_from(wt, EDITS)
+    (wt / W).write_text((wt / W).read_text().replace(
+        "#include <linux/types.h>", "#include <linux/types.h>\n#include <linux/bits.h>"))
+    _git(wt, "commit", "-q", "-am", "widget: include bits.h")
+    core = wt / "drivers/widget/core.c"
+    core.write_text(core.read_text() + "/* end */\n")
+    _git(wt, "commit", "-q", "-am", "widget: a comment")
+    from patchlens.mail import read_series
+    from patchlens.tree.base import guess_base, open_series_tree, series_blobs
+    series = read_series(str(mbox))
+    assert series.base_commit is None
+    blobs = series_blobs(series)
+    assert [b.path for b in blobs] == [W]
+    tree = open_tree(str(wt), None)
+    found = guess_base(tree.repo, "HEAD", blobs)  # type: ignore[attr-defined]
+    base = _git(wt, "rev-parse", "HEAD~2").strip()
+    assert found is not None and found.commit == base
+    assert (found.name, found.matched, found.total) == ("HEAD~2", 1, 1)
+    assert found.describe.startswith(f"HEAD~2 ({base[:12]}) holds the series' "
+                                     "pre-image blob in 1 of 1 files")
+    # automatic: the series names no base and --rev is not given
+    opened = open_series_tree(str(wt), None, series)
+    assert opened.info.commit == base and "guessed base" in opened.info.reason
+    assert all(r.git_applies for r in apply_series(opened, series).results)
+    # --rev HEAD is taken as given; --guess-base walks from it
+    assert open_series_tree(str(wt), "HEAD", series).info.commit != base
+    assert open_series_tree(str(wt), "HEAD", series, guess=True).info.commit == base
+    # --since bounds the walk: the commits are all from 2024-01-01
+    late = open_series_tree(str(wt), None, series, since="2030-01-01")
+    assert late.info.revision == "HEAD" and "no commit" in late.info.reason
+    assert main(["apply", str(mbox), "--tree", str(wt), "--guess-base"]) == 0
+    out = capsys.readouterr().out
+    assert "--guess-base: HEAD~2" in out and "in 1 of 1 files" in out

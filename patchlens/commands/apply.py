@@ -13,7 +13,9 @@ from typing import Any
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK
 from patchlens.mail.model import Series
-from patchlens.tree import open_tree
+from patchlens.session import apply_rules, series_tree
+from patchlens.render.applied import (already_lines, already_note,
+                                      hunk_detail, rules_line, summary_line)
 from patchlens.render.layout import WIDTH, ascii_text, fit, wrap
 from patchlens.tree.apply import (AppliedSeries, FileResult, HunkResult,
                                   HunkStatus, apply_series)
@@ -25,9 +27,8 @@ __all__ = ["run", "format_text", "format_json", "summary_line"]
 def run(opts: argparse.Namespace) -> int:
     from patchlens.mail import read_series
     series = read_series(opts.series, getattr(opts, "revision", None))
-    tree = open_tree(opts.tree, opts.rev, base_commit=series.base_commit,
-                     no_tree=getattr(opts, "no_tree", False))
-    applied = apply_series(tree, series)
+    tree = series_tree(opts, series)
+    applied = apply_series(tree, series, apply_rules(opts))
     if getattr(opts, "quiet", False):
         return EXIT_OK
     if opts.format == "json":
@@ -37,18 +38,9 @@ def run(opts: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def summary_line(applied: AppliedSeries) -> str:
-    """``NN of NN hunks clean, NN offset, NN with fuzz, NN failed``."""
-    c = applied.counts()
-    total = sum(c.values())
-    line = (f"{c[HunkStatus.CLEAN]} of {total} hunks clean, "
-            f"{c[HunkStatus.OFFSET]} offset, {c[HunkStatus.FUZZ]} with fuzz, ")
-    if c[HunkStatus.PREIMAGE]:
-        line += f"{c[HunkStatus.PREIMAGE]} on pre-image, "
-    return line + f"{c[HunkStatus.FAILED]} failed"
-
-
 def _range(h: HunkResult) -> str:
+    if h.status is HunkStatus.ALREADY:
+        return ""
     if h.new_start is None:
         return "removes all lines" if h.applied else ""
     if h.new_end == h.new_start:
@@ -59,8 +51,13 @@ def _range(h: HunkResult) -> str:
 def _hunk_lines(h: HunkResult) -> list[str]:
     status = "FAILED" if h.status is HunkStatus.FAILED else h.describe
     head = f"    hunk {h.number:<3d} {status:<22s}"
+    detail = hunk_detail(h)
     if h.applied:
-        return [fit(head + _range(h), WIDTH)]
+        return [fit(head + _range(h), WIDTH)] + detail
+    if detail:
+        hk = h.hunk
+        return [fit(head + f"@@ -{hk.old_start},{hk.old_len} "
+                           f"+{hk.new_start},{hk.new_len} @@", WIDTH)] + detail
     hk = h.hunk
     out = [fit(head + f"@@ -{hk.old_start},{hk.old_len} "
                        f"+{hk.new_start},{hk.new_len} @@", WIDTH)]
@@ -98,12 +95,19 @@ def format_text(series: Series, applied: AppliedSeries) -> str:
              fit(f"tree:   {info.label}", WIDTH)]
     if info.reason:
         lines += wrap(info.reason, "        ")
+    rules = rules_line(applied)
+    if rules:
+        lines += wrap(rules, "", "        ")
+    lines += already_lines(applied)
     if series.missing:
         lines.append(fit("missing patches: " + ", ".join(
             f"{i}/{series.total}" for i in series.missing), WIDTH))
     for r in applied.results:
         lines.append("")
         lines.append(fit(f"patch {r.label}  {r.patch.title}", WIDTH))
+        note = already_note(applied, r)
+        if note:
+            lines += wrap(note, "  ")
         if not r.files:
             lines.append("  (no diff)")
         for f in r.files:
@@ -114,7 +118,7 @@ def format_text(series: Series, applied: AppliedSeries) -> str:
                 continue
             lines += _file_lines(f)
     lines.append("")
-    lines.append(summary_line(applied))
+    lines += wrap(summary_line(applied))
     return "\n".join(lines)
 
 
@@ -126,6 +130,9 @@ def _hunk_json(h: HunkResult) -> dict[str, Any]:
         "old_start": h.hunk.old_start, "old_len": h.hunk.old_len,
         "new_start": h.new_start, "new_end": h.new_end,
         "message": h.message, "already_at": h.already_at,
+        "conflict": None if h.conflict is None else {
+            "line": h.conflict.line, "tree": list(h.conflict.ours),
+            "patch": list(h.conflict.theirs)},
         "context": list(h.context) if not h.applied else [],
         "near": None if near is None else {
             "line": near.line, "matched": near.matched, "total": near.total,
@@ -144,8 +151,10 @@ def format_json(series: Series, applied: AppliedSeries) -> str:
         "tree": {"kind": info.kind, "label": info.label, "root": info.root,
                  "revision": info.revision, "commit": info.commit,
                  "reason": info.reason},
+        "rules": applied.rules.name,
         "patches": [{
             "index": r.index, "label": r.label, "title": r.patch.title,
+            "already": r.already, "git_applies": r.git_applies,
             "files": [{
                 "path": f.path, "old_path": f.old_path,
                 "status": f.status.value, "applied": f.applied,
@@ -154,6 +163,7 @@ def format_json(series: Series, applied: AppliedSeries) -> str:
             } for f in r.files],
         } for r in applied.results],
         "summary": {s.name.lower(): c[s] for s in HunkStatus}
-                   | {"total": sum(c.values())},
+                   | {"preimage": c[HunkStatus.MERGED],
+                      "total": sum(c.values())},
     }
     return json.dumps(doc, indent=2)

@@ -25,7 +25,7 @@ from patchlens.c.evaluate import Value
 from patchlens.extract.profile import Family, Profile, load_profile
 from patchlens.findings import Finding
 from patchlens.search import SearchContext
-from patchlens.tree import open_tree
+from patchlens.session import apply_rules, series_tree
 from patchlens.tree.apply import apply_series
 from patchlens.render.layout import WIDTH, ascii_text, fit, wrap
 
@@ -53,12 +53,10 @@ def run(opts: argparse.Namespace) -> int:
     if opts.series:
         from patchlens.mail import read_series
         series = read_series(opts.series, getattr(opts, "revision", None))
-    tree = open_tree(opts.tree, opts.rev,
-                     base_commit=series.base_commit if series else None,
-                     no_tree=getattr(opts, "no_tree", False))
+    tree = series_tree(opts, series)
     context = SearchContext()        # the run's searches, shared
     if series is not None:
-        applied = apply_series(tree, series)
+        applied = apply_series(tree, series, apply_rules(opts))
         history = constant_history(applied, series, profile, context)
         table = history.final
         hazards = constant_findings(history, profile, applied, series, context)

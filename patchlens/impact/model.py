@@ -54,8 +54,9 @@ class PatchApplied:
     clean: int = 0
     offset: int = 0
     fuzz: int = 0
-    preimage: int = 0         # applied to the pre-image blob (tree moved on)
-    failed: int = 0
+    preimage: int = 0         # merged 3-way from the pre-image blob (tree moved on)
+    failed: int = 0           # failed, or in conflict in the 3-way merge
+    already: int = 0          # already in the tree: not applied again
     notes: tuple[str, ...] = ()  # "include/linux/msi.h:548: hunk 2 failed ..."
 
 

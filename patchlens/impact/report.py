@@ -56,23 +56,32 @@ def application(applied: object | None,
     if applied is None:
         return Application()
     out = []
+    prefix = applied.applied_prefix  # type: ignore[attr-defined]
     for r in applied.results:  # type: ignore[attr-defined]
         counts: dict[str, int] = defaultdict(int)
         notes = []
+        if r.already:
+            notes.append("already in the tree: not applied again")
+            if prefix and r.index == prefix:
+                notes.append("the series is partly applied: the tree has "
+                             "the patches up to this one")
         for f in r.files:
             for h in f.hunks:
                 counts["hunks"] += 1
                 key = {"clean": "clean", "offset": "offset", "fuzz": "fuzz",
-                       "failed": "failed"}.get(h.status.name.lower(),
-                                               "preimage")
+                       "failed": "failed", "conflict": "failed",
+                       "already": "already"}.get(h.status.name.lower(),
+                                                 "preimage")
                 counts[key] += 1
-                if key in ("failed", "fuzz", "preimage") and (
+                if r.already:
+                    continue
+                if key in ("failed", "fuzz", "preimage", "already") and (
                         files is None or f.path in files):
                     note = f"{f.path}: hunk {h.number} {h.describe}"
                     if h.message:
                         note += f"; {h.message}"
                     notes.append(note)
-            if f.message:
+            if f.message and not r.already:
                 notes.append(f"{f.path}: {f.message}")
         out.append(PatchApplied(r.label, r.patch.title, **counts,
                                 notes=tuple(notes)))

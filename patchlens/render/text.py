@@ -80,6 +80,7 @@ def _applied_summary(app: Application) -> str:
     parts = [f"{app.total('clean')} of {hunks} hunks clean"]
     for what, word in (("offset", "with offset"), ("fuzz", "with fuzz"),
                        ("preimage", "on the pre-image"),
+                       ("already", "already in the tree"),
                        ("failed", "failed")):
         n = app.total(what)
         if n or what in ("fuzz", "failed"):
