@@ -635,6 +635,10 @@ def _three_way(tree: TreeSource, fp: FilePatch, lines: list[str], eol: bool,
         _, new = _images(r.hunk)
         at = _git_find(merged.lines, index, new, r.hunk.new_start - 1,
                        False, False)
+        if at is None and new:
+            # the tree's own lines are in it: where it lines up best
+            near = index.near_miss(new, r.hunk.new_start - 1)
+            at = near.line - 1 if near is not None else None
         out.append(HunkResult(
             number=r.number, hunk=r.hunk, status=HunkStatus.MERGED,
             new_start=at + 1 if at is not None and new else None,

@@ -1,7 +1,8 @@
 """One functional test per finding code: a small kernel-shaped series
 (``fixtures/checks/<code>/series.mbox``) applied to the check fixture
 tree (``fixtures/checks/tree``, with the folder's ``tree/`` laid over
-it), and the exact terse line(s) ``check`` must print (``expected``).
+it), and the exact terse line(s) ``check`` must print (``expected``),
+with the options in ``args`` when there is one.
 
 A folder with ``moved/`` is analysed as a git repository whose second
 commit lays ``moved/`` over the first: the tree has moved on since the
@@ -55,8 +56,11 @@ def test_code(code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     folder = CHECKS / code
+    # ``args``: options the code needs (hunk-fuzz: --fuzz, git refuses fuzz)
+    args = (folder / "args").read_text().split() \
+        if (folder / "args").exists() else []
     status = main(["check", str(folder / "series.mbox"), *_tree(code, tmp_path),
-                   "--format", "terse", "--fail-on", "check"])
+                   "--format", "terse", "--fail-on", "check", *args])
     out = capsys.readouterr().out.splitlines()
     expected = (folder / "expected").read_text().splitlines()
     missing = [l for l in expected if l not in out]
