@@ -33,15 +33,19 @@ def _tree(var: str) -> Path:
     return Path(value)
 
 
-@pytest.mark.parametrize("var", _TREES)
+@pytest.mark.parametrize("var", _TREES + ["PATCHLENS_KERNEL_GIT@v6.12",
+                                          "PATCHLENS_KERNEL_GIT@v6.1"])
 @pytest.mark.parametrize("name", _SERIES)
 def test_patch_by_patch_as_git_apply_check(corpus: Path, var: str,
                                            name: str) -> None:
+    """In the two-tag repository a hunk git refuses may merge 3-way from
+    its pre-image blob: that is still "git apply --check refuses"."""
+    var, _, rev = var.partition("@")
     root = _tree(var)
     if not (corpus / name).is_file():
         pytest.skip(f"{corpus / name} is absent")
     series = read_series(str(corpus / name))
-    tree = open_tree(str(root), None)
+    tree = open_tree(str(root), rev or None)
     applied = apply_series(tree, series)
     assert compare_with_git(applied) == []
 
@@ -106,3 +110,48 @@ def test_cli_apply_ims_on_linux_6_12(kernel_tree: Path, corpus: Path,
     out = capsys.readouterr().out
     section = out.split("patch 13/33", 1)[1].split("\npatch ", 1)[0]
     assert "fuzz 1: git would refuse" in section
+
+
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> None:
+    import subprocess
+    env = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_COMMITTER_NAME": "Test Reviewer",
+           "GIT_COMMITTER_EMAIL": "r@example.org", "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", *args], cwd=cwd, input=stdin, env=env,
+                   capture_output=True, check=True)
+
+
+def test_ims_30_after_git_am_is_already_in_the_tree(
+        kernel_git: Path, corpus: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What b4 shazam leaves: v6.12 with 30/33 applied by git am, in a
+    (sparse) work tree.  The series names no base: HEAD is analysed,
+    30/33 is said to be in it and nothing is applied twice."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    mbox = corpus / "ims-part3-v1.mbox"
+    series = read_series(str(mbox))
+    (p30,) = [p for p in series.patches if p.index == 30]
+    path = p30.files[0].new_path or ""
+    wt = tmp_path / "linux"
+    _git(tmp_path, "clone", "-q", "--shared", "--no-checkout", str(kernel_git),
+         str(wt))
+    _git(wt, "sparse-checkout", "set", "--no-cone", f"/{path}")
+    _git(wt, "checkout", "-q", "-b", "review", "v6.12")
+    m = p30.message
+    one = (f"From patchlens Mon Sep 17 00:00:00 2001\nFrom: {m.author}\n"
+           f"Date: Fri, 11 Nov 2022 14:58:59 +0100\nSubject: {m.subject}\n\n"
+           f"{m.body}\n")
+    _git(wt, "am", "-q", stdin=one.encode())
+
+    from patchlens.tree.base import open_series_tree
+    tree = open_series_tree(str(wt), None, series)
+    assert tree.info.revision == "HEAD"
+    applied = apply_series(tree, series)
+    (r30,) = [r for r in applied.results if r.index == 30]
+    assert r30.already and all(h.status is HunkStatus.ALREADY for h in r30.hunks)
+    assert applied.state_after(30).read(path) == tree.read(path)
+    assert applied.final.read(path) == tree.read(path)
+    assert main(["report", str(mbox), "--tree", str(wt)]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "30/33: already in the tree: not applied again" in out

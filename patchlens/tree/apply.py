@@ -566,7 +566,7 @@ def _results(hunks: Sequence[Hunk], outcomes: Sequence[_Outcome | None],
         if missing:
             message = missing
         elif already is not None:
-            message = f"already in the tree at line {already + 1}"
+            message = f"its result is at line {already + 1}"
         elif near is not None:
             message = (f"nearly fits at line {near.line} ({near.matched} "
                        f"of {near.total} lines match)")
@@ -670,7 +670,7 @@ def _patch_content(tree: TreeSource, fp: FilePatch, data: bytes | None,
     results = _results(hunks, outcomes)
     if all(r.status is not HunkStatus.FAILED for r in results):
         if results and all(r.status is HunkStatus.ALREADY for r in results):
-            return None, results, None, "already in the tree"
+            return None, results, None, ""
         # Hunks already in the tree are left as they are; the others
         # take the file to the patch's post-image.
         return _join(out, eol), results, None, ""

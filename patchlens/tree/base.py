@@ -180,8 +180,8 @@ def open_series_tree(path: str | None, rev: str | None, series: Series | None,
     found = guess_base(repo, start, series_blobs(series),
                        since=parse_since(since) if since else None)
     if found is None:
-        reason = (f"{info.reason}; no commit looked at holds a blob the "
-                  "series' index lines name")
+        reason = (f"{info.reason}; no commit has a blob its index lines "
+                  "name")
         return GitTree.open(info.root, info.revision or start, reason=reason)
     why = "--guess-base" if guess else "guessed base"
     return GitTree.open(info.root, found.name,
