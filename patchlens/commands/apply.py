@@ -50,7 +50,7 @@ def _range(h: HunkResult) -> str:
 
 def _hunk_lines(h: HunkResult) -> list[str]:
     status = "FAILED" if h.status is HunkStatus.FAILED else h.describe
-    head = f"    hunk {h.number:<3d} {status:<22s}"
+    head = f"    hunk {h.number:<3d} {status:<21s} "
     detail = hunk_detail(h)
     if h.applied:
         return [fit(head + _range(h), WIDTH)] + detail

@@ -35,14 +35,11 @@ def rules_line(applied: AppliedSeries) -> str | None:
 
 
 def hunk_detail(h: HunkResult) -> list[str]:
-    """The lines under a hunk that is already in the tree, merged or in
-    conflict (indented for ``patchlens apply``)."""
+    """The lines under a hunk that is already in the tree or in conflict
+    (indented for ``patchlens apply``; a merged file says it once)."""
     if h.status is HunkStatus.ALREADY:
         at = f" at line {h.already_at}" if h.already_at else ""
-        return wrap(f"its result is already in the tree{at}: not applied "
-                    "again (git would refuse it)", "      ")
-    if h.status is HunkStatus.MERGED:
-        return wrap(h.message + " (as git am -3 would)", "      ")
+        return wrap(f"its result is{at}: not applied again", "      ")
     if h.status is HunkStatus.CONFLICT and h.conflict is not None:
         c = h.conflict
         out = wrap(f"3-way merge conflict at line {c.line}: the tree and "

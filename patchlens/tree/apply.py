@@ -650,7 +650,7 @@ def _three_way(tree: TreeSource, fp: FilePatch, lines: list[str], eol: bool,
                            f"{n} conflict{'s' if n != 1 else ''}")
     return (_join(merged.lines, eol), out,
             f"the tree has moved on: merged 3-way from the pre-image "
-            f"{fp.old_id}")
+            f"{fp.old_id} (as git am -3 does)")
 
 
 def _patch_content(tree: TreeSource, fp: FilePatch, data: bytes | None,
