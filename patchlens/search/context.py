@@ -31,9 +31,11 @@ Lits = tuple[bytes, ...]          # a literal set: sorted, each once
 # The macros a header's bytes define with one of the literals (C
 # knowledge, given by the caller: ``patchlens.c.defines.header_macros``).
 Follow = Callable[[bytes, Lits], frozenset[bytes]]
-# How a directory is searched: git grep --no-index when git is there
-# ("auto"), or GNU grep (what runs without git).
-Engine = Literal["auto", "grep"]
+# How a directory is searched: "auto" takes ripgrep when it is there
+# (``patchlens[fast]``), else git grep --no-index when git is, else GNU
+# grep; the others ask for one tool (a search whose tool is missing
+# reads every file in Python).
+Engine = Literal["auto", "rg", "git", "grep"]
 
 # A file whose inode changed less than this before a search started is
 # searched again next run: file system clocks are coarse and may lag
@@ -79,10 +81,12 @@ def report(found: Found, on_hit: OnHit | None) -> Found:
 class SearchStep:
     """One system search a run started: which part of the tree
     ("everything", "headers", "sources"), for which literals, below
-    which folder ("" for the whole tree)."""
+    which folder ("" for the whole tree), with which tool ("rg", "git",
+    "grep"; "" for a git revision's own git grep)."""
     part: str
     literals: tuple[str, ...]
     under: str = ""
+    tool: str = ""
 
 
 @dataclass
@@ -115,7 +119,8 @@ class SearchContext:
     on-disk stores.  ``racy_ns``: how long before a directory search's
     start a changed file is still read again next run.
     ``grep_threshold``: more files to read than this and one system
-    search runs instead.  ``engine``: how a directory is searched.
+    search runs instead.  ``engine``: how a directory is searched
+    (:data:`Engine`).
     Answers are kept per tree object, which is held weakly.
     """
 
@@ -181,10 +186,12 @@ class SearchContext:
         except TypeError:
             pass
 
-    def step(self, part: str, lits: Iterable[bytes], under: str = "") -> None:
+    def step(self, part: str, lits: Iterable[bytes], under: str = "",
+             tool: str = "") -> None:
         """Record a system search started."""
         self.stats.steps.append(SearchStep(
-            part, tuple(lit.decode("utf-8", "surrogateescape") for lit in lits), under))
+            part, tuple(lit.decode("utf-8", "surrogateescape") for lit in lits),
+            under, tool))
 
     def close(self) -> None:
         """End the searches begun early that nobody picked up."""

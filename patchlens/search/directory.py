@@ -24,7 +24,8 @@ from patchlens.search.context import (
 from patchlens.search.system import pattern_args, search_env
 from patchlens.tree.source import TreeSource, blob_id
 
-__all__ = ["dir_search", "dir_greps", "grep_paths", "read_file", "walk_of",
+__all__ = ["dir_search", "dir_greps", "ripgrep", "engine_of", "RG_ARGS",
+           "grep_paths", "read_file", "walk_of",
            "DirAnswer", "Part", "EVERYTHING", "HEADERS", "SOURCES"]
 
 Stat = tuple[int, int, int]         # size, mtime_ns, ctime_ns
@@ -116,37 +117,98 @@ def _read_bytes(ctx: SearchContext, root: str, path: str) -> bytes:
     return got[0] if got else b""
 
 
+def ripgrep() -> str | None:
+    """The ``rg`` binary: on ``PATH``, else where the ``ripgrep`` wheel
+    (``patchlens[fast]``) put it -- the scripts directory of this
+    Python, which is not on ``PATH`` when a virtual environment is not
+    activated.  Looked up once per process."""
+    global _RG
+    if _RG is None:
+        found = shutil.which("rg")
+        if found is None:
+            import sysconfig
+            for scheme in (None, f"{os.name}_user"):
+                try:
+                    where = sysconfig.get_path("scripts", scheme) if scheme \
+                        else sysconfig.get_path("scripts")
+                except KeyError:
+                    continue
+                cand = os.path.join(where, "rg")
+                if os.path.isfile(cand) and os.access(cand, os.X_OK):
+                    found = cand
+                    break
+        _RG = found or ""
+    return _RG or None
+
+
+_RG: str | None = None
+
+
+def engine_of(ctx: SearchContext) -> str | None:
+    """The tool a directory search runs: the context's ``engine``, or
+    for "auto" the fastest there is (rg, then git grep, then GNU grep);
+    None when the one asked for (or every one) is missing."""
+    want = ctx.engine
+    if want in ("auto", "rg") and ripgrep() is not None:
+        return "rg"
+    if want == "rg":
+        return None
+    if want in ("auto", "git") and shutil.which("git") is not None:
+        return "git"
+    if want in ("auto", "grep") and shutil.which("grep") is not None:
+        return "grep"
+    return None
+
+
+# ripgrep made to read what grep -r and git grep --no-index read: no
+# ignore files of any kind (--no-ignore), dot files too (--hidden), no
+# RIPGREP_CONFIG_PATH (--no-config), files with NUL bytes searched to
+# their end (--binary: by default rg stops at the first NUL), bytes as
+# they are (--encoding=none: rg would otherwise decode a file that
+# starts with a UTF-16 byte-order mark).  Like the others it follows no
+# symbolic link.  Every hit is read again in Python (``contains``), so
+# a tool may list too much, never too little.
+RG_ARGS = ("--no-config", "--no-ignore", "--hidden", "--binary",
+           "--encoding=none", "--no-messages", "-l0F")
+
+
 def dir_greps(ctx: SearchContext, root: str, lits: Lits, part: Part = EVERYTHING,
               under: str = "") -> list[subprocess.Popen[bytes]]:
     """The system searches for ``lits`` over ``part`` of a directory
     (below ``under``), printing NUL-separated paths relative to ``root``.
 
-    ``git grep --no-index -lzF`` when git is installed: it searches
-    with a thread per core and a faster matcher -- 1.0 s where GNU
-    ``grep -rlF`` takes 2.4 s for the same literals and files of linux
-    6.12 (the same 116 hits; it skips symbolic links and ignores
-    ``.gitignore`` as ``grep -r`` does).  Else (or with the context's
-    engine "grep") ``grep -rlZF``, one per suffix and one for
-    ``Documentation/``, started at once: grep uses one core.  Both in
-    :func:`search_env`.
+    By :func:`engine_of`: ``rg`` (:data:`RG_ARGS`; a thread per core,
+    0.5 s where git grep takes 1.0 s on linux 6.12); ``git grep
+    --no-index -lzF`` (a thread per core and a faster matcher than GNU
+    grep's: 1.0 s where ``grep -rlF`` takes 2.4 s for the same
+    literals and files, the same 116 hits; it skips symbolic links and
+    ignores ``.gitignore`` as ``grep -r`` does); else ``grep -rlZF``,
+    one per suffix and one for ``Documentation/``, started at once:
+    grep uses one core.  All in :func:`search_env`.
     """
     suffixes, docs = part
     pats = pattern_args(lits)
     env = search_env(repository=False)
     top = under.strip("/")
-    if ctx.engine == "auto" and shutil.which("git") is not None:
+    tool = engine_of(ctx)
+    if tool == "rg":
+        runs = [[ripgrep() or "rg", *RG_ARGS, *pats,
+                 *(a for s in suffixes for a in ("-g", f"*{s}")),
+                 *(["-g", "/Documentation/**"] if docs and not top else []),
+                 "--", top or "."]]
+    elif tool == "git":
         pre = f"{top}/" if top else ""
         runs = [["git", "grep", "--no-index", f"--threads={os.cpu_count() or 1}",
                  "-lzF", *pats, "--", *(f"{pre}*{s}" for s in suffixes),
                  *(["Documentation/"] if docs and not top else [])]]
-    elif shutil.which("grep") is not None:
+    elif tool == "grep":
         runs = [["grep", "-rlZF", f"--include=*{s}", *pats, "--", top or "."]
                 for s in suffixes]
         if docs and not top and os.path.isdir(os.path.join(root, "Documentation")):
             runs.append(["grep", "-rlZF", *pats, "--", "Documentation"])
     else:
         return []
-    ctx.step(_PART_NAMES.get(part, "scope"), lits, under)
+    ctx.step(_PART_NAMES.get(part, "scope"), lits, under, tool)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for cmd in runs:
