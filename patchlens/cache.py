@@ -19,8 +19,11 @@ store                   file (in cache_dir())       key                         
 ======================  ==========================  =================================  ===================================  =======
 search: trees           ``trees-<L>.pickle``        git tree id (subtree or top)       ``((path, blob id), ...)``: hits     SEARCH
 search: blobs           ``blobs-<L>.pickle``        git blob id                        ``bool``: holds a literal            SEARCH
-search: dirs            ``dirs-<L>.pickle``         directory root (real path)         ``(since_ns, {path: (size,           SEARCH
-                                                                                       mtime_ns, content id)})``
+search: dirs            ``dirs-<L>.pickle``         directory root (real path); the    ``(since_ns, {path: (size,           SEARCH
+                                                    value holds its identity, which    mtime_ns, content id)}, (st_dev,
+                                                    must match (another directory      st_ino, {folder: inode}))``
+                                                    renamed to the name is searched
+                                                    cold)
 facts                   ``facts-<V>.pickle``        content id ``/`` digest of the     ``FileFacts`` of the file            FACTS
                                                     scan rules, flag-set literals and
                                                     profile fingerprint
@@ -53,7 +56,8 @@ __all__ = ["cache_home", "cache_dir", "Store", "Check",
            "save_pickle"]
 
 # Bump one when its store's key or value changes shape: old files die.
-SEARCH_VERSION = 7
+# 8: a directory's answer holds its identity (device, inodes).
+SEARCH_VERSION = 8
 # 8: roles are Role in params, the site classes moved (extract.roles);
 # 9: the key holds the profile fingerprint.
 FACTS_VERSION = 9
@@ -165,8 +169,13 @@ def _hits(value: Any) -> bool:
 
 
 def _dir_answer(value: Any) -> bool:
-    if not (isinstance(value, tuple) and len(value) == 2 and _is_int(value[0])
+    if not (isinstance(value, tuple) and len(value) == 3 and _is_int(value[0])
             and isinstance(value[1], dict)):
+        return False
+    ident = value[2]
+    if not (isinstance(ident, tuple) and len(ident) == 3 and _is_int(ident[0])
+            and _is_int(ident[1]) and isinstance(ident[2], dict)
+            and all(_is_str(d) and _is_int(i) for d, i in ident[2].items())):
         return False
     return all(_is_str(p) and isinstance(v, tuple) and len(v) == 3
                and _is_int(v[0]) and _is_int(v[1]) and _is_str(v[2])

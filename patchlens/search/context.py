@@ -21,7 +21,7 @@ from patchlens.tree.source import TreeSource
 
 __all__ = ["SearchContext", "SearchStats", "SearchStep", "Found", "OnHit",
            "Follow", "Lits", "Engine", "CODE", "is_scanned_path", "contains",
-           "literal_set", "overlay_parts", "report", "Early"]
+           "literal_set", "overlay_parts", "report", "Early", "Walk"]
 
 CODE = (".c", ".h")
 
@@ -108,6 +108,11 @@ class SearchStats:
         return sum(self.reads.values())
 
 
+# A directory's walk: when it started (time.time_ns), path -> (size,
+# mtime_ns, ctime_ns) of every scanned file, folder -> inode of every
+# folder below the root.
+Walk = tuple[int, dict[str, tuple[int, int, int]], dict[str, int]]
+
 # A search begun early: when (time.time_ns), its processes, what it follows.
 Early = tuple[int, list["subprocess.Popen[bytes]"], Follow]
 
@@ -141,8 +146,7 @@ class SearchContext:
             Any, dict[tuple[str, tuple[str, ...]], dict[bytes, frozenset[str]]]] \
             = WeakKeyDictionary()
         # Per directory tree object: when its walk started and its stats.
-        self._walks: WeakKeyDictionary[
-            Any, tuple[int, dict[str, tuple[int, int, int]]]] = WeakKeyDictionary()
+        self._walks: WeakKeyDictionary[Any, Walk] = WeakKeyDictionary()
         # The listing of the last git top tree asked (bounded memory).
         self.plans: dict[str, Any] = {}
 
@@ -173,14 +177,13 @@ class SearchContext:
             self._of(self._scoped, source, {})
         return got
 
-    def walk_of(self, source: TreeSource) -> tuple[int, dict[str, tuple[int, int, int]]] | None:
+    def walk_of(self, source: TreeSource) -> Walk | None:
         try:
             return self._walks.get(source)
         except TypeError:
             return None
 
-    def keep_walk(self, source: TreeSource,
-                  walk: tuple[int, dict[str, tuple[int, int, int]]]) -> None:
+    def keep_walk(self, source: TreeSource, walk: Walk) -> None:
         try:
             self._walks[source] = walk
         except TypeError:

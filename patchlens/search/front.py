@@ -23,7 +23,7 @@ from patchlens.cache import search_store
 from patchlens.search.context import (
     Follow, Found, Lits, OnHit, SearchContext, contains, is_scanned_path,
     literal_set, overlay_parts, reap, report)
-from patchlens.search.directory import HEADERS, dir_greps, dir_search
+from patchlens.search.directory import HEADERS, dir_greps, dir_search, root_identity
 from patchlens.search.git import git_search
 from patchlens.tree.source import TreeSource, blob_id
 
@@ -142,13 +142,24 @@ def _keep_assembled(source: TreeSource, lits: Lits, parts: Iterable[Lits],
         kept: dict[str, tuple[int, int, str]] = {}
         since = []
         for answer in answers:
-            if answer is None:
+            # Every part must be of this directory as it is now.
+            if answer is None or answer[2][:2] != root_identity(root):
                 return
             since.append(answer[0])
             kept.update((p, v) for p, v in answer[1].items() if p in found)
         if set(kept) != set(found):
             return
-        store.get("dirs")[root] = (min(since), kept)
+        # The oldest folder listing: a folder any part saw differently
+        # is read again next run.
+        first = answers[0][2] if answers[0] is not None else None
+        if first is None:
+            return
+        folders = dict(first[2])
+        for answer in answers[1:]:
+            for d, ino in (answer[2][2] if answer is not None else {}).items():
+                if folders.get(d) != ino:
+                    folders[d] = -1
+        store.get("dirs")[root] = (min(since), kept, (first[0], first[1], folders))
         store.touch("dirs")
     store.flush()
 
@@ -166,7 +177,8 @@ def start(ctx: SearchContext, source: TreeSource, literals: Iterable[bytes | str
             or overlay_parts(source) is not None or lits in ctx.answers(source):
         return
     root: str = getattr(source, "root")
-    if search_store(ctx.cache, lits).get("dirs").get(root) is not None:
+    known = search_store(ctx.cache, lits).get("dirs").get(root)
+    if known is not None and known[2][:2] == root_identity(root):
         return                  # a warm search: it runs no grep to start
     early = ctx.early(source)
     if lits not in early:
