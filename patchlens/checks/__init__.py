@@ -98,7 +98,8 @@ def fact_findings(series: Series | None, applied: AppliedSeries | None,
                   facts: Facts) -> tuple[Finding, ...]:
     """The checks over uses: unhandled enumerators, unused flags, and
     (with a series) names used out of series order."""
-    out = usage.unhandled_enumerators(facts) + flags.unused_flags(facts)
+    out = usage.unhandled_enumerators(facts) + flags.unused_flags(facts,
+                                                                    series)
     if series is not None and applied is not None:
         out += order.mid_series_breakage(series, applied, facts)
     return tuple(out)

@@ -1,41 +1,218 @@
 """New flags: one nothing checks (``unchecked-flag``), one nothing sets
-(``unset-flag``)."""
+(``unset-flag``).
+
+Both see what the report's tables see: a flag is set when a struct
+field that sets, supports or requires flags carries its *bit* (by name,
+through a flag-set macro, or through a mask such as
+``MSI_GENERIC_FLAGS_MASK`` = ``GENMASK(15, 0)``), when a flag-set macro
+holds it, when code assigns it (``info->flags |= X``) -- in the tree
+after the series, or on a ``+`` line of the series itself, whether or
+not that hunk applied.  A flag the series only renumbers existed
+before it: it is not new.
+"""
 
 from __future__ import annotations
 
-from patchlens.checks.usage import new_constants
-from patchlens.extract.facts import Facts
-from patchlens.extract.roles import Role
-from patchlens.findings import Evidence, Finding, Severity, declare
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-__all__ = ["UNCHECKED_FLAG", "UNSET_FLAG", "unused_flags"]
+from patchlens.checks.usage import new_constants
+from patchlens.diff import Hunk
+from patchlens.extract.facts import Facts
+from patchlens.extract.roles import Role, Rules, classify_line
+from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.mail.model import Series
+
+__all__ = ["UNCHECKED_FLAG", "UNSET_FLAG", "unused_flags", "PatchUse",
+           "patch_uses", "existed_before"]
 
 UNCHECKED_FLAG = declare(
     "unchecked-flag", Severity.CHECK, Evidence.BOTH,
     "nothing checks a new flag",
-    "No use of the flag in the tree or the series tests it: setting it "
-    "changes no behaviour.")
+    "No use of the flag in the tree or the series tests it (a test with "
+    "&, a switch, a helper it is passed to): setting it changes no "
+    "behaviour.")
 UNSET_FLAG = declare(
     "unset-flag", Severity.CHECK, Evidence.BOTH,
     "nothing sets a new flag",
-    "No assignment, setter call or struct field that sets flags (profile "
-    "[[struct]] fields meaning \"sets\") carries it: checks of it are "
-    "never true.")
+    "No assignment, setter call, flag-set macro or struct field that "
+    "sets, supports or requires flags (profile [[struct]] fields) carries "
+    "it -- by name or by a mask covering its bit, in the tree or on a "
+    "line the series adds: checks of it are never true.")
+
+_SETS = frozenset({"sets", "supports", "requires"})
+# Comments, replaced by blanks so columns stay put.
+_COMMENT = re.compile(r"/\*.*?\*/|//.*$")
+# Words before a ( that are no call of a helper.
+_NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof",
+                        "BIT", "BIT_ULL", "GENMASK", "GENMASK_ULL",
+                        "WARN_ON", "WARN_ON_ONCE", "likely", "unlikely"})
+_NO_RULES = Rules(names={})
 
 
-def unused_flags(facts: Facts) -> list[Finding]:
+@dataclass(frozen=True)
+class PatchUse:
+    """A use of a name on a line a patch adds, read from the patch text
+    (the hunk may not have applied): what the statement does with it."""
+    name: str
+    patch: str
+    file: str
+    line: int                 # the patch's post-image line
+    role: Role
+    text: str
+
+
+def _code(text: str) -> str:
+    """A line with its comments blanked (a line of a block comment is
+    blank)."""
+    stripped = text.lstrip()
+    if stripped.startswith(("*", "/*")) and "*/" not in stripped:
+        return " " * len(text)
+    return _COMMENT.sub(lambda m: " " * len(m.group()), text)
+
+
+def _depth(text: str) -> int:
+    return text.count("(") - text.count(")")
+
+
+def _statement_before(lines: list[str], i: int) -> str:
+    """The code of the statement that line ``i`` continues: the lines
+    before it, back to the end of the previous statement, initializer
+    item or block (a ``,`` inside an open call does not end it)."""
+    parts: list[str] = []
+    depth = 0
+    for j in range(i - 1, -1, -1):
+        raw = lines[j]
+        code = _code(raw).rstrip()
+        if not code.strip():
+            if not raw.strip():
+                break           # a blank line ends any statement
+            continue            # a comment line
+        joined = code.rstrip("\\").rstrip()
+        ends = joined.endswith((";", "{", "}")) or (
+            joined.endswith(",") and depth + _depth(joined) <= 0)
+        if ends or (joined.lstrip().startswith("#")
+                    and not code.endswith("\\")):
+            break
+        depth += _depth(joined)
+        parts.append(joined.strip())
+    return " ".join(reversed(parts))
+
+
+def _role(before: str, line: str, col: int, name: str) -> Role:
+    """What a statement does with ``name`` at ``col`` of ``line``, the
+    statement's earlier lines being ``before``."""
+    full = (before + " " if before else "") + line
+    col += len(full) - len(line)
+    prefix = full[:col]
+    after = full[col + len(name):].lstrip()
+    define = re.match(r"\s*#\s*define\s+(\w+)", full)
+    if define:
+        return Role.DEFINE if define.group(1) == name else Role.COMPOSE
+    if after.startswith("=") and not after.startswith("=="):
+        return Role.DEFINE                      # an enumerator
+    role, _ = classify_line(full, col, name, _NO_RULES)
+    if role is not Role.OTHER:
+        return role
+    if re.search(r"(?<!&)&(?![&=])[\w\s|()~]*$", prefix):
+        return Role.CHECK                       # x & (A | NAME)
+    # An argument of a helper: the helper tests it (pci_msi_domain_supports).
+    open_at, depth = -1, 0
+    for k in range(len(prefix) - 1, -1, -1):
+        ch = prefix[k]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            if depth == 0:
+                open_at = k
+                break
+            depth -= 1
+    if open_at > 0:
+        callee = re.search(r"(\w+)\s*$", prefix[:open_at])
+        if callee and callee.group(1) not in _NOT_CALLS:
+            return Role.CHECK
+    return Role.OTHER
+
+
+def _post_image(hunk: Hunk) -> Iterator[tuple[int, str, str, int | None]]:
+    lines = [l for l in hunk.lines if l.kind != "-"]
+    for i, l in enumerate(lines):
+        yield i, l.kind, l.text, l.new_no
+
+
+def patch_uses(series: Series, names: Iterable[str]) -> list[PatchUse]:
+    """Every use of ``names`` on a line the series adds, with the role the
+    statement gives it, read from the patch text."""
+    wanted = set(names)
+    if not wanted:
+        return []
+    rx = re.compile(r"\b(" + "|".join(map(re.escape, sorted(wanted))) + r")\b")
+    out: list[PatchUse] = []
+    for p in series.patches:
+        for fp in p.files:
+            for h in fp.hunks:
+                texts = [l.text for l in h.lines if l.kind != "-"]
+                for i, kind, text, new_no in _post_image(h):
+                    if kind != "+":
+                        continue
+                    code = _code(text)
+                    for m in rx.finditer(code):
+                        role = _role(_statement_before(texts, i), code,
+                                     m.start(), m.group(1))
+                        out.append(PatchUse(m.group(1), p.label, fp.path,
+                                            new_no or h.new_start, role,
+                                            text.strip()))
+    return out
+
+
+def existed_before(series: Series, name: str) -> bool:
+    """Whether the series shows ``name`` existing before it: on a
+    context or removed line of a patch before any patch adds it (a
+    renumbered flag: ``-X = (1 << 2)`` / ``+X = (1 << 5)``)."""
+    rx = re.compile(rf"\b{re.escape(name)}\b")
+    for p in sorted(series.patches, key=lambda p: p.index):
+        hunks = [h for fp in p.files for h in fp.hunks]
+        if any(l.kind != "+" and rx.search(_code(l.text))
+               for h in hunks for l in h.lines):
+            return True
+        if any(l.kind == "+" and rx.search(_code(l.text))
+               for h in hunks for l in h.lines):
+            return False
+    return False
+
+
+def _set_in_tables(facts: Facts, name: str) -> bool:
+    """A struct field that sets, supports or requires flags carries the
+    flag's bit, or a flag-set macro holds it."""
+    for inst in facts.instances:
+        for fname in inst.fields:
+            if facts.field_meaning.get((inst.struct, fname)) in _SETS \
+                    and facts.carries(inst, fname, name) is not None:
+                return True
+    return any(name in members for members in facts.flagsets.values())
+
+
+def unused_flags(facts: Facts, series: Series | None = None) -> list[Finding]:
+    """New flags nothing sets or nothing checks.  ``series``: its own
+    lines count as setters and checks too (and a flag it only
+    renumbers is not new)."""
+    names = [n for n in new_constants(facts) if facts.final[n].bit]
+    if series is not None:
+        names = [n for n in names if not existed_before(series, n)]
+    in_patch = patch_uses(series, names) if series is not None else []
     out = []
-    for name in new_constants(facts):
+    for name in names:
         const = facts.final[name]
-        if not const.bit:
-            continue
         uses = [s for s in facts.sites if s.name == name]
-        sets = any(s.role == Role.SET for s in uses) or any(
-            name in names and facts.field_meaning.get(
-                (i.struct, fname)) == "sets"
-            for i in facts.instances for fname, names in i.fields.items())
+        written = [u for u in in_patch if u.name == name]
+        sets = any(s.role in (Role.SET, Role.COMPOSE) for s in uses) or any(
+            u.role in (Role.SET, Role.COMPOSE) for u in written) \
+            or _set_in_tables(facts, name)
+        checks = any(s.role in (Role.CHECK, Role.MATCH) for s in uses) or any(
+            u.role in (Role.CHECK, Role.MATCH) for u in written)
         patch = facts.introduced_by(name)
-        if not any(s.role == Role.CHECK for s in uses):
+        if not checks:
             out.append(UNCHECKED_FLAG.finding(
                 f"nothing checks {name}: setting it changes no behaviour",
                 file=const.file, line=const.line, patch=patch, subject=name))

@@ -122,6 +122,10 @@ class Facts:
         default_factory=dict)
     # How reviewers ask the impact questions in prose (profile).
     questions: tuple[QuestionCue, ...] = ()
+    # The values of each state's family sets and masks
+    # (``MSI_GENERIC_FLAGS_MASK`` = ``GENMASK(15, 0)``), aligned with
+    # ``states``: a field naming a mask carries every bit in it.
+    set_values: tuple[Mapping[str, int], ...] = ()
 
     @property
     def base(self) -> Mapping[str, ConstantAt]:
@@ -140,6 +144,37 @@ class Facts:
         members = [c for c in self.states[k].values() if c.family == family]
         return sorted(members, key=lambda c: (c.value is None,
                                               c.value or 0, c.name))
+
+    def field_bits(self, inst: Instance, fname: str, k: int = -1) -> int:
+        """The bits a field of an instance carries at state k: its flags,
+        and every bit of the masks it names (by value, not by name)."""
+        state = self.states[k]
+        sets = self.set_values[k] if self.set_values else {}
+        bits = 0
+        for n in inst.fields.get(fname, ()):
+            c = state.get(n)
+            v = c.value if c is not None and c.bit else sets.get(n)
+            if v is not None and v > 0:
+                bits |= v
+        return bits
+
+    def carries(self, inst: Instance, fname: str, name: str, k: int = -1
+                ) -> str | None:
+        """How a field carries the flag ``name`` at state k: "" when it
+        names it (or a flag-set macro holding it: ``inst.via``), the mask
+        whose bits cover the flag's bit, None when it does not carry it.
+        A parent advertises a flag when the *bit* is in its
+        supported_flags, whatever the name it is spelled by."""
+        if name in inst.fields.get(fname, ()):
+            return ""
+        c = self.states[k].get(name)
+        if c is None or not c.bit or c.value is None or c.value <= 0:
+            return None
+        if not self.field_bits(inst, fname, k) & c.value:
+            return None
+        sets = self.set_values[k] if self.set_values else {}
+        return next((n for n in sorted(inst.fields.get(fname, ()))
+                     if (sets.get(n) or 0) & c.value), "")
 
     def introduced_by(self, name: str) -> str | None:
         """The patch after which ``name`` first exists (None: in the base

@@ -53,6 +53,16 @@ def _states(history: Any, profile: Any) -> tuple[dict[str, ConstantAt], ...]:
     return tuple(out)
 
 
+def _set_values(history: Any) -> tuple[dict[str, int], ...]:
+    """Each step's family sets and masks with a known value
+    (``MSI_GENERIC_FLAGS_MASK``): fields naming them carry those bits."""
+    steps = getattr(history, "steps", None)
+    tables = [s.table for s in steps] if steps is not None else [history]
+    return tuple({c.name: c.value.value for c in t.constants
+                  if c.is_set and c.value and c.value.value is not None}
+                 for t in tables)
+
+
 def _added_lines(applied: Any) -> dict[tuple[str, str], tuple[str, ...]]:
     out: dict[tuple[str, str], tuple[str, ...]] = {}
     if applied is None:
@@ -230,7 +240,8 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  filters=_filters(final_scan, profile), flagsets=flagsets,
                  flagset_sites=tuple(flagset_sites), maintainers=maint,
                  field_meaning=meaning, added=added,
-                 questions=question_cues(profile))
+                 questions=question_cues(profile),
+                 set_values=_set_values(history))
 
 
 def question_cues(profile: Any) -> tuple[QuestionCue, ...]:

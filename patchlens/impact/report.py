@@ -17,7 +17,7 @@ from patchlens.checks.hunks import hunk_findings as _hunk_findings
 from patchlens.extract.roles import Role
 from patchlens.findings import Finding
 from patchlens.impact.accept import verdicts
-from patchlens.impact.facts import Facts
+from patchlens.impact.facts import Facts, Instance
 from patchlens.impact.model import (
     Advertiser, Application, ConstantChange, Impact, PatchApplied, Report,
     SeriesInfo, Site, SubsystemUse,
@@ -183,11 +183,16 @@ def _advertisers(facts: Facts, name: str) -> tuple[Advertiser, ...]:
             if facts.field_meaning.get((inst.struct, fname)) != "supports":
                 continue
             fam = {facts.final[n].family for n in names if n in facts.final}
-            if c.family not in fam:
+            masks = facts.set_values[-1] if facts.set_values else {}
+            if c.family not in fam and not any(n in masks for n in names):
                 continue
+            # By bits: a mask in the field (MSI_GENERIC_FLAGS_MASK)
+            # advertises every flag whose bit it covers.
             b = base.get((inst.file, inst.name))
-            today = b is not None and name in b.fields.get(fname, ())
-            after = name in names
+            today = b is not None and name in facts.base and \
+                facts.carries(b, fname, name, 0) is not None
+            mask = facts.carries(inst, fname, name)
+            after = mask is not None
             patch = facts.first_patch_adding(name, inst.file) \
                 if after != today else None
             if not patch and after and inst.via.get(name):
@@ -197,8 +202,22 @@ def _advertisers(facts: Facts, name: str) -> tuple[Advertiser, ...]:
                                      if l2 == lab for t in ts)), None)
             out.append(Advertiser(inst.name, inst.struct, fname, inst.file,
                                   inst.line, inst.subsystem,
-                                  inst.via.get(name), today, after, patch))
+                                  _via(inst, name, mask), today, after,
+                                  patch or (facts.introduced_by(name)
+                                            if mask and after != today
+                                            else None)))
     return tuple(sorted(out, key=lambda a: (not a.with_series, a.file)))
+
+
+def _via(inst: Instance, name: str, mask: str | None) -> str | None:
+    """The flag-set macro (and mask) a field carries a flag through:
+    "X86_VECTOR_MSI_FLAGS_SUPPORTED (MSI_GENERIC_FLAGS_MASK)"."""
+    if inst.via.get(name):
+        return inst.via[name]
+    if not mask:
+        return None
+    macro = inst.via.get(mask)
+    return f"{macro} ({mask})" if macro else mask
 
 
 def impacts(facts: Facts, changes: Sequence[ConstantChange]

@@ -1,0 +1,184 @@
+"""unset-flag / unchecked-flag see what the tables see (issue 12, case 7):
+a mask covering the new flag's bit in a parent's supported_flags, the
+series' own setters and tests (read from the patch text, whether or not
+the hunk applied: a multi-line ``.flags =`` initializer, ``& (A | X)``, a
+helper the flag is passed to), and a flag the series only renumbers is
+not new.  Kernel-shaped series on the check fixture tree."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from patchlens.cli import main
+
+CHECK_TREE = Path(__file__).resolve().parents[2] / "fixtures" / "checks" / "tree"
+
+_HEAD = """From mboxrd@z Thu Jan  1 00:00:00 1970
+From: Fay Flagger <fay@example.org>
+To: gadget-irq@lists.example.org
+Subject: [PATCH 1/1] genirq/msi: {subject}
+Date: Tue, 03 Mar 2026 09:01:00 +0000
+Message-ID: <flags-{tag}@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+{subject}.
+
+Signed-off-by: Fay Flagger <fay@example.org>
+---
+"""
+
+# A generic flag (bit 3: inside MSI_GENERIC_FLAGS_MASK = GENMASK(15, 0))
+# that the core tests; the gadget parent's supported_flags is
+# MSI_GENERIC_FLAGS_MASK | MSI_FLAG_NO_MASK, so it advertises bit 3.
+GENERIC_FLAG = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -18,6 +18,7 @@ enum {
+ 	MSI_FLAG_USE_DEF_DOM_OPS	= (1 << 0),
+ 	MSI_FLAG_USE_DEF_CHIP_OPS	= (1 << 1),
+ 	MSI_FLAG_ACTIVATE_EARLY		= (1 << 2),
++	MSI_FLAG_GADGET_QUIRK		= (1 << 3),
+ 
+ 	MSI_GENERIC_FLAGS_MASK		= GENMASK(15, 0),
+ 	MSI_DOMAIN_FLAGS_MASK		= GENMASK(31, 16),
+diff --git a/kernel/irq/msi.c b/kernel/irq/msi.c
+--- a/kernel/irq/msi.c
++++ b/kernel/irq/msi.c
+@@ -19,7 +19,7 @@
+ 
+ bool msi_can_mask(struct msi_domain_info *info)
+ {
+-	if (info->flags & MSI_FLAG_NO_MASK)
++	if (info->flags & (MSI_FLAG_NO_MASK | MSI_FLAG_GADGET_QUIRK))
+ 		return false;
+ 	return (info->flags & MSI_FLAG_PCI_MSIX) != 0;
+ }
+"""
+
+# The same flag at bit 18: outside the generic mask; nothing sets it.
+DOMAIN_FLAG = GENERIC_FLAG.replace("MSI_FLAG_GADGET_QUIRK		= (1 << 3)",
+                                   "MSI_FLAG_GADGET_QUIRK		= (1 << 18)")
+
+# The series sets the flag in a multi-line initializer of a file the
+# tree does not have, and tests it through a helper and with &.
+OWN_SETTERS = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -25,6 +25,8 @@ enum {
+ 	MSI_FLAG_PCI_MSIX		= (1 << 16),
+ 	MSI_FLAG_NO_MASK		= (1 << 17),
++	/* The gadget cannot mask: keep the vector live */
++	MSI_FLAG_GADGET_NOMASK		= (1 << 18),
+ };
+ 
+ /* What a parent domain offers its children. */
+diff --git a/arch/x86/kernel/apic/gizmo.c b/arch/x86/kernel/apic/gizmo.c
+--- a/arch/x86/kernel/apic/gizmo.c
++++ b/arch/x86/kernel/apic/gizmo.c
+@@ -170,8 +170,9 @@ static struct msi_domain_ops gizmo_msi_domain_ops = {
+ };
+ 
+ static struct msi_domain_info gizmo_msi_domain_info = {
+-	.flags		= MSI_FLAG_USE_DEF_DOM_OPS | MSI_FLAG_USE_DEF_CHIP_OPS |
+-			  MSI_FLAG_PCI_MSIX,
++	.flags		= MSI_FLAG_USE_DEF_DOM_OPS | MSI_FLAG_USE_DEF_CHIP_OPS |
++			  MSI_FLAG_PCI_MSIX |
++			  MSI_FLAG_GADGET_NOMASK,
+ 	.ops		= &gizmo_msi_domain_ops,
+ 	.chip		= &gizmo_msi_controller,
+ 	.handler	= handle_edge_irq,
+diff --git a/drivers/pci/msi/gizmo-api.c b/drivers/pci/msi/gizmo-api.c
+--- a/drivers/pci/msi/gizmo-api.c
++++ b/drivers/pci/msi/gizmo-api.c
+@@ -120,6 +120,12 @@ int gizmo_msix_vec_count(struct pci_dev *dev)
+ }
+ EXPORT_SYMBOL(gizmo_msix_vec_count);
+ 
++bool gizmo_can_mask(struct pci_dev *dev)
++{
++	return !gizmo_domain_supports(dev,
++				      MSI_FLAG_GADGET_NOMASK, DENY_LEGACY);
++}
++
+ /**
+  * gizmo_disable_msix - Disable MSI-X interrupt mode on device
+  * @dev: the PCI device to operate on
+"""
+
+# The series renumbers two existing flags: they are not new.
+RENUMBER = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -18,6 +18,6 @@ enum {
+-	MSI_FLAG_USE_DEF_DOM_OPS	= (1 << 0),
+-	MSI_FLAG_USE_DEF_CHIP_OPS	= (1 << 1),
++	MSI_FLAG_USE_DEF_DOM_OPS	= (1 << 4),
++	MSI_FLAG_USE_DEF_CHIP_OPS	= (1 << 5),
+ 	MSI_FLAG_ACTIVATE_EARLY		= (1 << 2),
+ 
+ 	MSI_GENERIC_FLAGS_MASK		= GENMASK(15, 0),
+ 	MSI_DOMAIN_FLAGS_MASK		= GENMASK(31, 16),
+"""
+
+
+def _check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+           capsys: pytest.CaptureFixture[str], diff: str, subject: str,
+           tree: bool) -> list[str]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(_HEAD.format(subject=subject, tag=subject.split()[-1].lower())
+                    + diff + "-- \n2.39.5\n")
+    args = ["--no-tree"]
+    if tree:
+        shutil.copytree(CHECK_TREE, tmp_path / "linux")
+        args = ["--tree", str(tmp_path / "linux")]
+    main(["check", str(mbox), *args, "--format", "terse",
+          "--fail-on", "check"])
+    return [l for l in capsys.readouterr().out.splitlines()
+            if "-flag:" in l]
+
+
+def test_a_mask_covering_the_bit_sets_it(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    """supported_flags = MSI_GENERIC_FLAGS_MASK advertises bit 3."""
+    assert _check(tmp_path, monkeypatch, capsys, GENERIC_FLAG,
+                  "Add MSI_FLAG_GADGET_QUIRK", tree=True) == []
+
+
+def test_outside_every_mask_nothing_sets_it(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]
+                                           ) -> None:
+    """Bit 18 is outside the generic mask and no field names it; the
+    core tests it inside ``& (A | X)``."""
+    assert _check(tmp_path, monkeypatch, capsys, DOMAIN_FLAG,
+                  "Add MSI_FLAG_GADGET_QUIRK", tree=True) == [
+        "include/linux/msi.h:21: CHECK: unset-flag: nothing sets "
+        "MSI_FLAG_GADGET_QUIRK: checks of it are never true (1/1)"]
+
+
+@pytest.mark.parametrize("tree", [False, True])
+def test_the_series_own_setters_and_tests_count(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], tree: bool) -> None:
+    """Set on a continuation line of a ``.flags =`` initializer and
+    tested through a helper, in files the tree lacks (the hunks fail)."""
+    assert _check(tmp_path, monkeypatch, capsys, OWN_SETTERS,
+                  "Add MSI_FLAG_GADGET_NOMASK", tree=tree) == []
+
+
+def test_renumbered_flags_are_not_new(tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    assert _check(tmp_path, monkeypatch, capsys, RENUMBER,
+                  "Rearrange MSI domain flags", tree=False) == []
