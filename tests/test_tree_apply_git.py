@@ -16,7 +16,8 @@ import pytest
 from patchlens.cli import main
 from patchlens.mail import read_series
 from patchlens.tree import open_tree
-from patchlens.tree.apply import HunkStatus, Rules, apply_series
+from patchlens.tree.apply import (AppliedSeries, HunkResult, HunkStatus,
+                                  PatchResult, Rules, apply_series)
 from tests.conftest import CORPUS
 from tests.git_oracle import compare_with_git, compare_with_patch, have_gnu_patch
 
@@ -64,7 +65,8 @@ def test_fuzz_2_as_gnu_patch(corpus: Path, var: str, name: str) -> None:
     assert compare_with_patch(applied, 2) == []
 
 
-def _hunks(applied, index: int, path: str):  # type: ignore[no-untyped-def]
+def _hunks(applied: AppliedSeries, index: int, path: str
+           ) -> tuple[PatchResult, tuple[HunkResult, ...]]:
     (r,) = [r for r in applied.results if r.index == index]
     (f,) = [f for f in r.files if f.path == path]
     return r, f.hunks

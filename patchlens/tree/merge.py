@@ -49,8 +49,26 @@ _Sync = tuple[int, int, int, int, int, int]
 
 
 def _matches(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, int]]:
-    sm = SequenceMatcher(None, a, b, autojunk=False)
-    return [(m.a, m.b, m.size) for m in sm.get_matching_blocks()]
+    """Matching blocks (start in a, start in b, length), the last one
+    empty at the ends.  The common head and tail are matched first, as
+    git's xdiff does: where a line repeats, the change lines up as git's
+    does."""
+    n = min(len(a), len(b))
+    head = 0
+    while head < n and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    out: list[tuple[int, int, int]] = [(0, 0, head)] if head else []
+    sm = SequenceMatcher(None, a[head:len(a) - tail], b[head:len(b) - tail],
+                         autojunk=False)
+    out += [(m.a + head, m.b + head, m.size)
+            for m in sm.get_matching_blocks() if m.size]
+    if tail:
+        out.append((len(a) - tail, len(b) - tail, tail))
+    out.append((len(a), len(b), 0))
+    return out
 
 
 def _sync_regions(base: Sequence[str], ours: Sequence[str],
