@@ -450,3 +450,30 @@ def test_guess_base_finds_the_commit_of_the_index_lines(
     assert main(["apply", str(mbox), "--tree", str(wt), "--guess-base"]) == 0
     out = capsys.readouterr().out
     assert "--guess-base: HEAD~2" in out and "in 1 of 1 files" in out
+
+
+def test_since_and_the_walk_bound(tmp_path: Path) -> None:
+    from patchlens.tree.base import guess_base, parse_since, series_blobs
+    assert parse_since("2 weeks", now=10_000_000) == 10_000_000 - 14 * 86400
+    assert parse_since("3.days.ago", now=1_000_000) == 1_000_000 - 3 * 86400
+    assert parse_since("2024-01-01") == 1704067200
+    with pytest.raises(InputError) as err:
+        parse_since("last tuesday")
+    assert "--since" in str(err.value)
+    wt = _worktree(tmp_path)
+    mbox = _series_from(wt, EDITS)
+    core = wt / "drivers/widget/core.c"
+    for n in range(3):
+        core.write_text(core.read_text() + f"/* {n} */\n")
+        _git(wt, "commit", "-q", "-am", f"widget: comment {n}")
+    from patchlens.mail import read_series
+    blobs = series_blobs(read_series(str(mbox)))
+    repo = open_tree(str(wt), None).repo  # type: ignore[attr-defined]
+    # widget.h never changed after the base: HEAD holds its pre-image
+    found = guess_base(repo, "HEAD", blobs)
+    assert found is not None and (found.name, found.walked) == ("HEAD", 1)
+    (wt / W).write_text((wt / W).read_text() + "/* moved on */\n")
+    _git(wt, "commit", "-q", "-am", "widget: moved on")
+    found = guess_base(repo, "HEAD", blobs)
+    assert found is not None and found.name == "HEAD~1"
+    assert guess_base(repo, "HEAD", blobs, limit=1) is None

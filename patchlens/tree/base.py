@@ -109,12 +109,29 @@ def parse_since(text: str, now: float | None = None) -> int:
     return int(day.timestamp())
 
 
-def _blob_at(tree: pygit2.Tree, path: str) -> str | None:
-    try:
-        obj = tree[path]
-    except (KeyError, ValueError):
-        return None
-    return str(obj.id) if obj.type_str == "blob" else None
+class _Lookup:
+    """Path lookups in many commits' trees, memoised by tree id: the
+    commits of a walk share most subtrees, so most steps are a dict hit."""
+
+    def __init__(self, repo: pygit2.Repository) -> None:
+        self.repo = repo
+        self.memo: dict[tuple[str, str], str | None] = {}
+
+    def blob(self, tree_id: str, path: str) -> str | None:
+        import pygit2
+        oid: str | None = tree_id
+        for part in path.split("/"):
+            if oid is None:
+                return None
+            key = (oid, part)
+            if key not in self.memo:
+                tree = self.repo[oid]
+                found = None
+                if isinstance(tree, pygit2.Tree) and part in tree:
+                    found = str(tree[part].id)
+                self.memo[key] = found
+            oid = self.memo[key]
+        return oid
 
 
 def guess_base(repo: pygit2.Repository, start: str, blobs: Sequence[SeriesBlob],
@@ -128,6 +145,7 @@ def guess_base(repo: pygit2.Repository, start: str, blobs: Sequence[SeriesBlob],
     if not blobs:
         return None
     best: BaseGuess | None = None
+    lookup = _Lookup(repo)
     commit: pygit2.Commit | None = repo.revparse_single(start).peel(pygit2.Commit)
     walked = 0
     while commit is not None and walked < limit:
@@ -135,7 +153,7 @@ def guess_base(repo: pygit2.Repository, start: str, blobs: Sequence[SeriesBlob],
             break
         matched = applied = 0
         for b in blobs:
-            oid = _blob_at(commit.tree, b.path)
+            oid = lookup.blob(str(commit.tree_id), b.path)
             if oid is None:
                 continue
             if oid.startswith(b.base):
