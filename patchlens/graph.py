@@ -120,7 +120,7 @@ def build_graph(scan: Scan, constants: Any = None) -> nx.MultiDiGraph:
         a = f"function:{caller}"
         if a not in g:
             continue
-        for callee in callees:
+        for callee in sorted(callees):  # a set: keep the output stable
             b = f"function:{callee}"
             if b not in g and callee in scan.functions:
                 # One hop of the call graph: the callee the one-level
@@ -154,4 +154,12 @@ def focus(g: nx.MultiDiGraph, names: list[str]) -> nx.MultiDiGraph:
         if g.nodes[nid].get("kind") == "file":
             keep.update(p for p in g.predecessors(nid)
                         if g.nodes[p].get("kind") == "subsystem")
-    return g.subgraph(keep).copy()
+    # Built in ``g``'s own order: ``g.subgraph(keep)`` iterates the set,
+    # so the node order (and the DOT, JSON, GraphML text) changed from
+    # run to run with string hashing.
+    out = nx.MultiDiGraph(**g.graph)
+    out.add_nodes_from((n, g.nodes[n]) for n in g if n in keep)
+    out.add_edges_from((u, v, k, d) for u, v, k, d
+                       in g.edges(keys=True, data=True)
+                       if u in keep and v in keep)
+    return out

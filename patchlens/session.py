@@ -114,15 +114,18 @@ class Session:
               header_macros)
 
     def scan(self, names: Mapping[str, str], *, final: bool = True,
-             local: Iterable[str] = ()) -> Any:
+             local: Iterable[str] = (), whole: bool = False,
+             progress: bool = False) -> Any:
         """The reference ``Scan`` of ``names`` (name -> family key) in
         the final (or base) tree; ``local``: those defined only in
-        ``.c`` files (``constants.local_names``)."""
+        ``.c`` files (``constants.local_names``).  The base scan covers
+        only the files the series touches unless ``whole``;
+        ``progress`` shows a counter on a terminal."""
         from patchlens.extract.scan import scan_references
-        key = (frozenset(names.items()), final, frozenset(local))
+        key = (frozenset(names.items()), final, frozenset(local), whole)
         if key not in self._scans:
             source = self.final if final else self.tree
-            if not final and self.applied is not None:
+            if not final and not whole and self.applied is not None:
                 # The base differs from the final tree only in the files
                 # the series touches: scan just those (the caller takes
                 # the rest from the final scan).
@@ -131,6 +134,7 @@ class Session:
                                                self.profile,
                                                cache=self.use_cache,
                                                local=local,
+                                               progress=progress,
                                                context=self.search)
         return self._scans[key]
 

@@ -20,7 +20,7 @@ from patchlens.impact.review import (
 )
 from patchlens.mail import read_series
 from patchlens.render import render
-from patchlens.render.layout import WIDTH
+from patchlens.text import WIDTH
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series
 from tests.impact_samples import demo_facts

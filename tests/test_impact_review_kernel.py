@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from patchlens.cli import main
-from patchlens.render.layout import WIDTH
+from patchlens.text import WIDTH
 
 pytestmark = pytest.mark.kernel
 

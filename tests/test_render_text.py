@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from patchlens.render import render
-from patchlens.render.layout import table, wrap
-from patchlens.render.text import check_lines, ranges
+from patchlens.text import ranges, table, wrap
+from patchlens.render.text import check_lines
 from tests.report_samples import LONG, sample_answers, sample_report
 
 

@@ -7,163 +7,21 @@ for ``check``, not an error); 2 for unusable input.
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
 
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK
-from patchlens.mail.model import Series
-from patchlens.session import apply_rules, series_tree
-from patchlens.render.applied import (already_lines, already_note,
-                                      hunk_detail, rules_line, summary_line)
-from patchlens.render.layout import WIDTH, ascii_text, fit, wrap
-from patchlens.tree.apply import (AppliedSeries, FileResult, HunkResult,
-                                  HunkStatus, apply_series)
+from patchlens.render.apply import as_json, as_text
+from patchlens.session import open_session
 
-__all__ = ["run", "format_text", "format_json", "summary_line"]
-
+__all__ = ["run"]
 
 
 def run(opts: argparse.Namespace) -> int:
-    from patchlens.mail import read_series
-    series = read_series(opts.series, getattr(opts, "revision", None))
-    tree = series_tree(opts, series)
-    applied = apply_series(tree, series, apply_rules(opts))
+    session = open_session(opts)
+    # SERIES is a required argument: there is always an applied series.
+    assert session.series is not None and session.applied is not None
     if getattr(opts, "quiet", False):
         return EXIT_OK
-    if opts.format == "json":
-        emit(format_json(series, applied), opts.output)
-    else:
-        emit(format_text(series, applied), opts.output)
+    show = as_json if opts.format == "json" else as_text
+    emit(show(session.series, session.applied), opts.output)
     return EXIT_OK
-
-
-def _range(h: HunkResult) -> str:
-    if h.status is HunkStatus.ALREADY:
-        return ""
-    if h.new_start is None:
-        return "removes all lines" if h.applied else ""
-    if h.new_end == h.new_start:
-        return f"line {h.new_start}"
-    return f"lines {h.new_start}-{h.new_end}"
-
-
-def _hunk_lines(h: HunkResult) -> list[str]:
-    status = "FAILED" if h.status is HunkStatus.FAILED else h.describe
-    head = f"    hunk {h.number:<3d} {status:<21s} "
-    detail = hunk_detail(h)
-    if h.applied:
-        return [fit(head + _range(h), WIDTH)] + detail
-    if detail:
-        hk = h.hunk
-        return [fit(head + f"@@ -{hk.old_start},{hk.old_len} "
-                           f"+{hk.new_start},{hk.new_len} @@", WIDTH)] + detail
-    hk = h.hunk
-    out = [fit(head + f"@@ -{hk.old_start},{hk.old_len} "
-                       f"+{hk.new_start},{hk.new_len} @@", WIDTH)]
-    near = h.near
-    if near is None or h.already_at is not None:
-        out += wrap(f"does not apply: {h.message}", "      ")
-        return out
-    out += wrap(f"does not apply cleanly: nearly fits at line "
-                 f"{near.line} ({near.matched} of {near.total} lines "
-                 "match)" + (f"; line {near.differs_at} differs:"
-                             if near.differs_at else ""), "      ")
-    if near.differs_at is not None:
-        out.append(fit("        tree:  " + (near.tree_text.strip()
-                                             if near.tree_text is not None
-                                             else "(end of file)"), WIDTH))
-        out.append(fit("        patch: " + (near.hunk_text or "").strip(), WIDTH))
-    return out
-
-
-def _file_lines(f: FileResult) -> list[str]:
-    name = f.path if f.old_path in (None, f.path) else f"{f.old_path} -> {f.path}"
-    kind = "" if f.status.value == "modified" else f" ({f.status.value})"
-    out = [fit(f"  {name}{kind}", WIDTH)]
-    # A failed file's message is repeated on each of its hunks.
-    if f.message and (f.applied or not f.hunks):
-        out += wrap(f.message, "    ")
-    for h in f.hunks:
-        out += _hunk_lines(h)
-    return out
-
-
-def format_text(series: Series, applied: AppliedSeries) -> str:
-    info = applied.base.info
-    lines = [fit(f"series: {series.title}", WIDTH),
-             fit(f"tree:   {info.label}", WIDTH)]
-    if info.reason:
-        lines += wrap(info.reason, "        ")
-    rules = rules_line(applied)
-    if rules:
-        lines += wrap(rules, "", "        ")
-    lines += already_lines(applied)
-    if series.missing:
-        lines.append(fit("missing patches: " + ", ".join(
-            f"{i}/{series.total}" for i in series.missing), WIDTH))
-    for r in applied.results:
-        lines.append("")
-        lines.append(fit(f"patch {r.label}  {r.patch.title}", WIDTH))
-        note = already_note(applied, r)
-        if note:
-            lines += wrap(note, "  ")
-        if not r.files:
-            lines.append("  (no diff)")
-        for f in r.files:
-            if info.kind == "none" and not f.applied:
-                # Nothing to apply to: the hunks are read from the patch.
-                lines.append(fit(f"  {f.path}  ({len(f.hunks)} hunks, "
-                                  "read from the patch alone)", WIDTH))
-                continue
-            lines += _file_lines(f)
-    lines.append("")
-    lines += wrap(summary_line(applied))
-    return "\n".join(lines)
-
-
-def _hunk_json(h: HunkResult) -> dict[str, Any]:
-    near = h.near
-    return {
-        "number": h.number, "status": h.status.value,
-        "offset": h.offset, "fuzz": h.fuzz,
-        "old_start": h.hunk.old_start, "old_len": h.hunk.old_len,
-        "new_start": h.new_start, "new_end": h.new_end,
-        "message": h.message, "already_at": h.already_at,
-        "conflict": None if h.conflict is None else {
-            "line": h.conflict.line, "tree": list(h.conflict.ours),
-            "patch": list(h.conflict.theirs)},
-        "context": list(h.context) if not h.applied else [],
-        "near": None if near is None else {
-            "line": near.line, "matched": near.matched, "total": near.total,
-            "differs_at": near.differs_at, "tree_text": near.tree_text,
-            "hunk_text": near.hunk_text},
-    }
-
-
-def format_json(series: Series, applied: AppliedSeries) -> str:
-    info = applied.base.info
-    c = applied.counts()
-    doc = {
-        "series": {"title": series.title, "revision": series.revision,
-                   "total": series.total, "missing": list(series.missing),
-                   "base_commit": series.base_commit},
-        "tree": {"kind": info.kind, "label": info.label, "root": info.root,
-                 "revision": info.revision, "commit": info.commit,
-                 "reason": info.reason},
-        "rules": applied.rules.name,
-        "patches": [{
-            "index": r.index, "label": r.label, "title": r.patch.title,
-            "already": r.already, "git_applies": r.git_applies,
-            "files": [{
-                "path": f.path, "old_path": f.old_path,
-                "status": f.status.value, "applied": f.applied,
-                "preimage": f.preimage, "message": f.message,
-                "hunks": [_hunk_json(h) for h in f.hunks],
-            } for f in r.files],
-        } for r in applied.results],
-        "summary": {s.name.lower(): c[s] for s in HunkStatus}
-                   | {"preimage": c[HunkStatus.MERGED],
-                      "total": sum(c.values())},
-    }
-    return json.dumps(doc, indent=2)

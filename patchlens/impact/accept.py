@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from patchlens.impact.facts import Facts, Instance, FilterPath
 from patchlens.impact.model import AcceptAnswer, FilterVerdict
-from patchlens.render.layout import site
+from patchlens.text import site
 
 __all__ = ["accept", "verdicts"]
 

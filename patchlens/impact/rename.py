@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from patchlens.impact.facts import Facts
 from patchlens.impact.model import RenameAnswer
 from patchlens.mail.model import Series
-from patchlens.render.layout import site
+from patchlens.text import site
 from patchlens.tree.source import TreeSource
 
 __all__ = ["rename", "rename_patch", "family_prefix", "collisions"]

@@ -32,7 +32,7 @@ from patchlens.impact.invert import invert
 from patchlens.impact.model import ReviewAnswer, ReviewNote
 from patchlens.impact.rename import collisions, family_prefix
 from patchlens.mail.model import Series
-from patchlens.render.layout import plural
+from patchlens.text import plural
 
 __all__ = ["review_notes", "suggested_names", "asked_questions",
            "rename_answers", "invert_answer", "accept_answer",

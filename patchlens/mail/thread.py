@@ -91,10 +91,6 @@ def group_revisions(messages: list[Message], tags: dict[str, SubjectTag],
     return revs
 
 
-def _range_text(indexes: tuple[int, ...], total: int) -> str:
-    return ", ".join(f"{i}/{total}" for i in indexes)
-
-
 def choose_revision(revs: dict[int, Revision], wanted: int | None,
                     where: str) -> RevisionChoice:
     """The revision to analyse and a one-line reason.

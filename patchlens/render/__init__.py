@@ -18,7 +18,7 @@ FORMATS = ("text", "markdown", "json", "terse", "b4-check")
 
 def render(answer: Any, fmt: str, source: str = "-") -> str:
     """``answer`` (a Report, an impact answer, or findings) as ``fmt``."""
-    # Loaded here: ``render.layout`` users (refs, graph) need neither.
+    # Loaded here: refs and graph need neither.
     from patchlens.impact.model import Report
     from patchlens.render import b4check, json, markdown, terse, text
 

@@ -3,7 +3,7 @@ git would not take says, and patches already in the tree."""
 
 from __future__ import annotations
 
-from patchlens.render.layout import WIDTH, fit, wrap
+from patchlens.text import WIDTH, fit, wrap
 from patchlens.tree.apply import AppliedSeries, HunkResult, HunkStatus, PatchResult
 
 __all__ = ["summary_line", "rules_line", "hunk_detail", "already_lines",

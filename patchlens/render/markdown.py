@@ -10,7 +10,7 @@ from typing import Any
 
 from patchlens.impact.model import Report
 from patchlens.render import text
-from patchlens.render.layout import site
+from patchlens.text import ranges, site
 
 __all__ = ["render"]
 
@@ -34,7 +34,7 @@ def _yes(v: bool | None) -> str:
 def _report(r: Report) -> str:
     s = r.series
     out = [f"# patchlens report: {s.title}", ""]
-    missing = (", missing " + text.ranges(s.missing)) if s.missing else ""
+    missing = (", missing " + ranges(s.missing)) if s.missing else ""
     out += [f"- **Series** v{s.revision}: {s.revision_reason}; "
             f"{len(s.present)} of {s.total} patches present{missing}",
             f"- **Tree** {s.tree}: {s.tree_reason}",

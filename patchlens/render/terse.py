@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from patchlens.findings import Finding
-from patchlens.render.layout import ascii_text
+from patchlens.text import ascii_text
 
 __all__ = ["render"]
 

@@ -1,6 +1,6 @@
 """Text output: what a reviewer pastes into a reply.
 
-ASCII only, every line at most 72 columns (see ``layout.py``), tables
+ASCII only, every line at most 72 columns (see ``patchlens/text.py``), tables
 with spaces only, so ``> `` quoting keeps them aligned.
 """
 
@@ -14,31 +14,15 @@ from patchlens.impact.model import (
     AcceptAnswer, Application, FilterVerdict, Impact, InvertAnswer,
     RenameAnswer, Report, ReviewNote, SeriesDiff, SeriesInfo,
 )
-from patchlens.render.layout import WIDTH, plural, site, table, wrap
+from patchlens.text import WIDTH, plural, ranges, site, table, wrap
 
-__all__ = ["render", "render_findings", "ranges"]
+__all__ = ["render", "render_findings"]
 
 
 @singledispatch
 def render(answer: object) -> str:
     """The text form of a report or of an impact answer."""
     raise TypeError(f"no text renderer for {type(answer).__name__}")
-
-
-def ranges(numbers: Sequence[int]) -> str:
-    """``1, 2, 3, 7`` -> ``1-3, 7``."""
-    out: list[str] = []
-    nums = sorted(numbers)
-    i = 0
-    while i < len(nums):
-        j = i
-        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
-            j += 1
-        out.append(str(nums[i]) if i == j else
-                   f"{nums[i]}, {nums[j]}" if j == i + 1 else
-                   f"{nums[i]}-{nums[j]}")
-        i = j + 1
-    return ", ".join(out)
 
 
 def _field(label: str, text: str) -> list[str]:

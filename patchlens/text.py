@@ -1,18 +1,22 @@
-"""Plain-text layout: ASCII, at most 72 columns, quoting-safe tables.
+"""Plain text shared by every stage: ASCII, at most 72 columns,
+quoting-safe tables, plurals, number ranges.
 
 Every text the tool prints for pasting into a mail reply goes through
 here, so the width rule lives in one place: a line is at most
 ``WIDTH`` columns, ASCII only, no tabs (a tab after ``> `` quoting
-lands somewhere else).
+lands somewhere else).  It sits at the bottom of the layers (it imports
+nothing of patchlens), so the analysis stages may word their answers
+with it without reaching up into ``render``.
 """
 
 from __future__ import annotations
 
 import textwrap
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-__all__ = ["WIDTH", "ascii_text", "wrap", "table", "fit", "site", "plural"]
+__all__ = ["WIDTH", "ascii_text", "wrap", "table", "fit", "site", "plural",
+           "ranges", "patch_numbers"]
 
 WIDTH = 72
 
@@ -60,7 +64,33 @@ def site(file: str | None, line: int | None) -> str:
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 site``, ``2 sites`` (``many`` for irregular plurals)."""
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def ranges(numbers: Iterable[int], *, shortest: int = 3) -> str:
+    """Sorted numbers with their runs collapsed: ``1, 2, 3, 7`` ->
+    ``1-3, 7``.  A run shorter than ``shortest`` is listed number by
+    number (the report writes ``20, 21``; ``series`` with ``shortest=2``
+    writes ``20-21``)."""
+    out: list[str] = []
+    nums = sorted(numbers)
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        if j - i + 1 >= shortest:
+            out.append(f"{nums[i]}-{nums[j]}")
+        else:
+            out += [str(n) for n in nums[i:j + 1]]
+        i = j + 1
+    return ", ".join(out)
+
+
+def patch_numbers(indexes: Iterable[int], total: int) -> str:
+    """``16/33, 20/33``: patch numbers as a series labels them."""
+    return ", ".join(f"{i}/{total}" for i in indexes)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str] | str],
