@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from patchlens.mail.subject import parse_subject
+
 if TYPE_CHECKING:
     from patchlens.diff import FilePatch
 
 __all__ = [
-    "Message", "SubjectTag", "Trailer", "Patch", "Comment", "Reply", "Series",
+    "Message", "Trailer", "Patch", "Comment", "Reply", "Series",
 ]
 
 
@@ -28,20 +30,6 @@ class Message:
     references: tuple[str, ...]
     body: str                     # decoded text/plain (patch attachment appended)
     source: str = ""              # file the message came from (for errors)
-
-
-@dataclass(frozen=True)
-class SubjectTag:
-    """What a subject prefix says: ``[PATCH v3 07/12]`` -> v3, 7 of 12."""
-    revision: int                 # 1 when no vN is given
-    index: int | None             # None for a lone patch with no n/m
-    total: int | None
-    rfc: bool
-    resend: bool
-    is_reply: bool                # subject starts with Re:
-    title: str                    # subject without prefix and Re:
-    # True when a bracket prefix named PATCH or RFC (or gave n/m or vN).
-    patch: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,7 +110,6 @@ class Series:
         if self.patches:
             return self.patches[0].title
         # Only replies (an archive page of a review): the patch they answer.
-        from patchlens.mail.subject import parse_subject
         for reply in self.replies:
             title = parse_subject(reply.message.subject).title
             if title:

@@ -12,9 +12,9 @@ from patchlens.diff import FilePatch, parse_diff
 from patchlens.errors import InputError
 from patchlens.mail.body import find_meta, split_patch
 from patchlens.mail.mailbox import read_mailbox
-from patchlens.mail.model import Message, Patch, Reply, Series, SubjectTag, Trailer
+from patchlens.mail.model import Message, Patch, Reply, Series, Trailer
 from patchlens.mail.quoted import Fragment, anchor_comments, read_quotes, rebuild_files
-from patchlens.mail.subject import parse_subject
+from patchlens.mail.subject import SubjectTag, parse_subject
 from patchlens.mail.thread import MAX_PATCHES, Revision, choose_revision, group_revisions, link_replies
 from patchlens.mail.trailers import find_trailers
 

@@ -9,10 +9,24 @@ in front.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from patchlens.mail.model import SubjectTag
+__all__ = ["SubjectTag", "parse_subject"]
 
-__all__ = ["parse_subject"]
+
+@dataclass(frozen=True)
+class SubjectTag:
+    """What a subject prefix says: ``[PATCH v3 07/12]`` -> v3, 7 of 12."""
+    revision: int                 # 1 when no vN is given
+    index: int | None             # None for a lone patch with no n/m
+    total: int | None
+    rfc: bool
+    resend: bool
+    is_reply: bool                # subject starts with Re:
+    title: str                    # subject without prefix and Re:
+    # True when a bracket prefix named PATCH or RFC (or gave n/m or vN).
+    patch: bool = False
+
 
 _REPLY_RE = re.compile(r"^\s*(?:(?:re|aw|sv|antw|fwd?)\s*(?:\[\d+\])?\s*:\s*)+",
                        re.IGNORECASE)

@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from patchlens.mail.body import has_diff
-from patchlens.mail.model import Message, SubjectTag
+from patchlens.mail.model import Message
+from patchlens.mail.subject import SubjectTag
 
 __all__ = ["Revision", "RevisionChoice", "group_revisions", "choose_revision",
            "ThreadLink", "link_replies"]
