@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
-from unidiff import PatchSet, PatchedFile
+from unidiff.patch import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
 
 from patchlens.errors import InputError

@@ -22,6 +22,7 @@ import networkx as nx
 from patchlens.extract.roles import Role
 
 if TYPE_CHECKING:
+    from patchlens.extract.definitions import ConstantTable
     from patchlens.extract.references import ReferenceSite
     from patchlens.extract.scan import Scan
 
@@ -33,21 +34,21 @@ ROLE_EDGE = {Role.DEFINE: "defines", Role.CHECK: "checks", Role.SET: "sets",
 _FIELD_EDGE = {"sets": "sets", "supports": "supports", "requires": "requires"}
 
 
-def _name_node(g: nx.MultiDiGraph, name: str, family: str, constants: Any) -> str:
+def _name_node(g: nx.MultiDiGraph, name: str, family: str,
+               constants: ConstantTable | None) -> str:
     kind = "flagset" if family == "flagset" else "constant"
     nid = f"{kind}:{name}"
     if nid not in g:
         attrs: dict[str, Any] = {"kind": kind, "label": name, "family": family}
-        c = constants.get(name) if constants is not None and hasattr(constants, "get") else None
-        if c is not None and getattr(c, "value", None) is not None:
-            v = getattr(c.value, "value", None)
-            if v is not None:
-                attrs["value"] = int(v)
+        c = constants.get(name) if constants is not None else None
+        if c is not None and c.value.value is not None:
+            attrs["value"] = int(c.value.value)
         g.add_node(nid, **attrs)
     return nid
 
 
-def build_graph(scan: Scan, constants: Any = None) -> nx.MultiDiGraph:
+def build_graph(scan: Scan, constants: ConstantTable | None = None
+                ) -> nx.MultiDiGraph:
     """The graph of a :class:`patchlens.extract.scan.Scan` (and, when
     given, a ``ConstantTable`` for the constants' values)."""
     g = nx.MultiDiGraph()

@@ -40,15 +40,15 @@ def run(opts: argparse.Namespace) -> int:
     if opts.series is None:
         raise InputError("check", "a SERIES is needed (or --list-findings)")
     session = open_session(opts)
-    assert session.series is not None
+    series = session.series
+    assert series is not None           # SERIES is a required argument
     facts = gather_facts(session)
-    report = build_report(session.series, session.tree.info, session.applied,
-                          facts)
+    report = build_report(series, session.tree.info, session.applied, facts)
     # Every hunk that did not apply cleanly, not only those in the
     # files defining constants (the report's scope).
     findings = dedupe((*report.findings,
                         *hunk_findings(session.applied)))
     if not opts.quiet:
-        emit(render(findings, opts.format, session.series.source),
+        emit(render(findings, opts.format, series.source),
              opts.output)
     return exit_status(findings, opts.fail_on)

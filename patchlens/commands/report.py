@@ -20,9 +20,10 @@ __all__ = ["run"]
 
 def run(opts: argparse.Namespace) -> int:
     session = open_session(opts)
+    series = session.series
+    assert series is not None           # SERIES is a required argument
     facts = gather_facts(session)
-    report = build_report(session.series, session.tree.info, session.applied,
-                          facts)
+    report = build_report(series, session.tree.info, session.applied, facts)
     if not opts.quiet:
-        emit(render(report, opts.format, session.series.source), opts.output)
+        emit(render(report, opts.format, series.source), opts.output)
     return exit_status(report.findings, opts.fail_on)

@@ -41,8 +41,9 @@ def verdicts(facts: Facts, token: str) -> tuple[FilterVerdict, ...]:
         c.name for c in facts.family_members(const.family, 0)} \
         if const is not None else set()
 
-    def relevant(filters: list[FilterPath]) -> dict[tuple, FilterPath]:
-        out: dict[tuple, FilterPath] = {}
+    def relevant(filters: list[FilterPath]
+                 ) -> dict[tuple[str, str, str, int], FilterPath]:
+        out: dict[tuple[str, str, str, int], FilterPath] = {}
         for f in filters:
             if family and not f.accepted & family:
                 continue

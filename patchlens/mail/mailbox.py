@@ -90,7 +90,7 @@ def _looks_like_headers(data: bytes) -> bool:
     head = data[:65536].replace(b"\r\n", b"\n")
     end = head.find(b"\n\n")
     block = head if end < 0 else head[:end]
-    names = set()
+    names: set[bytes] = set()
     for line in block.split(b"\n"):
         if line[:1] in (b" ", b"\t") and names:
             continue

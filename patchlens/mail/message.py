@@ -153,6 +153,16 @@ def _unflow(text: str, delsp: bool) -> str:
     return "\n".join(out)
 
 
+def _param(part: EmailMessage, name: str) -> str:
+    """A Content-Type parameter, lower case ('' when absent); an RFC 2231
+    encoded one (``format*=''flowed``) comes as a tuple and is decoded
+    (it used to raise AttributeError)."""
+    value = part.get_param(name)
+    if value is None:
+        return ""
+    return email.utils.collapse_rfc2231_value(value).lower()
+
+
 def _part_text(part: EmailMessage, where: str, warnings: list[str]) -> str | None:
     raw = part.get_payload()
     if isinstance(raw, str) and len(raw) > MAX_PART_BYTES:
@@ -173,8 +183,8 @@ def _part_text(part: EmailMessage, where: str, warnings: list[str]) -> str | Non
             warnings.append(f"{where}: undecodable bytes in {charset} text replaced")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "flowed" in (part.get("Content-Type") or "").lower() \
-            and (part.get_param("format") or "").lower() == "flowed":
-        text = _unflow(text, (part.get_param("delsp") or "").lower() == "yes")
+            and _param(part, "format") == "flowed":
+        text = _unflow(text, _param(part, "delsp") == "yes")
     return text
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from patchlens.diff import FilePatch, FileStatus, Hunk, HunkLine
 from patchlens.mail.model import Comment, Message, Patch
 
-__all__ = ["Fragment", "QuotedBlock", "read_quotes", "anchor_comments",
-           "rebuild_files"]
+__all__ = ["Fragment", "QuotedBlock", "FlatCache", "read_quotes",
+           "anchor_comments", "rebuild_files"]
 
 _QUOTE_RE = re.compile(r"^(>(?:[ \t]?>)*) ?")
 _HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
@@ -230,6 +230,9 @@ def _flatten(fp: FilePatch) -> list[_Flat]:
 
 
 _Indexed = tuple[list[_Flat], dict[str, list[int]]]
+# Flattened, indexed hunks per FilePatch (by id), shared by the replies
+# of one series.
+FlatCache = dict[int, _Indexed]
 
 
 def _indexed(fp: FilePatch, cache: dict[int, _Indexed]) -> _Indexed:

@@ -13,7 +13,7 @@ from patchlens.errors import InputError
 from patchlens.mail.body import find_meta, split_patch
 from patchlens.mail.mailbox import read_mailbox
 from patchlens.mail.model import Message, Patch, Reply, Series, Trailer
-from patchlens.mail.quoted import Fragment, anchor_comments, read_quotes, rebuild_files
+from patchlens.mail.quoted import FlatCache, Fragment, anchor_comments, read_quotes, rebuild_files
 from patchlens.mail.subject import SubjectTag, parse_subject
 from patchlens.mail.thread import MAX_PATCHES, Revision, choose_revision, group_revisions, link_replies
 from patchlens.mail.trailers import find_trailers
@@ -109,7 +109,7 @@ def read_series(path: str, revision: int | None = None) -> Series:
     replies: list[Reply] = []
     fragments: list[tuple[int, Fragment]] = []
     extra_trailers: dict[int, list[Trailer]] = {}
-    flat_cache: dict[int, list] = {}  # flattened hunks per FilePatch
+    flat_cache: FlatCache = {}  # flattened hunks per FilePatch
     for link in links:
         patch = by_index.get(link.patch_index)
         blocks = read_quotes(link.message.body)

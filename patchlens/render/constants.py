@@ -143,8 +143,8 @@ def as_text(view: ConstantsView) -> str:
                  n.startswith(f"{f.title}:") for f in view.profile.families)]
     if notes:
         lines.append("")
-        for n in notes:
-            lines += wrap(n, "note: ", "      ")
+        for note in notes:
+            lines += wrap(note, "note: ", "      ")
     lines.append("")
     if not view.hazards:
         lines.append("hazards: none")
@@ -202,13 +202,13 @@ def as_json(view: ConstantsView) -> str:
                           if s.table.get(name) is not None), None)
             if c is None:
                 continue
+            now = view.table.get(name)
             entry: dict[str, Any] = {
                 "name": name, "kind": c.kind, "file": c.file, "line": c.line,
                 "enum": c.enum_name, "position": c.position, "after": c.after,
                 "implicit": c.implicit, "condition": c.condition,
                 "is_set": c.is_set, "origin": c.origin,
-                "value": _value_json(view.table.get(name).value
-                                     if view.table.get(name) else None,
+                "value": _value_json(now.value if now else None,
                                      fam.kind == "bit"),
             }
             if h is not None:

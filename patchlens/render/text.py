@@ -11,7 +11,7 @@ from functools import singledispatch
 
 from patchlens.findings import Finding, Severity
 from patchlens.impact.model import (
-    AcceptAnswer, Application, FilterVerdict, Impact, InvertAnswer,
+    AcceptAnswer, Application, FilterVerdict, Impact, InstanceRow, InvertAnswer,
     RenameAnswer, Report, ReviewNote, SeriesDiff, SeriesInfo,
 )
 from patchlens.text import WIDTH, plural, ranges, site, table, wrap
@@ -123,7 +123,7 @@ def _filters(filters: Sequence[FilterVerdict], token_label: str
              ) -> list[str]:
     """Paths that turn unlisted tokens away in a table; those that pass
     them on (fall through, accept) in one line under it."""
-    rows: list = []
+    rows: list[Sequence[str] | str] = []
     shown = [f for f in filters if f.refuses]
     passing = [f for f in filters if not f.refuses]
     for f in sorted(shown, key=lambda f: (f.with_series is not False,
@@ -179,7 +179,7 @@ def _impact(imp: Impact) -> list[str]:
         shown = [a for a in imp.advertisers if a.today or a.with_series]
         rest = [a.instance for a in imp.advertisers
                 if not (a.today or a.with_series)]
-        rows = []
+        rows: list[Sequence[str] | str] = []
         for a in shown:
             after = _verdict(a.with_series)
             if a.patch and a.with_series != a.today:
@@ -256,8 +256,9 @@ def _(ans: RenameAnswer) -> str:
         out.append(f"no collision: {ans.new} is free")
     out.append("")
     out.append(f"CODE SITES ({len(ans.sites)})")
-    rows = [(s.role, site(s.file, s.line), s.function or "-",
-             s.patch or "tree") for s in ans.sites]
+    rows: list[Sequence[str] | str] = [
+        (s.role, site(s.file, s.line), s.function or "-", s.patch or "tree")
+        for s in ans.sites]
     out += table(("role", "where", "function", "in"), rows) if rows \
         else ["none"]
     out.append("")
@@ -279,11 +280,11 @@ def _(ans: RenameAnswer) -> str:
     return "\n".join(out) + "\n"
 
 
-def _instances(rows: Sequence, title: str) -> list[str]:
+def _instances(rows: Sequence[InstanceRow], title: str) -> list[str]:
     out = [f"{title} ({len(rows)})"]
     if not rows:
         return out + ["none"]
-    body = []
+    body: list[Sequence[str] | str] = []
     for r in rows:
         body.append((r.instance, r.struct))
         body.append(f"{site(r.file, r.line)} {r.via or ''}".rstrip())
@@ -303,7 +304,8 @@ def _(ans: InvertAnswer) -> str:
                          ("checks whose condition flips", ans.checks),
                          ("flag-set macros that contain it", ans.flagsets)):
         out += ["", f"{title} ({len(sites)})"]
-        rows = [(site(s.file, s.line), s.function or "-") for s in sites]
+        rows: list[Sequence[str] | str] = [
+            (site(s.file, s.line), s.function or "-") for s in sites]
         out += table(("where", "function / macro"), rows) if rows \
             else ["none"]
     out += ["", "PER SUBSYSTEM"]

@@ -77,16 +77,17 @@ def _walk(tree: pygit2.Tree, prefix: str, ends: tuple[str, ...]) -> Iterator[str
     Iterating tree objects directly is about three times faster than
     flattening into an in-memory index (90k IndexEntry objects).
     """
-    stack = [(iter(tree), prefix)]
+    stack: list[tuple[Iterator[pygit2.Object], str]] = [(iter(tree), prefix)]
     while stack:
         entries, here = stack[-1]
         for entry in entries:
             mode = entry.filemode
-            if mode == _MODE_TREE:
-                stack.append((iter(entry), f"{here}{entry.name}/"))
+            name = entry.name or ""     # None only for a loose object
+            if mode == _MODE_TREE and isinstance(entry, pygit2.Tree):
+                stack.append((iter(entry), f"{here}{name}/"))
                 break
-            if mode in _FILE_MODES and entry.name.endswith(ends):
-                yield here + entry.name
+            if mode in _FILE_MODES and name.endswith(ends):
+                yield here + name
         else:
             stack.pop()
 
@@ -135,7 +136,7 @@ class GitTree:
 
     def _follow(self, path: str, link: pygit2.Object,
                 depth: int) -> pygit2.Object | None:
-        if depth >= _MAX_LINKS:
+        if depth >= _MAX_LINKS or not isinstance(link, pygit2.Blob):
             return None
         target = link.data.decode("utf-8", "surrogateescape")
         if target.startswith("/"):
@@ -148,10 +149,10 @@ class GitTree:
     def _walk_components(self, path: str, depth: int) -> pygit2.Object | None:
         if depth >= _MAX_LINKS:
             return None
-        obj: pygit2.Object = self._tree
+        obj: pygit2.Object | None = self._tree
         parts = path.split("/")
         for i, part in enumerate(parts):
-            if obj.type_str != "tree":
+            if not isinstance(obj, pygit2.Tree):
                 return None
             try:
                 obj = obj[part]
@@ -168,7 +169,7 @@ class GitTree:
 
     def read(self, path: str) -> bytes | None:
         obj = self._lookup(path)
-        if obj is None or obj.type_str != "blob":
+        if not isinstance(obj, pygit2.Blob):
             return None
         try:
             return obj.data
@@ -197,7 +198,7 @@ class GitTree:
                 start = self._tree[under]
             except KeyError:
                 return
-            if start.type_str != "tree":
+            if not isinstance(start, pygit2.Tree):
                 if start.filemode in _FILE_MODES and under.endswith(suffixes or ("",)):
                     yield under
                 return
@@ -231,4 +232,4 @@ class GitTree:
             obj = self.repo[oid_prefix]
         except (KeyError, ValueError, pygit2.GitError):
             return None
-        return obj.data if obj.type_str == "blob" else None
+        return obj.data if isinstance(obj, pygit2.Blob) else None
