@@ -28,7 +28,7 @@ __all__ = ["Session", "Subset", "open_session", "load_series",
 
 
 def load_series(path: str, revision: int | None = None) -> Series:
-    from patchlens.mail import read_series
+    from patchlens.mail.series import read_series
     return read_series(path, revision)
 
 
