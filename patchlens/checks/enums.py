@@ -45,22 +45,44 @@ _COUNT_WORD = re.compile(r"(?:^|_)(?:MAX|NR|NUM|COUNT|LAST|END)(?:_|$)")
 
 def enum_shifts(changes: Sequence[ConstantChange], final: ConstantTable
                 ) -> list[Finding]:
+    """A finding for every implicit-valued enumerator whose value a
+    patch moves: from the values before and after it, or -- where the
+    values are unknown (the enum's start is neither in the tree nor in
+    the hunk) -- by how many enumerators the hunk inserts or removes
+    before it.  Read from the patch text alone, it says so."""
     out: list[Finding] = []
     for ch in changes:
-        if ch.action == "changed" and ch.implicit and ch.before is not None \
-                and ch.after is not None:
-            enum = counted_enum(final, ch.name)
-            if enum is None:
-                message = (f"{ch.name} shifts {ch.before.value} -> "
-                           f"{ch.after.value}: an enumerator was inserted or "
-                           "removed before it")
-            else:               # a count is meant to move; what it sizes is the news
-                message = (f"{ch.name}, the count of enum {enum}, goes "
-                           f"{ch.before.value} -> {ch.after.value}: what it "
-                           "sizes or bounds grows with it (see array-growth)")
-            out.append(ENUM_SHIFT.finding(
-                message, file=ch.file, line=ch.line, patch=ch.patch,
-                subject=ch.name, lesser=enum is not None))
+        if ch.action != "changed" or not ch.implicit or ch.before is None \
+                or ch.after is None:
+            continue
+        known = ch.before.value is not None and ch.after.value is not None
+        if not known and not ch.delta:
+            continue
+        enum = counted_enum(final, ch.name)
+        if known:
+            move = f"{ch.before.value} -> {ch.after.value}"
+        else:
+            assert ch.delta is not None
+            move = (f"by {ch.delta:+d} (value unknown: "
+                    f"{ch.before.reason or 'its enum is not in the tree'})")
+        sign = ch.delta or 0
+        if enum is None:
+            # The hunk's own lines say which, when they are the evidence.
+            how = "inserted or removed" if known else \
+                ("inserted" if sign > 0 else "removed")
+            message = (f"{ch.name} shifts {move}: an enumerator was {how} "
+                       "before it")
+        else:               # a count is meant to move; what it sizes is the news
+            grows = "shrinks" if sign < 0 else "grows"
+            message = (f"{ch.name}, the count of enum {enum}, goes "
+                       f"{move}: what it sizes or bounds {grows} with it "
+                       "(see array-growth)")
+        if ch.patch_only:
+            message += "; read from the patch text alone"
+        out.append(ENUM_SHIFT.finding(
+            message, file=ch.file, line=ch.line, patch=ch.patch,
+            subject=ch.name, lesser=enum is not None,
+            patch_only=ch.patch_only))
     return out
 
 

@@ -10,13 +10,16 @@ step: the base.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from patchlens.c.evaluate import Value
 from patchlens.diff import Hunk
 from patchlens.extract.constants import evaluate_model, extract_constants, model_from
 from patchlens.extract.definitions import ConstantTable
-from patchlens.extract.patchonly import PatchOnlyNote, lay_hunk
+from patchlens.extract.patchonly import (PatchOnlyNote, hunk_enum_tag,
+                                         hunk_shifts, lay_hunk, lay_preimage,
+                                         shows_enum_opening)
 from patchlens.extract.profile import Profile
 from patchlens.mail.model import Series
 from patchlens.search import SearchContext
@@ -41,15 +44,30 @@ class ConstantChange:
     line: int | None = None
     implicit: bool = False        # the value changed only by position
     origin: str = "tree"
+    # By how much the value moves, when the patch proves it although
+    # the values are unknown (a hunk inside an enum whose start is not
+    # in the tree nor in the hunk); else after - before, or None.
+    delta: int | None = None
+
+    @property
+    def patch_only(self) -> bool:
+        """Read from the patch text alone: no tree fact checked it."""
+        return self.origin.startswith("patch-only")
 
 
 @dataclass(frozen=True)
 class Step:
-    """The table after one patch (``label`` "27/33"; "base" for the tree)."""
+    """The table after one patch (``label`` "27/33"; "base" for the tree).
+
+    ``before``: the table just before this patch as the patch's own
+    pre-image shows it, when that says more than the previous step (a
+    hunk that did not apply shows an enum the tree lacks: its context
+    and ``-`` lines existed before the patch).  The patch's changes are
+    measured from it."""
     label: str
     index: int                    # patch index n of n/m; 0 for the base
     table: ConstantTable
-
+    before: ConstantTable | None = None
 
 
 @dataclass(frozen=True)
@@ -124,20 +142,87 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
     steps: list[Step] = []
     base_model = model_from(applied.base, profile, hint_t, context)
     steps.append(Step("base", 0, evaluate_model(base_model, profile)))
+    prev_state = applied.base
+
+    def origin_of(m: int, path: str, reason: str) -> str:
+        return f"patch-only: {labels.get(m, m)}: {path}: {reason}"
+
     for n in indexes:
         state = applied.state_after(n) if n else applied.base
+        before = _preimage(prev_state, n, failed, profile, hint_t, context,
+                           origin_of)
         model = model_from(state, profile, hint_t, context)
         for m in sorted(i for i in failed if i <= n):
             for path, hunk, reason in failed[m]:
-                origin = f"patch-only: {labels.get(m, m)}: {path}: {reason}"
+                origin = origin_of(m, path, reason)
                 if lay_hunk(model, path, hunk, profile, origin) and m == n:
                     notes.append(PatchOnlyNote(labels.get(m, str(m)), path,
                                                reason))
         steps.append(Step(labels.get(n, str(n)), n,
-                          evaluate_model(model, profile)))
+                          evaluate_model(model, profile), before))
+        prev_state = state
     changes = _changes(steps)
+    changes += _proven_shifts(steps, failed, profile, origin_of)
     return ConstantHistory(tuple(steps), tuple(changes), tuple(notes),
                            tuple(missing_files))
+
+
+def _preimage(prev_state: TreeSource, n: int,
+              failed: dict[int, list[tuple[str, Hunk, str]]],
+              profile: Profile, hint: tuple[str, ...],
+              context: SearchContext,
+              origin_of: Callable[[int, str, str], str]
+              ) -> ConstantTable | None:
+    """The table before patch ``n`` with its failed hunks' pre-image laid
+    on (``Step.before``), or None when that adds nothing."""
+    mine = [(path, hunk, reason) for path, hunk, reason in failed.get(n, ())
+            if shows_enum_opening(hunk)]
+    if not n or not mine:
+        return None
+    model = model_from(prev_state, profile, hint, context)
+    for m in sorted(i for i in failed if i < n):
+        for path, hunk, reason in failed[m]:
+            lay_hunk(model, path, hunk, profile, origin_of(m, path, reason))
+    laid = [lay_preimage(model, path, hunk, profile, origin_of(n, path, reason))
+            for path, hunk, reason in mine]
+    return evaluate_model(model, profile) if any(laid) else None
+
+
+def _proven_shifts(steps: list[Step],
+                   failed: dict[int, list[tuple[str, Hunk, str]]],
+                   profile: Profile,
+                   origin_of: Callable[[int, str, str], str]
+                   ) -> list[ConstantChange]:
+    """Shifts a failed hunk proves by itself where the values are unknown
+    (the enum's start is neither in the tree nor in the hunk): an
+    enumerator the hunk keeps, with enumerators inserted or removed
+    before it."""
+    out: list[ConstantChange] = []
+    for prev, cur in zip(steps, steps[1:]):
+        a = (cur.before or prev.table).by_name
+        b = cur.table.by_name
+        for path, hunk, reason in failed.get(cur.index, ()):
+            tag = hunk_enum_tag(hunk)
+            fams = [f for f in profile.families
+                    if tag is not None and f.enum == tag]
+            for name, delta, line in hunk_shifts(hunk):
+                fam = next((f.key for f in profile.families
+                            if f.has_name(name)), None) or \
+                    (fams[0].key if fams else None)
+                if fam is None:
+                    continue
+                known = [t[name] for t in (a, b) if name in t
+                         and t[name].value.value is not None]
+                if known:
+                    continue        # the tables say it (or say it does not move)
+                why = (f"the start of its enum is neither in the tree nor "
+                       f"in {cur.label}'s hunk")
+                out.append(ConstantChange(
+                    name, fam, "changed", cur.label, Value(None, why),
+                    Value(None, why), None, path, line, implicit=True,
+                    origin=origin_of(cur.index, path, reason), delta=delta))
+    return out
+
 
 
 def tree_history(source: TreeSource, profile: Profile,
@@ -148,9 +233,12 @@ def tree_history(source: TreeSource, profile: Profile,
 
 
 def _changes(steps: list[Step]) -> list[ConstantChange]:
+    """What each patch changed: measured from the step before it, or
+    from the patch's own pre-image when it shows more (``Step.before``)."""
     out: list[ConstantChange] = []
     for prev, cur in zip(steps, steps[1:]):
-        a, b = prev.table.by_name, cur.table.by_name
+        a = (cur.before or prev.table).by_name
+        b = cur.table.by_name
         removed = [n for n in a if n not in b]
         added = [n for n in b if n not in a]
         renamed: dict[str, str] = {}
@@ -180,13 +268,17 @@ def _changes(steps: list[Step]) -> list[ConstantChange]:
                 continue
             c = a[old]
             out.append(ConstantChange(old, c.family, "removed", cur.label,
-                                      c.value, None, None, c.file, c.line))
+                                      c.value, None, None, c.file, c.line,
+                                      origin=c.origin))
         for name in a:
             if name in b and a[name].value.value != b[name].value.value:
                 c = b[name]
+                va, vb = a[name].value.value, c.value.value
                 out.append(ConstantChange(name, c.family, "changed", cur.label,
                                           a[name].value, c.value, None,
                                           c.file, c.line,
                                           implicit=c.implicit and a[name].implicit,
-                                          origin=c.origin))
+                                          origin=c.origin,
+                                          delta=vb - va if va is not None
+                                          and vb is not None else None))
     return out

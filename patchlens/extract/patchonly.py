@@ -13,7 +13,8 @@ from patchlens.diff import Hunk
 from patchlens.extract.definitions import Model, RawEnum, RawEnumerator, RawMacro
 from patchlens.extract.profile import Profile
 
-__all__ = ["PatchOnlyNote", "lay_hunk"]
+__all__ = ["PatchOnlyNote", "lay_hunk", "lay_preimage", "shows_enum_opening",
+           "hunk_shifts", "hunk_enum_tag"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ def _hunk_enum_tag(hunk: Hunk) -> str | None:
     if m:
         return m.group(1) or ""
     return None
+
+
+hunk_enum_tag = _hunk_enum_tag
 
 
 def _relevant(name: str, profile: Profile, model: Model, tag: str | None) -> bool:
@@ -157,16 +161,19 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
 
 
 def _new_enum_from_hunk(model: Model, path: str, hunk: Hunk, tag: str,
-                        profile: Profile, origin: str) -> bool:
+                        profile: Profile, origin: str,
+                        side: str = "new") -> bool:
     """The hunk shows an enum's opening line and the tree lacks the enum:
-    its post-image enumerators, context included, are the whole start
-    of the enum, so implicit values are known."""
+    its post-image enumerators (``side`` "old": its pre-image ones),
+    context included, are the whole start of the enum, so implicit
+    values are known."""
     if not any(f.enum == tag for f in profile.families):
         return False
     items: list[RawEnumerator] = []
     inside = False
+    skip = "+" if side == "old" else "-"
     for hl in hunk.lines:
-        if hl.kind == "-":
+        if hl.kind == skip:
             continue
         if not inside:
             m = _ENUM_OPEN.search(hl.text)
@@ -177,11 +184,14 @@ def _new_enum_from_hunk(model: Model, path: str, hunk: Hunk, tag: str,
         entry = _line_entry(hl.text)
         if entry is None or entry[0] != "enumerator":
             continue
-        items.append(RawEnumerator(entry[1], entry[2], hl.new_no or hunk.new_start,
-                                    None, origin, file=path))
+        line = (hl.old_no or hunk.old_start) if side == "old" else \
+            (hl.new_no or hunk.new_start)
+        items.append(RawEnumerator(entry[1], entry[2], line, None, origin,
+                                   file=path))
     if not inside or not items:
         return False
-    model.enums.append(RawEnum(tag, path, hunk.new_start, tuple(items)))
+    start = hunk.old_start if side == "old" else hunk.new_start
+    model.enums.append(RawEnum(tag, path, start, tuple(items)))
     return True
 
 
@@ -208,3 +218,67 @@ def _orphan(model: Model, tag: str | None, path: str, item: RawEnumerator,
     # An enum of its own: explicit values still evaluate.
     model.enums.append(RawEnum(tag or "", path, item.line, (item,)))
 
+
+
+# -- the patch's own pre-image ----------------------------------------------
+
+def shows_enum_opening(hunk: Hunk) -> bool:
+    """The hunk's pre-image (context or ``-`` lines) holds an enum's
+    opening line: the pre-image alone proves the enum's start."""
+    return any(hl.kind != "+" and _ENUM_OPEN.search(hl.text)
+               for hl in hunk.lines)
+
+
+def lay_preimage(model: Model, path: str, hunk: Hunk, profile: Profile,
+                 origin: str) -> bool:
+    """Lay a hunk's *pre-image* onto the model of the state before its
+    patch: an enum of a family the model lacks, whose opening line the
+    hunk shows, existed before the patch as the context and ``-`` lines
+    say (the patch proves it: it was written against that text).  Only
+    what the model lacks is added; returns whether anything was."""
+    tag = _hunk_enum_tag(hunk)
+    if tag is None or not shows_enum_opening(hunk) \
+            or any(e.tag == tag for e in model.enums):
+        return False
+    return _new_enum_from_hunk(model, path, hunk, tag, profile, origin,
+                               side="old")
+
+
+def hunk_shifts(hunk: Hunk) -> tuple[tuple[str, int, int], ...]:
+    """``(name, delta, line)`` for the implicit-valued enumerators a hunk
+    keeps (context lines) whose value the hunk itself moves: ``delta``
+    enumerators are inserted (positive) or removed (negative) before
+    them since the last explicit value.  The patch alone proves these,
+    even when the enum's start -- hence the values -- is unknown.  An
+    explicit value the hunk adds or removes makes the delta unknown
+    until the next explicit value both sides share."""
+    tag = _hunk_enum_tag(hunk)
+    if tag is None:
+        return ()
+    opened = shows_enum_opening(hunk) or any(
+        _ENUM_OPEN.search(hl.text) for hl in hunk.lines)
+    inside = not opened          # the @@ section names the enum: inside
+    delta: int | None = 0
+    out: list[tuple[str, int, int]] = []
+    for hl in hunk.lines:
+        if not inside:
+            inside = bool(_ENUM_OPEN.search(hl.text))
+            continue
+        if hl.text.strip().startswith("}"):
+            if hl.kind == " ":
+                break
+            continue
+        entry = _line_entry(hl.text)
+        if entry is None or entry[0] != "enumerator":
+            continue
+        _, name, expr = entry
+        if hl.kind == " ":
+            if expr is not None:
+                delta = 0
+            elif delta:
+                out.append((name, delta, hl.new_no or hunk.new_start))
+        elif expr is not None:
+            delta = None
+        elif delta is not None:
+            delta += 1 if hl.kind == "+" else -1
+    return tuple(out)
