@@ -89,7 +89,7 @@ def constant_findings(history: ConstantHistory, profile: Profile,
     out += enums.enum_shifts(history.changes, final)
     hits = tree_hits(steps, history.changes, profile, applied.final, context)
     out += bits.bit_index_widths(steps, hits, applied.final)
-    out += usage.stale_references(hits, applied.final, series)
+    out += usage.stale_references(hits, applied.final, series, final, applied)
     out += enums.array_growths(hits, applied.final, series, final, context)
     return tuple(out)
 

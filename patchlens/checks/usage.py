@@ -9,20 +9,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from patchlens.c.lexical import code_only
 from patchlens.checks.treewide import TreeHits
+from patchlens.extract.definitions import ConstantTable
 from patchlens.extract.facts import Facts
 from patchlens.findings import Evidence, Finding, Severity, declare
 from patchlens.mail.model import Series
+from patchlens.tree.apply import AppliedSeries
 from patchlens.tree.source import TreeSource
 
 __all__ = ["STALE_REFERENCE", "UNHANDLED_ENUMERATOR", "stale_references",
            "unhandled_enumerators", "new_constants"]
 
 STALE_REFERENCE = declare(
-    "stale-reference", Severity.WARNING, Evidence.BOTH,
+    "stale-reference", Severity.ERROR, Evidence.BOTH,
     "a removed or renamed constant is still used",
     "Uses left in the tree after the series, or added by a later patch "
-    "of it, of a name a patch removes or renames.")
+    "of it, of a name a patch removes or renames and no patch defines "
+    "again: the tree does not build.  Comments and strings are not "
+    "uses; a use that a hunk of the series removes but which did not "
+    "apply is left to hunk-failed.")
 UNHANDLED_ENUMERATOR = declare(
     "unhandled-enumerator", Severity.WARNING, Evidence.BOTH,
     "a new enumerator is not handled by a filter over its enum",
@@ -32,12 +38,22 @@ UNHANDLED_ENUMERATOR = declare(
     lesser_when="the default refuses quietly (no WARN)")
 
 
-def stale_references(hits: TreeHits, final_tree: TreeSource, series: Series
-                     ) -> list[Finding]:
+def stale_references(hits: TreeHits, final_tree: TreeSource, series: Series,
+                     final: ConstantTable | None = None,
+                     applied: AppliedSeries | None = None) -> list[Finding]:
+    """Uses of a name the series removes (or renames), left in the final
+    tree or added by a later patch.  ``final``: the table after the
+    series (a name defined again by then is not gone); ``applied``: the
+    hunks that did not apply (a use one of them removes is no use left
+    behind by the series, it is a hunk that failed)."""
     out: list[Finding] = []
     for ch in hits.gone:
         old = ch.old_name or ch.name
-        where = _references(final_tree, hits.files, old)
+        if final is not None and final.get(old) is not None:
+            continue
+        unapplied = _unapplied_removals(applied, old)
+        where = [u for u in _references(final_tree, hits.files, old)
+                 if (u[0], u[2]) not in unapplied]
         later = _later_uses(series, ch.patch, old)
         if not where and not later:
             continue
@@ -48,20 +64,38 @@ def stale_references(hits: TreeHits, final_tree: TreeSource, series: Series
             f"({len(where)} place(s) in the tree, {len(later)} later "
             "in the series)",
             file=first[0], line=first[1], patch=ch.patch, subject=old,
-            detail=tuple(f"{p}:{n}: {t}" for p, n, t in (where + later)[:8])))
+            detail=tuple(f"{p}:{n}: {t}" for p, n, t in (where + later)[:8]),
+            patch_only=ch.patch_only))
     return out
+
+
+def _unapplied_removals(applied: AppliedSeries | None, name: str
+                        ) -> frozenset[tuple[str, str]]:
+    """(file, line text) of the ``-`` lines naming ``name`` in hunks of
+    the series that did not apply."""
+    if applied is None:
+        return frozenset()
+    rx = re.compile(r"\b" + re.escape(name) + r"\b")
+    return frozenset((f.path, l.text.strip()) for r in applied.results
+                     for f in r.files for h in f.hunks if not h.applied
+                     for l in h.hunk.lines if l.kind == "-"
+                     and rx.search(l.text))
 
 
 def _references(source: TreeSource, hits: Iterable[str], name: str
                 ) -> list[tuple[str, int, str]]:
+    """Uses of ``name`` in code (comments and strings blanked)."""
     rx = re.compile(r"\b" + re.escape(name) + r"\b")
     out = []
     for p in hits:
         data = source.read(p)
         if data is None or name.encode() not in data:
             continue
-        for no, line in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
-            if rx.search(line):
+        text = data.decode("utf-8", "replace")
+        for no, (line, code) in enumerate(zip(text.split("\n"),
+                                              code_only(text).split("\n")),
+                                          1):
+            if rx.search(code):
                 out.append((p, no, line.strip()))
     return out
 
@@ -80,9 +114,13 @@ def _later_uses(series: Series, label: str, name: str
         for fp in p.files:
             for h in fp.hunks:
                 for l in h.added:
-                    if rx.search(l.text):
-                        out.append((fp.path, l.new_no or 0,
-                                    f"{p.label} adds: {l.text.strip()}"))
+                    # One line out of context: a comment line of a block
+                    # ("* ...") is taken as comment.
+                    if l.text.lstrip().startswith("*") or \
+                            not rx.search(code_only(l.text)):
+                        continue
+                    out.append((fp.path, l.new_no or 0,
+                                f"{p.label} adds: {l.text.strip()}"))
     return out
 
 

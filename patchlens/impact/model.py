@@ -17,7 +17,8 @@ from patchlens.findings import Finding
 
 __all__ = [
     "SeriesInfo", "PatchApplied", "Application", "ConstantChange", "Site",
-    "SubsystemUse", "FilterVerdict", "Advertiser", "Impact", "ReviewAnswer",
+    "SubsystemUse", "FilterVerdict", "Advertiser", "RemovedUse", "Impact",
+    "ReviewAnswer",
     "ReviewNote",
     "Report", "RenameAnswer", "InstanceRow", "InvertAnswer", "AcceptAnswer",
     "PatchDiff", "SeriesDiff", "REPORT_SCHEMA",
@@ -144,8 +145,28 @@ class Advertiser:
 
 
 @dataclass(frozen=True)
+class RemovedUse:
+    """A use of a constant the series removes: one the tree has before
+    the series, and the patch that removes it (``removed_by`` None: it
+    is still there after the series), or one a patch of the series
+    adds (``added_by``).  Any use still there is a stale-reference."""
+    site: Site                # where it is (before the series; added: after)
+    removed_by: str | None    # "1/2"; None: left behind
+    how: str = ""             # "line removed", "file deleted", ...
+    added_by: str | None = None  # a patch of the series adds this use
+
+    @property
+    def left(self) -> bool:
+        return self.removed_by is None
+
+
+@dataclass(frozen=True)
 class Impact:
-    """Who uses a new or changed constant, and its neighbours."""
+    """Who uses a new or changed constant, and its neighbours.
+
+    For a removed constant, ``removal`` lists its uses before the series
+    and what became of each (``uses`` stays empty: nothing uses it
+    after, unless a use is left behind -- which ``removal`` says)."""
     name: str
     family: str
     what: str                 # "new bus token", "value shifts 15 -> 16"
@@ -153,6 +174,7 @@ class Impact:
     neighbours: tuple[str, ...] = ()
     filters: tuple[FilterVerdict, ...] = ()
     advertisers: tuple[Advertiser, ...] = ()
+    removal: tuple[RemovedUse, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,13 @@ and the review comments anchored to those constants.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
+from patchlens.c.lexical import code_only
 from patchlens.checks import run_checks
 from patchlens.checks.hunks import hunk_findings as _hunk_findings
 from patchlens.extract.roles import Role
@@ -19,8 +22,8 @@ from patchlens.findings import Finding
 from patchlens.impact.accept import verdicts
 from patchlens.impact.facts import Facts, Instance
 from patchlens.impact.model import (
-    Advertiser, Application, ConstantChange, Impact, PatchApplied, Report,
-    SeriesInfo, Site, SubsystemUse,
+    Advertiser, Application, ConstantChange, Impact, PatchApplied,
+    RemovedUse, Report, SeriesInfo, Site, SubsystemUse,
 )
 from patchlens.impact.review import review_notes
 from patchlens.mail.model import Series
@@ -28,7 +31,7 @@ from patchlens.tree.apply import AppliedSeries
 from patchlens.tree.source import TreeInfo
 
 __all__ = ["build_report", "hunk_findings", "constant_files", "dedupe", "series_info", "application", "constant_changes",
-           "impacts"]
+           "impacts", "removal"]
 
 
 def series_info(series: Series, tree: TreeInfo) -> SeriesInfo:
@@ -220,16 +223,25 @@ def _via(inst: Instance, name: str, mask: str | None) -> str | None:
     return f"{macro} ({mask})" if macro else mask
 
 
-def impacts(facts: Facts, changes: Sequence[ConstantChange]
-            ) -> tuple[Impact, ...]:
+def impacts(facts: Facts, changes: Sequence[ConstantChange],
+            applied: AppliedSeries | None = None) -> tuple[Impact, ...]:
+    """Per constant the series adds, changes or removes: who uses it.
+    A removed constant has no users after the series and no parent can
+    accept it: its uses before the series are listed with the patch
+    that removes each (``applied``: the series' states), and any use
+    left behind."""
     out = []
     for ch in changes:
         if ch.kind not in ("added", "changed", "removed"):
             continue
+        if ch.kind == "removed":
+            out.append(Impact(ch.name, ch.family,
+                              f"removed {ch.family}, was {ch.show(ch.before)}"
+                              + (f", by {ch.patch}" if ch.patch else ""),
+                              removal=removal(facts, ch.name, applied)))
+            continue
         if ch.kind == "added":
             what = f"new {ch.family}, {ch.show(ch.after)}"
-        elif ch.kind == "removed":
-            what = f"removed {ch.family}, was {ch.show(ch.before)}"
         else:
             what = f"{ch.family}, {ch.show(ch.before)} -> {ch.show(ch.after)}"
         filters = () if ch.bit else verdicts(facts, ch.name)
@@ -237,6 +249,60 @@ def impacts(facts: Facts, changes: Sequence[ConstantChange]
                           _neighbours(facts, ch.name), filters,
                           _advertisers(facts, ch.name)))
     return tuple(out)
+
+
+# -- a removed constant: its uses before the series, and their fate --------
+
+def removal(facts: Facts, name: str, applied: AppliedSeries | None
+            ) -> tuple[RemovedUse, ...]:
+    """The uses of ``name`` before the series, each followed through the
+    patches to the one that removes it (or to the end: left behind),
+    then the uses a patch of the series adds (left behind too)."""
+    base = sorted((s for s in facts.base_sites
+                   if s.name == name and s.role != Role.DEFINE),
+                  key=lambda s: (s.file, s.line))
+    out = [RemovedUse(s, *_removed_by(applied, s.file, s.line, name))
+           for s in base]
+    for s in facts.sites:
+        if s.name == name and s.role != Role.DEFINE and s.patch:
+            out.append(RemovedUse(s, None, "added", added_by=s.patch))
+    return tuple(out)
+
+
+def _removed_by(applied: AppliedSeries | None, file: str, line: int,
+                name: str) -> tuple[str | None, str]:
+    """(the patch whose change drops the use at ``file:line`` of the
+    base, how) -- (None, "") when the use survives the series.  The line
+    is followed from state to state by a line diff of its file."""
+    if applied is None:
+        return None, ""
+    rx = re.compile(rf"\b{re.escape(name)}\b")
+    at = line - 1
+    for k, r in enumerate(applied.results, start=1):
+        if file not in applied.changed(k):
+            continue
+        old = applied.state(k - 1).read(file)
+        new = applied.state(k).read(file)
+        if old is None:
+            return None, ""
+        if new is None:
+            return r.label, "file removed"
+        a = old.decode("utf-8", "replace").split("\n")
+        b = new.decode("utf-8", "replace").split("\n")
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if not i1 <= at < i2:
+                continue
+            if tag == "equal":
+                at = j1 + at - i1
+                break
+            kept = [j for j in range(j1, j2) if rx.search(code_only(b[j]))]
+            if tag == "replace" and kept:
+                at = kept[min(at - i1, len(kept) - 1)]
+                break
+            return r.label, "line removed" if tag == "delete" else \
+                "line changed"
+    return None, ""
 
 
 def build_report(series: Series, tree: TreeInfo, applied: object | None,
@@ -252,7 +318,10 @@ def build_report(series: Series, tree: TreeInfo, applied: object | None,
     refs = tuple(s for s in facts.sites if s.name in names)
     return Report(series_info(series, tree),
                   application(applied, constant_files(facts)), changes,
-                  dedupe(findings), impacts(facts, changes), refs,
+                  dedupe(findings),
+                  impacts(facts, changes,
+                          applied if isinstance(applied, AppliedSeries)
+                          else None), refs,
                   review_notes(series, facts, names))
 
 

@@ -61,6 +61,13 @@ def _report(r: Report) -> str:
         if imp.neighbours:
             out += ["Neighbours: " + ", ".join(f"`{n}`" for n in
                                                imp.neighbours), ""]
+        for u in imp.removal:
+            st = u.site
+            fn = f" `{st.function}()`" if st.function else ""
+            fate = (f"**added by {u.added_by}: stale-reference**"
+                    if u.added_by else "**left: stale-reference**"
+                    if u.left else f"{u.how or 'removed'} by {u.removed_by}")
+            out.append(f"- {st.role} {site(st.file, st.line)}{fn}: {fate}")
         for g in imp.uses:
             counts = ", ".join(f"{n} {role}" for role, n in g.counts)
             who = f" ({'; '.join(g.maintainers)})" if g.maintainers else ""

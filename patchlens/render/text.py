@@ -152,8 +152,47 @@ def _filters(filters: Sequence[FilterVerdict], token_label: str
     return out
 
 
+def _removal(imp: Impact) -> list[str]:
+    """A removed constant: its uses before the series, by subsystem,
+    each with the patch that removes it; uses left behind stand out."""
+    out: list[str] = []
+    before = [u for u in imp.removal if u.added_by is None]
+    left = [u for u in imp.removal if u.left]
+    files = len({u.site.file for u in before})
+    if not before:
+        out.append("no code in the tree used it before the series")
+    else:
+        gone = len(before) - sum(1 for u in before if u.left)
+        out += wrap(f"{plural(len(before), 'use')} before the series, in "
+                    f"{plural(files, 'file')}: {gone} removed by the series"
+                    + (f", {sum(1 for u in before if u.left)} left" if gone
+                       < len(before) else ""), rest="  ")
+    groups: dict[str, list] = {}
+    for u in imp.removal:
+        groups.setdefault(u.site.subsystem, []).append(u)
+    for sub, uses in sorted(groups.items()):
+        out += wrap(f"{sub}:", rest="  ")
+        for u in uses:
+            s = u.site
+            fn = f" {s.function}()" if s.function else ""
+            if u.added_by:
+                fate = f"ADDED by {u.added_by}: stale-reference"
+            elif u.left:
+                fate = "LEFT: stale-reference"
+            else:
+                fate = f"{u.how or 'removed'} by {u.removed_by}"
+            out += wrap(f"{s.role:<8}{site(s.file, s.line)}{fn}: {fate}",
+                        first="  ", rest=" " * 10)
+    if left:
+        out += wrap(f"{plural(len(left), 'use')} of a name no longer "
+                    "defined: the tree does not build", rest="  ")
+    return out
+
+
 def _impact(imp: Impact) -> list[str]:
     out = wrap(f"IMPACT: {imp.name} ({imp.what})", rest="  ")
+    if imp.what.startswith("removed"):
+        return out + _removal(imp)
     if imp.neighbours:
         out += wrap("neighbours: " + ", ".join(imp.neighbours), rest="  ")
     if not imp.uses:
