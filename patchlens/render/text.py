@@ -12,7 +12,7 @@ from functools import singledispatch
 from patchlens.findings import Finding, Severity
 from patchlens.impact.model import (
     AcceptAnswer, Application, FilterVerdict, Impact, InstanceRow, InvertAnswer,
-    RenameAnswer, Report, ReviewNote, SeriesDiff, SeriesInfo,
+    RemovedUse, RenameAnswer, Report, ReviewNote, SeriesDiff, SeriesInfo,
 )
 from patchlens.text import WIDTH, plural, ranges, site, table, wrap
 
@@ -167,7 +167,7 @@ def _removal(imp: Impact) -> list[str]:
                     f"{plural(files, 'file')}: {gone} removed by the series"
                     + (f", {sum(1 for u in before if u.left)} left" if gone
                        < len(before) else ""), rest="  ")
-    groups: dict[str, list] = {}
+    groups: dict[str, list[RemovedUse]] = {}
     for u in imp.removal:
         groups.setdefault(u.site.subsystem, []).append(u)
     for sub, uses in sorted(groups.items()):
