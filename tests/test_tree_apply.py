@@ -151,6 +151,13 @@ def test_file_level_failures_do_not_stop_the_series(repo_path: Path) -> None:
     assert not any(f.applied for f in second.files)
     assert any("already exists" in f.message for f in second.files)
     assert any("not in the tree" in f.message for f in second.files)
+    # git refuses all three; the deletion and the new file are there
+    # already, the rename's source is not
+    status = {f.path: [h.status for h in f.hunks] for f in second.files}
+    assert status == {"drivers/widget/widget-core.c": [HunkStatus.FAILED],
+                      "drivers/widget/legacy.c": [HunkStatus.ALREADY],
+                      "drivers/widget/usb.c": [HunkStatus.ALREADY]}
+    assert not second.already and not second.git_applies
     assert applied.results[2].hunks[0].status is HunkStatus.CLEAN
 
 

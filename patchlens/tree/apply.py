@@ -720,6 +720,9 @@ def _apply_file(tree: TreeSource, read: Reader, fp: FilePatch, where: str,
         return result(hunks, True), {path: content}
 
     data = read(old)
+    if data is None and (fp.status is FileStatus.DELETED or new is None):
+        return all_failed(f"{old} is not in the tree: already deleted",
+                          HunkStatus.ALREADY), {}
     if not fp.hunks:
         if data is None:
             return all_failed(f"{old} is not in the tree"), {}
