@@ -129,14 +129,21 @@ def new_constants(facts: Facts) -> list[str]:
 
 
 def unhandled_enumerators(facts: Facts) -> list[Finding]:
+    """A new value some parent's decision on a child's token
+    (``FilterPath.decides == "child"``: a switch on the child's
+    ``info->bus_token`` in ``init_dev_msi_info``/``msi_prepare``) does
+    not handle.  Lookup selections, a domain's own token, lookup keys
+    and core helpers are not such decisions, and a value the code uses
+    only as a lookup key or a domain's own token
+    (``Facts.lookup_tokens``) never reaches one."""
     out = []
     for name in new_constants(facts):
         const = facts.final[name]
-        if const.bit:
+        if const.bit or name in facts.lookup_tokens:
             continue
         family = {c.name for c in facts.family_members(const.family)}
         for f in facts.filters:
-            if f.kind == "mask" or name in f.accepted:
+            if f.decides != "child" or name in f.accepted:
                 continue
             if not (f.accepted & family) or f.action not in ("reject",
                                                              "warn"):

@@ -67,11 +67,21 @@ class Instance:
     fields: Mapping[str, frozenset[str]]      # field -> names it carries
     via: Mapping[str, str] = field(default_factory=dict)  # name -> macro
     patch: str | None = None                  # series patch that adds it
+    lines: Mapping[str, int] = field(default_factory=dict)  # field -> line
 
 
 @dataclass(frozen=True)
 class FilterPath:
-    """A parent-domain path that filters bus tokens."""
+    """A path that filters bus tokens, and what it decides on.
+
+    ``decides`` (issue 13's kinds, :data:`patchlens.extract.filters.KINDS`):
+    ``child`` -- a parent's decision on a child domain's token (a switch
+    on the child's ``info->bus_token`` in ``init_dev_msi_info``);
+    ``select`` -- whether a parent is found by a lookup token (its
+    ``bus_select_token``/``bus_select_mask``: ``kind == "mask"``);
+    ``own``, ``lookup``, ``core`` -- a domain's own token, a search key,
+    a core helper: never a parent's decision on a child.
+    """
     function: str
     file: str
     line: int
@@ -81,6 +91,24 @@ class FilterPath:
     kind: str = "switch"      # "switch" | "if" | "mask"
     action: str = "reject"    # "reject" | "warn" | "accept" | "fallthrough"
                               # | "unknown"
+    decides: str = "child"
+    # token -> the configuration its case (or mask bit) needs.
+    conditions: tuple[tuple[str, str], ...] = ()
+    # token -> the line that decides for it, when not ``line`` (a select
+    # token's ``.bus_select_token =`` line; ``line`` is the mask's).
+    lines: tuple[tuple[str, int], ...] = ()
+    subject: str = ""         # "info->bus_token", "bus_select_mask"
+    lines_subject: str = ""   # what decides at ``lines``: "bus_select_token"
+
+    def condition(self, token: str) -> str | None:
+        return dict(self.conditions).get(token)
+
+    def line_for(self, token: str) -> int:
+        return dict(self.lines).get(token, self.line)
+
+    def subject_for(self, token: str) -> str:
+        return self.lines_subject if token in dict(self.lines) \
+            else self.subject
 
 
 @dataclass(frozen=True)
@@ -109,6 +137,9 @@ class Facts:
     instances: tuple[Instance, ...] = ()
     base_filters: tuple[FilterPath, ...] = ()
     filters: tuple[FilterPath, ...] = ()
+    # Value constants the code uses only as lookup keys or a domain's
+    # own token: no parent's decision on a child sees them.
+    lookup_tokens: frozenset[str] = frozenset()
     flagsets: Mapping[str, frozenset[str]] = field(default_factory=dict)
     flagset_sites: tuple[Site, ...] = ()      # where each flag set is defined
     maintainers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from patchlens.c.widths import STORAGE_TYPES
 from patchlens.errors import InputError
 
 __all__ = ["Family", "StructSpec", "CallRole", "QuestionSpec", "Profile",
+           "CallbackSpec", "SelectionSpec",
            "load_profile", "ASKS",
            "parse_profile", "DEFAULT_PROFILE", "default_profile_text"]
 
@@ -68,6 +69,31 @@ class StructSpec:
 
 
 @dataclass(frozen=True)
+class CallbackSpec:
+    """A callback by its prototype (profile ``[[callback]]``) and what
+    each origin of a tested token means in it: ``child`` (the child
+    domain's token: a parent's decision), ``own`` (the domain providing
+    the callback), ``lookup`` (the key a domain is searched by)."""
+
+    name: str                       # "init_dev_msi_info"
+    params: tuple[str, ...]         # normalised parameter types
+    child: tuple[str, ...] = ()     # origins: "arg 3", "arg 0->host_data"
+    own: tuple[str, ...] = ()
+    lookup: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SelectionSpec:
+    """How a parent is found by a lookup token (profile
+    ``[[selection]]``): the select callback tests the ``token`` and
+    ``mask`` fields of the parent's ``struct`` instance."""
+
+    struct: str                     # "msi_parent_ops"
+    token: str                      # "bus_select_token"
+    mask: str                       # "bus_select_mask"
+
+
+@dataclass(frozen=True)
 class CallRole:
     """A function whose argument ``arg`` is a family value."""
     function: str
@@ -101,6 +127,10 @@ class Profile:
     matchers: tuple[CallRole, ...] = ()
     questions: tuple[QuestionSpec, ...] = ()
     source: str = ""                 # the file it was read from
+    # Which token filters decide on a child (extract.filters.filter_kind).
+    callbacks: tuple[CallbackSpec, ...] = ()
+    selections: tuple[SelectionSpec, ...] = ()
+    core: tuple[str, ...] = ()       # folders of core helpers: "kernel/irq/"
 
     def family(self, key: str) -> Family | None:
         for f in self.families:
@@ -173,7 +203,8 @@ def load_profile(path: str | None) -> Profile:
 
 
 _TOP = {"name", "description", "family", "prefilter", "struct", "setter",
-        "matcher", "question"}
+        "matcher", "question", "callback", "selection", "filters"}
+_ORIGIN = re.compile(r"^arg \d+((->|\.)\w+)*$")
 _FAMILY = {"key", "title", "enum", "prefix", "kind", "masks", "storage",
            "set_suffixes", "flagset_scan", "own_subjects"}
 
@@ -273,6 +304,40 @@ def _questions(where: str, doc: dict[str, Any]) -> tuple[QuestionSpec, ...]:
     return tuple(out)
 
 
+def _callbacks(where: str, doc: dict[str, Any]) -> tuple[CallbackSpec, ...]:
+    out = []
+    for n, t in enumerate(_tables(where, doc, "callback"), start=1):
+        ctx = f"callback {n}"
+        _unknown(where, t, {"name", "params", "child", "own", "lookup"}, ctx)
+        name = _str(where, t, "name", ctx, required=True) or ""
+        ctx = f"callback {name!r}"
+        params = _strs(where, t, "params", ctx)
+        if not params:
+            raise InputError(where, f"{ctx}: needs 'params'")
+        origins = {k: _strs(where, t, k, ctx) for k in ("child", "own", "lookup")}
+        for k, vals in origins.items():
+            bad = next((v for v in vals if not _ORIGIN.match(v)), None)
+            if bad is not None:
+                raise InputError(where, f"{ctx}: {k}: {bad!r} is not an "
+                                        "origin like 'arg 3' or "
+                                        "'arg 0->host_data'")
+        out.append(CallbackSpec(name, tuple(" ".join(p.split()) for p in params),
+                                origins["child"], origins["own"],
+                                origins["lookup"]))
+    return tuple(out)
+
+
+def _selections(where: str, doc: dict[str, Any]) -> tuple[SelectionSpec, ...]:
+    out = []
+    for n, t in enumerate(_tables(where, doc, "selection"), start=1):
+        ctx = f"selection {n}"
+        _unknown(where, t, {"struct", "token", "mask"}, ctx)
+        out.append(SelectionSpec(_str(where, t, "struct", ctx, required=True) or "",
+                                 _str(where, t, "token", ctx, required=True) or "",
+                                 _str(where, t, "mask", ctx, required=True) or ""))
+    return tuple(out)
+
+
 def parse_profile(data: bytes, where: str) -> Profile:
     """Validate a profile's TOML text; errors name ``where``."""
     try:
@@ -299,6 +364,11 @@ def parse_profile(data: bytes, where: str) -> Profile:
         raise InputError(where, "'prefilter' must be a table")
     _unknown(where, pre, {"literals"}, "prefilter")
     literals = _strs(where, pre, "literals", "prefilter")
+    filt = doc.get("filters", {})
+    if not isinstance(filt, dict):
+        raise InputError(where, "'filters' must be a table")
+    _unknown(where, filt, {"core"}, "filters")
+    core = _strs(where, filt, "core", "filters")
     structs = []
     for n, t in enumerate(_tables(where, doc, "struct"), start=1):
         ctx = f"struct {n}"
@@ -316,4 +386,6 @@ def parse_profile(data: bytes, where: str) -> Profile:
                    structs=tuple(structs),
                    setters=_calls(where, doc, "setter"),
                    matchers=_calls(where, doc, "matcher"),
-                   questions=_questions(where, doc), source=where)
+                   questions=_questions(where, doc), source=where,
+                   callbacks=_callbacks(where, doc),
+                   selections=_selections(where, doc), core=core)

@@ -40,7 +40,8 @@ from patchlens.extract.constants import (
     ConstantTable, extract_constants, flag_macros, scan_flag_sets)
 from patchlens.c.parse import parse_c
 from patchlens.c.shapes import file_matches, function_calls, names_regex
-from patchlens.extract.filters import TokenFilter, find_filters
+from patchlens.extract.filters import (TokenFilter, ValueMacro, find_filters,
+                                       value_macros)
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
 from patchlens.extract.references import (
     FileSites, Mention, PendingCall, ReferenceSite, find_sites)
@@ -83,6 +84,8 @@ class FileFacts:
     calls: tuple[tuple[str, str], ...] = ()      # (caller, callee)
     # constants.flag_macros of the file, read from the same parse.
     macros: tuple[RawMacro, ...] = ()
+    # #defines naming value-family constants, with their #if condition.
+    value_macros: tuple[ValueMacro, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class Scan:
     filters: tuple[TokenFilter, ...]
     calls: Mapping[str, frozenset[str]]
     flagsets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    value_macros: tuple[ValueMacro, ...] = ()
     functions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fn -> files
     subsystems: Mapping[str, Subsystem] = field(default_factory=dict)        # file -> entry
     names: Mapping[str, str] = field(default_factory=dict)
@@ -195,7 +199,8 @@ def analyse_file(path: str, data: bytes, rules: Rules,
         find_filters(path, tree, rules.names, rules.value_families, shapes)
         if _names_a_value(found, rules) else (),
         parameter_roles(tree, rules, shapes), functions, calls,
-        flag_macros(path, data, flag_lits, tree))
+        flag_macros(path, data, flag_lits, tree),
+        value_macros(path, tree, rules.names, rules.value_families))
 
 
 def _names_a_value(found: FileSites, rules: Rules) -> bool:
@@ -242,7 +247,8 @@ def _relocate(facts: FileFacts, path: str) -> FileFacts:
         sites=tuple(replace(s, file=path) for s in facts.sites),
         mentions=tuple(replace(m, file=path) for m in facts.mentions),
         structs=tuple(replace(s, file=path) for s in facts.structs),
-        filters=tuple(replace(f, file=path) for f in facts.filters))
+        filters=tuple(replace(f, file=path) for f in facts.filters),
+        value_macros=tuple(replace(m, file=path) for m in facts.value_macros))
 
 
 # -- putting it together ---------------------------------------------------------
@@ -532,6 +538,7 @@ def _scan(source: TreeSource, names: dict[str, str], profile: Profile,
         filters=tuple(t for f in found for t in f.filters),
         calls={k: frozenset(v) for k, v in calls.items()},
         flagsets=flagsets,
+        value_macros=tuple(m for f in found for m in f.value_macros),
         functions={k: tuple(v) for k, v in functions.items()},
         subsystems=subsystems, names=dict(names),
         files=tuple(f.path for f in found), label=source.info.label)

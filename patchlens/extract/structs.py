@@ -37,6 +37,9 @@ class StructInstance:
     function: str                                 # "" at file scope
     fields: tuple[tuple[str, tuple[str, ...]], ...]   # field -> names
     text: tuple[tuple[str, str], ...]             # field -> value source text
+    # field -> the line of its designator (``.bus_select_mask =``): a
+    # table cites the line of the field it reads.
+    lines: tuple[tuple[str, int], ...] = ()
 
     def field(self, name: str) -> tuple[str, ...]:
         return dict(self.fields).get(name, ())
@@ -64,6 +67,7 @@ def find_structs(path: str, tree: Tree, structs: tuple[str, ...],
         init = caps["init"][0]
         fields: list[tuple[str, tuple[str, ...]]] = []
         texts: list[tuple[str, str]] = []
+        lines: list[tuple[str, int]] = []
         for pair in init.named_children:
             if pair.type != "initializer_pair":
                 continue
@@ -76,10 +80,11 @@ def find_structs(path: str, tree: Tree, structs: tuple[str, ...],
             fname = ".".join(des)
             fields.append((fname, tuple(dict.fromkeys(_CONSTANT.findall(vtext)))))
             texts.append((fname, " ".join(vtext.split())))
+            lines.append((fname, pair.start_point[0] + 1))
         out.append(StructInstance(ty, node_text(var_node), path,
                                   caps["type"][0].start_point[0] + 1,
                                   scope_name(caps["type"][0]),
-                                  tuple(fields), tuple(texts)))
+                                  tuple(fields), tuple(texts), tuple(lines)))
     return tuple(out)
 
 

@@ -1,61 +1,68 @@
-"""``impact accept TOKEN``: which parent domains would take a child
-domain with bus token TOKEN, today and with the series, and what the
-others do (reject, WARN).
+"""``impact accept TOKEN``: would a parent domain refuse a child domain
+with bus token TOKEN, today and with the series -- and, apart, can the
+parent be found by TOKEN.
 
-Reads the bus-token filters the reference stage finds (``switch`` and
-``if`` chains over ``info->bus_token``) and the ``bus_select_mask``
-fields of parent ops instances.
+Reads the bus-token filters of :class:`Facts` by what they decide on
+(``FilterPath.decides``, set from the profile's ``[[callback]]`` and
+``[[selection]]`` tables): ``child`` paths (a switch on the child's
+``info->bus_token`` in ``init_dev_msi_info`` or ``msi_prepare``) answer
+"would this parent refuse the child"; ``select`` paths (a parent's
+``bus_select_token``/``bus_select_mask``, tested by its select
+callback) answer "is this parent found by the token".  The two are
+counted apart; tests of a domain's own token, lookup keys and core
+helpers are never parents.
 """
 
 from __future__ import annotations
 
-from patchlens.impact.facts import Facts, Instance, FilterPath
+from collections import Counter
+
+from patchlens.impact.facts import Facts, FilterPath
 from patchlens.impact.model import AcceptAnswer, FilterVerdict
 from patchlens.text import site
 
-__all__ = ["accept", "verdicts"]
+__all__ = ["accept", "verdicts", "PARENT_KINDS"]
+
+# What a listed path decides on: a child's token (a), a lookup (b).
+PARENT_KINDS = ("child", "select")
 
 
-def _mask_filters(instances: tuple[Instance, ...], facts: Facts
-                  ) -> list[FilterPath]:
-    """``bus_select_mask`` fields as filters: the tokens they carry."""
-    out = []
-    for inst in instances:
-        for fname, names in inst.fields.items():
-            if facts.field_meaning.get((inst.struct, fname)) != "supports":
-                continue
-            if not fname.startswith("bus_"):
-                continue
-            out.append(FilterPath(inst.name, inst.file,
-                                   inst.line, inst.subsystem,
-                                   frozenset(names), "not selected", "mask",
-                                   "reject"))
+def _family(facts: Facts, token: str) -> set[str]:
+    const = facts.final.get(token) or facts.base.get(token)
+    if const is None:
+        return set()
+    return {c.name for c in facts.family_members(const.family)} | {
+        c.name for c in facts.family_members(const.family, 0)}
+
+
+def _relevant(filters: tuple[FilterPath, ...], family: set[str],
+              kinds: tuple[str, ...]
+              ) -> dict[tuple[str, str, str, str, int], FilterPath]:
+    """Paths over the token's family deciding one of ``kinds``, keyed
+    by (decides, file, function, kind, n) so base and final match."""
+    out: dict[tuple[str, str, str, str, int], FilterPath] = {}
+    for f in filters:
+        if f.decides not in kinds:
+            continue
+        if family and not f.accepted & family:
+            continue
+        n = 0
+        while (f.decides, f.file, f.function, f.kind, n) in out:
+            n += 1
+        out[(f.decides, f.file, f.function, f.kind, n)] = f
     return out
 
 
-def verdicts(facts: Facts, token: str) -> tuple[FilterVerdict, ...]:
-    """Every filter over ``token``'s family; base and final matched by
-    (file, function, kind) in order."""
-    const = facts.final.get(token) or facts.base.get(token)
-    family = {c.name for c in facts.family_members(const.family)} | {
-        c.name for c in facts.family_members(const.family, 0)} \
-        if const is not None else set()
-
-    def relevant(filters: list[FilterPath]
-                 ) -> dict[tuple[str, str, str, int], FilterPath]:
-        out: dict[tuple[str, str, str, int], FilterPath] = {}
-        for f in filters:
-            if family and not f.accepted & family:
-                continue
-            n = 0
-            while (f.file, f.function, f.kind, n) in out:
-                n += 1
-            out[(f.file, f.function, f.kind, n)] = f
-        return out
-
-    base = relevant([*facts.base_filters,
-                     *_mask_filters(facts.base_instances, facts)])
-    final = relevant([*facts.filters, *_mask_filters(facts.instances, facts)])
+def verdicts(facts: Facts, token: str,
+             kinds: tuple[str, ...] = PARENT_KINDS
+             ) -> tuple[FilterVerdict, ...]:
+    """Every path over ``token``'s family deciding one of ``kinds``;
+    base and final matched by (what it decides, file, function, kind)
+    in order.  A token accepted only under a configuration is accepted,
+    with the condition (``FilterVerdict.condition``)."""
+    family = _family(facts, token)
+    base = _relevant(facts.base_filters, family, kinds)
+    final = _relevant(facts.filters, family, kinds)
     out = []
     for key in sorted(set(base) | set(final)):
         b, f = base.get(key), final.get(key)
@@ -66,9 +73,13 @@ def verdicts(facts: Facts, token: str) -> tuple[FilterVerdict, ...]:
         patch = None
         if after != today:
             patch = facts.first_patch_adding(token, shown.file)
-        out.append(FilterVerdict(shown.function, shown.file, shown.line,
-                                 shown.subsystem, today, after, patch,
-                                 shown.default, shown.kind, shown.action))
+        cond = shown.condition(token) if token in shown.accepted else None
+        accepted = tuple((t, shown.condition(t)) for t in sorted(shown.accepted))
+        out.append(FilterVerdict(shown.function, shown.file,
+                                 shown.line_for(token), shown.subsystem,
+                                 today, after, patch, shown.default,
+                                 shown.kind, shown.action, shown.decides,
+                                 cond, accepted, shown.subject_for(token)))
     return tuple(out)
 
 
@@ -82,5 +93,11 @@ def accept(facts: Facts, token: str) -> AcceptAnswer:
                 defined += f", {site(const.file, const.line)}"
         elif const.file:
             defined = site(const.file, const.line)
+    family = _family(facts, token)
+    others = _relevant(facts.filters, family,
+                       tuple(k for k in ("own", "lookup", "core")))
+    unlisted = Counter(f.decides for f in others.values())
     return AcceptAnswer(token, None if const is None else const.value,
-                        defined, verdicts(facts, token))
+                        defined, verdicts(facts, token, ("child",)),
+                        verdicts(facts, token, ("select",)),
+                        tuple(sorted(unlisted.items())))

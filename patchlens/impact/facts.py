@@ -99,39 +99,163 @@ def _instances(scan: Any) -> tuple[Instance, ...]:
             fields[fname] = frozenset(got)
         name = s.variable or s.function or "?"
         out.append(Instance(name, s.struct, s.file, s.line,
-                            _subsystem(scan, s.file), fields, via))
+                            _subsystem(scan, s.file), fields, via,
+                            lines=dict(getattr(s, "lines", ()))))
     return tuple(out)
 
 
 def _filters(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
-    """The scan's filters over a child's value; the ``if`` statements of
-    one function over one subject are one chain (what is left after the
-    last one is the chain's default).  A switch over the domain's own
-    value (the family's ``own_subjects`` in the profile, e.g.
-    ``real_parent->bus_token``) never sees a new child value, so it is
-    no filter for the accept question nor for -Wswitch checks."""
-    own = {f.key: re.compile("|".join(f"(?:{p})" for p in f.own_subjects))
-           for f in profile.families if f.own_subjects}
+    """The scan's filters over a child's value, each with what it
+    decides on (:func:`patchlens.extract.filters.filter_kind`: whose
+    token it tests, from the profile's ``[[callback]]`` tables); the
+    ``if`` statements of one function over one subject are one chain
+    (what is left after the last one is the chain's default).  Then
+    the parents' lookup selections (:func:`_selections`)."""
+    from patchlens.extract.filters import filter_kind
+    callbacks = tuple(getattr(profile, "callbacks", ()))
+    core = tuple(getattr(profile, "core", ()))
     out: list[FilterPath] = []
     chains: dict[tuple[str, str, str], int] = {}
     for f in sorted(scan.filters, key=lambda f: (f.file, f.line)):
-        if f.family in own and own[f.family].search(f.subject):
-            continue
         tf = FilterPath(f.function, f.file, f.line, _subsystem(scan, f.file),
-                         frozenset(f.accepted), f.default_text or f.default,
-                         f.kind, f.default)
+                        frozenset(f.accepted), f.default_text or f.default,
+                        f.kind, f.default, filter_kind(f, callbacks, core),
+                        tuple(getattr(f, "conditions", ())), (), f.subject)
         key = (f.file, f.function, f.subject)
         if f.kind == "if" and key in chains:
             i = chains[key]
             prev = out[i]
             out[i] = FilterPath(prev.function, prev.file, prev.line,
-                                 prev.subsystem, prev.accepted | tf.accepted,
-                                 tf.default, "if", tf.action)
+                                prev.subsystem, prev.accepted | tf.accepted,
+                                tf.default, "if", tf.action, prev.decides,
+                                prev.conditions + tf.conditions, (),
+                                prev.subject)
             continue
         if f.kind == "if":
             chains[key] = len(out)
         out.append(tf)
+    return tuple(out) + _selections(scan, profile)
+
+
+def _macro_conditions(scan: Any, file: str, macro: str
+                      ) -> dict[str, str | None] | None:
+    """token -> condition for a ``#define`` naming values (the
+    definitions in ``file`` first, else those in headers); None when
+    the macro is not such a definition.  A token defined under several
+    conditions needs any of them; under none, nothing."""
+    defs = [m for m in getattr(scan, "value_macros", ()) if m.name == macro]
+    here = [m for m in defs if m.file == file]
+    defs = here or [m for m in defs if not m.file.endswith(".c")]
+    if not defs:
+        return None
+    out: dict[str, list[str | None]] = {}
+    for m in defs:
+        for t in m.tokens:
+            out.setdefault(t, []).append(m.condition)
+    return {t: None if None in conds else " || ".join(
+        dict.fromkeys(c for c in conds if c)) for t, conds in out.items()}
+
+
+def _selections(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
+    """Each parent's lookup selection (profile ``[[selection]]``): the
+    tokens its select callback finds it by -- its select token and the
+    bits of its select mask, macros resolved through their definitions
+    with the configuration each bit needs.  The line is the mask's (the
+    token's for the select token itself)."""
+    from patchlens.extract.structs import flagset_resolver
+    resolve = flagset_resolver(scan.flagsets)
+    specs = {s.struct: s for s in getattr(profile, "selections", ())}
+    out: list[FilterPath] = []
+    for inst in scan.structs:
+        spec = specs.get(inst.struct)
+        if spec is None:
+            continue
+        fields = dict(inst.fields)
+        lines = dict(getattr(inst, "lines", ()))
+        if spec.token not in fields and spec.mask not in fields:
+            continue
+        accepted: set[str] = set()
+        conditions: dict[str, str] = {}
+        token_lines: dict[str, int] = {}
+        for n in fields.get(spec.token, ()):
+            for t in resolve(n):
+                accepted.add(t)
+                token_lines[t] = lines.get(spec.token, inst.line)
+        for n in fields.get(spec.mask, ()):
+            conds = _macro_conditions(scan, inst.file, n)
+            if conds is None:
+                conds = dict.fromkeys(resolve(n))
+            for t, cond in conds.items():
+                if t in accepted and t not in conditions:
+                    continue            # already selected unconditionally
+                if t in conditions:     # another bit selects it too
+                    if cond is None:
+                        del conditions[t]
+                    else:
+                        conditions[t] = f"{conditions[t]} || {cond}"
+                    continue
+                accepted.add(t)
+                if cond:
+                    conditions[t] = cond
+        line = lines.get(spec.mask, lines.get(spec.token, inst.line))
+        name = inst.variable or inst.function or "?"
+        field = spec.mask if spec.mask in fields else spec.token
+        out.append(FilterPath(name, inst.file, line,
+                              _subsystem(scan, inst.file), frozenset(accepted),
+                              "not selected", "mask", "reject", "select",
+                              tuple(sorted(conditions.items())),
+                              tuple(sorted(token_lines.items())), field,
+                              spec.token))
     return tuple(out)
+
+
+def _lookup_tokens(scans: Iterable[Any], filters: Iterable[FilterPath],
+                   profile: Any) -> frozenset[str]:
+    """Value constants the code uses only as lookup keys or as a
+    domain's own token -- never as a child domain's token, so no
+    parent's decision on a child can see them (issue 13).
+
+    A use is a key use when it is a lookup key (``Role.MATCH``:
+    ``irq_find_matching_fwspec(.., TOKEN)``), a value given to a
+    profile ``[[setter]]`` (``irq_domain_update_bus_token()``: the
+    domain's own token), a parent's select field (``[[selection]]``:
+    ``.bus_select_token = TOKEN``), or a case of a filter that is not a
+    decision on a child (``switch (real_parent->bus_token)``).
+    Definitions and macro bodies are neither; any other use (a
+    ``msi_domain_info.bus_token``, a child filter's case, an assignment)
+    may be a child's.  A constant with no use at all is not counted
+    here: nothing says it is not a child's."""
+    value_families = {f.key for f in profile.families if f.kind == "value"}
+    setters = {c.function for c in getattr(profile, "setters", ())}
+    select_fields = {(s.struct, f) for s in getattr(profile, "selections", ())
+                     for f in (s.token, s.mask)}
+    by_function: dict[tuple[str, str], list[FilterPath]] = {}
+    for f in filters:
+        if f.kind != "mask":
+            by_function.setdefault((f.file, f.function), []).append(f)
+    key_use: dict[str, bool] = {}
+    for scan in scans:
+        select_lines = {(i.file, line) for i in scan.structs
+                        for fname, line in getattr(i, "lines", ())
+                        if (i.struct, fname) in select_fields}
+        for r in scan.sites:
+            if scan.names.get(r.name) not in value_families:
+                continue
+            role = str(r.role)
+            if role in ("define", "compose"):
+                continue
+            if role == "match":
+                key = True
+            elif role == "set":
+                key = (r.file, r.line) in select_lines or any(
+                    f"of {fn}()" in r.reason for fn in setters)
+            else:
+                near = [f for f in by_function.get((r.file, r.function), ())
+                        if f.line <= r.line]
+                key = bool(near) and max(near, key=lambda f: f.line
+                                         ).decides != "child"
+            key_use[r.name] = key_use.get(r.name, True) and key
+    return frozenset(n for n, only in key_use.items() if only)
 
 
 _MENTION_ROLE = {"documentation": "doc"}
@@ -214,6 +338,10 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                                if i.file not in touched) + base_instances
         base_filters = tuple(f for f in _filters(final_scan, profile)
                              if f.file not in touched) + base_filters
+    filters = _filters(final_scan, profile)
+    lookup_tokens = _lookup_tokens(
+        (final_scan,) if base_scan is final_scan else (final_scan, base_scan),
+        (*filters, *base_filters), profile)
     sites = tuple(s for s in sites if s.name in wanted)
     mentions = tuple(s for s in mentions if s.name in wanted)
     base_sites = tuple(s for s in base_sites if s.name in wanted)
@@ -237,7 +365,8 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  base_instances=base_instances,
                  instances=_instances(final_scan),
                  base_filters=base_filters,
-                 filters=_filters(final_scan, profile), flagsets=flagsets,
+                 filters=filters, lookup_tokens=lookup_tokens,
+                 flagsets=flagsets,
                  flagset_sites=tuple(flagset_sites), maintainers=maint,
                  field_meaning=meaning, added=added,
                  questions=question_cues(profile),

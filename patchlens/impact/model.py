@@ -122,6 +122,17 @@ class FilterVerdict:
     kind: str = "switch"      # "switch" | "if" | "mask"
     action: str = "reject"    # "reject" | "warn" | "accept" |
                               # "fallthrough" | "unknown"
+    # "child": a parent's decision on a child domain's token (issue 13's
+    # kind a); "select": whether the parent is found by a lookup token
+    # (kind b).  Never mixed in one count.
+    decides: str = "child"
+    # The configuration the token's case (or mask bit) needs, when the
+    # path accepts it only then ("CONFIG_PCI_MSI").
+    condition: str | None = None
+    # Every token the path accepts (with the series), each with the
+    # configuration it needs (None: always).
+    accepted: tuple[tuple[str, str | None], ...] = ()
+    subject: str = ""         # "info->bus_token", "bus_select_mask"
 
     @property
     def refuses(self) -> bool:
@@ -272,10 +283,17 @@ class InvertAnswer:
 
 @dataclass(frozen=True)
 class AcceptAnswer:
+    """``impact accept TOKEN``: the parents' decisions on a child with
+    the token (``filters``, kind a) and, apart, whether each parent is
+    found by the token (``selections``, kind b).  Tests of a domain's
+    own token, lookup keys and core helpers are never parents: only
+    counted, by what they are (``unlisted``: ("own", 4), ...)."""
     token: str
     value: int | None
     defined: str | None                  # "file:line" or "patch 27/33"
     filters: tuple[FilterVerdict, ...]
+    selections: tuple[FilterVerdict, ...] = ()
+    unlisted: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

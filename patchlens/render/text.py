@@ -119,36 +119,86 @@ def _verdict(v: bool | None) -> str:
     return "?" if v is None else ("yes" if v else "no")
 
 
-def _filters(filters: Sequence[FilterVerdict], token_label: str
-             ) -> list[str]:
-    """Paths that turn unlisted tokens away in a table; those that pass
-    them on (fall through, accept) in one line under it."""
+_KIND_WORDS = {"own": ("test of a domain's own token",
+                       "tests of a domain's own token"),
+               "lookup": ("lookup key", "lookup keys"),
+               "core": ("core helper", "core helpers")}
+
+
+def _accepts(f: FilterVerdict) -> str:
+    """``DOMAIN_BUS_A, DOMAIN_BUS_B (CONFIG_X)``: the accepted set."""
+    return ", ".join(t + (f" ({c})" if c else "") for t, c in f.accepted)
+
+
+def _paths(filters: Sequence[FilterVerdict], select: bool) -> list[str]:
+    """One path a row: verdicts, then where it decides, what it
+    accepts and the configuration the token needs."""
     rows: list[Sequence[str] | str] = []
-    shown = [f for f in filters if f.refuses]
-    passing = [f for f in filters if not f.refuses]
-    for f in sorted(shown, key=lambda f: (f.with_series is not False,
-                                          f.file, f.line)):
-        after = _verdict(f.with_series)
+    # Refusals first in a table of decisions; parents found first in
+    # a table of lookups.
+    for f in sorted(filters, key=lambda f: (
+            (f.with_series is not True) if select
+            else (f.with_series is not False), f.file, f.line)):
+        cond = " if" if f.condition else ""
+        today = _verdict(f.today) + (cond if f.today else "")
+        after = _verdict(f.with_series) + (cond if f.with_series else "")
         if f.patch and f.with_series != f.today:
             after += f" {f.patch}"
-        rows.append((f.function, _verdict(f.today), after, f.otherwise))
+        rows.append((f.function, today, after, f.otherwise))
         where = site(f.file, f.line)
-        rows.append(f"bus_select_mask at {where}" if f.kind == "mask"
-                    else where)
+        if select:
+            field = f.subject or "mask"
+            rows.append(f"{where} .{field}" if f.kind == "mask" else where)
+        else:
+            rows.append(f"{where} {f.kind} ({f.subject})" if f.subject
+                        else where)
+        if f.accepted:
+            rows.append(("selected by: " if select else "accepts: ")
+                        + _accepts(f))
+        if f.condition:
+            rows.append(f"only with {f.condition}")
+    return table(("parent", "today", "+series", "otherwise"), rows,
+                 shrink=(3,))
+
+
+def _filters(filters: Sequence[FilterVerdict], token_label: str
+             ) -> list[str]:
+    """A parent's decisions on a child's token (kind a) in one table,
+    counted on their own; paths that pass unlisted tokens on (fall
+    through, accept) in one line under it; the parents' lookup
+    selections (kind b) in a table of their own, counted apart."""
+    child = [f for f in filters if f.decides == "child"]
+    select = [f for f in filters if f.decides == "select"]
+    shown = [f for f in child if f.refuses]
+    passing = [f for f in child if not f.refuses]
     out: list[str] = []
-    if rows:
-        out.append(f"Parents that filter {token_label}:")
-        out += table(("parent", "today", "+series", "otherwise"), rows,
-                     shrink=(3,))
+    if shown:
+        out.append(f"Parents that filter child {token_label}:")
+        out += _paths(shown, select=False)
         refusing = sum(1 for f in shown if f.with_series is False)
+        only = sorted({f.condition for f in shown
+                       if f.with_series and f.condition})
+        cond = sum(1 for f in shown if f.with_series and f.condition)
         out += wrap(f"{refusing} of {len(shown)} would refuse it with the "
-                    "series applied")
+                    "series applied" + (
+                        f"; {cond} accept it only with "
+                        + " or ".join(only) + " set" if cond else ""))
     if passing:
-        more = "more " if rows else ""
-        out += wrap(f"{len(passing)} {more}paths that filter {token_label} "
-                    "pass unlisted ones on "
+        more = "more " if shown else ""
+        out += wrap(f"{len(passing)} {more}paths that filter child "
+                    f"{token_label} pass unlisted ones on "
                     "(fall through, accept): " + ", ".join(
                         sorted({f.function for f in passing})), rest="  ")
+    if select:
+        if out:
+            out.append("")
+        out += wrap("Parents found by a lookup with it (bus_select_token "
+                    "or bus_select_mask: which parent a search finds, not "
+                    "a decision on a child):", rest="  ")
+        out += _paths(select, select=True)
+        found = sum(1 for f in select if f.with_series)
+        out += wrap(f"{found} of {len(select)} would be found by it with the "
+                    "series applied")
     return out
 
 
@@ -362,10 +412,17 @@ def _(ans: AcceptAnswer) -> str:
     where = f", {ans.defined}" if ans.defined else ""
     out = wrap(f"ACCEPT {ans.token} ({value}{where})", rest="  ")
     out.append("")
-    if not ans.filters:
+    if not ans.filters and not ans.selections:
         out.append("no parent-domain path filters bus tokens")
     else:
-        out += _filters(ans.filters, "bus tokens")
+        if not ans.filters:
+            out.append("no parent decides on a child's bus token")
+        out += _filters((*ans.filters, *ans.selections), "bus tokens")
+    if ans.unlisted:
+        out.append("")
+        out += wrap("not parents, never listed: " + ", ".join(
+            plural(n, *_KIND_WORDS.get(k, (k, k + "s")))
+            for k, n in ans.unlisted), rest="  ")
     return "\n".join(out) + "\n"
 
 
