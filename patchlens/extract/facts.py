@@ -137,6 +137,9 @@ class Facts:
     instances: tuple[Instance, ...] = ()
     base_filters: tuple[FilterPath, ...] = ()
     filters: tuple[FilterPath, ...] = ()
+    # Filters that are no parent's decision on a child (a domain's own
+    # token, a lookup key, a core helper), final tree: never listed.
+    other_filters: tuple[FilterPath, ...] = ()
     # Value constants the code uses only as lookup keys or a domain's
     # own token: no parent's decision on a child sees them.
     lookup_tokens: frozenset[str] = frozenset()

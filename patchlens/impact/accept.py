@@ -80,7 +80,7 @@ def verdicts(facts: Facts, token: str,
                                  today, after, patch, shown.default,
                                  shown.kind, shown.action, shown.decides,
                                  cond, accepted, shown.subject_for(token)))
-    return tuple(out)
+    return tuple(sorted(out, key=lambda v: (v.decides, v.file, v.line)))
 
 
 def accept(facts: Facts, token: str) -> AcceptAnswer:
@@ -94,8 +94,7 @@ def accept(facts: Facts, token: str) -> AcceptAnswer:
         elif const.file:
             defined = site(const.file, const.line)
     family = _family(facts, token)
-    others = _relevant(facts.filters, family,
-                       tuple(k for k in ("own", "lookup", "core")))
+    others = _relevant(facts.other_filters, family, ("own", "lookup", "core"))
     unlisted = Counter(f.decides for f in others.values())
     return AcceptAnswer(token, None if const is None else const.value,
                         defined, verdicts(facts, token, ("child",)),

@@ -105,21 +105,47 @@ def _instances(scan: Any) -> tuple[Instance, ...]:
 
 
 def _filters(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
-    """The scan's filters over a child's value, each with what it
-    decides on (:func:`patchlens.extract.filters.filter_kind`: whose
-    token it tests, from the profile's ``[[callback]]`` tables); the
-    ``if`` statements of one function over one subject are one chain
-    (what is left after the last one is the chain's default).  Then
-    the parents' lookup selections (:func:`_selections`)."""
-    from patchlens.extract.filters import filter_kind
+    """The parents' decisions on a child's value (``decides ==
+    "child"``), then the parents' lookup selections
+    (:func:`_selections`).  A switch over the domain's own value
+    (``real_parent->bus_token``), a lookup key or a core helper never
+    sees a new child value: :func:`_other_filters`."""
+    return tuple(f for f in _classified(scan, profile)
+                 if f.decides == "child") + _selections(scan, profile)
+
+
+def _other_filters(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
+    """The scan's filters that are no parent's decision on a child."""
+    return tuple(f for f in _classified(scan, profile) if f.decides != "child")
+
+
+def _classified(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
+    """The scan's filters, each with what it decides on
+    (:func:`patchlens.extract.filters.filter_kind`: whose token it
+    tests, from the profile's ``[[callback]]`` tables; a filter whose
+    origin the scan did not trace falls back to the family's
+    ``own_subjects``); the ``if`` statements of one function over one
+    subject are one chain (what is left after the last one is the
+    chain's default)."""
+    from patchlens.extract.filters import CHILD, OWN, filter_kind
     callbacks = tuple(getattr(profile, "callbacks", ()))
     core = tuple(getattr(profile, "core", ()))
+    own = {f.key: re.compile("|".join(f"(?:{p})" for p in f.own_subjects))
+           for f in profile.families if f.own_subjects}
+
+    def decides(f: Any) -> str:
+        if not getattr(f, "params", ()) and not getattr(f, "origin", ""):
+            # Not traced (a filter from an older scan): the text rule.
+            rx = own.get(f.family)
+            return OWN if rx is not None and rx.search(f.subject) else CHILD
+        return filter_kind(f, callbacks, core)
+
     out: list[FilterPath] = []
     chains: dict[tuple[str, str, str], int] = {}
     for f in sorted(scan.filters, key=lambda f: (f.file, f.line)):
         tf = FilterPath(f.function, f.file, f.line, _subsystem(scan, f.file),
                         frozenset(f.accepted), f.default_text or f.default,
-                        f.kind, f.default, filter_kind(f, callbacks, core),
+                        f.kind, f.default, decides(f),
                         tuple(getattr(f, "conditions", ())), (), f.subject)
         key = (f.file, f.function, f.subject)
         if f.kind == "if" and key in chains:
@@ -134,7 +160,7 @@ def _filters(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
         if f.kind == "if":
             chains[key] = len(out)
         out.append(tf)
-    return tuple(out) + _selections(scan, profile)
+    return tuple(out)
 
 
 def _macro_conditions(scan: Any, file: str, macro: str
@@ -163,10 +189,10 @@ def _selections(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
     with the configuration each bit needs.  The line is the mask's (the
     token's for the select token itself)."""
     from patchlens.extract.structs import flagset_resolver
-    resolve = flagset_resolver(scan.flagsets)
+    resolve = flagset_resolver(getattr(scan, "flagsets", {}))
     specs = {s.struct: s for s in getattr(profile, "selections", ())}
     out: list[FilterPath] = []
-    for inst in scan.structs:
+    for inst in getattr(scan, "structs", ()):
         spec = specs.get(inst.struct)
         if spec is None:
             continue
@@ -339,9 +365,10 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
         base_filters = tuple(f for f in _filters(final_scan, profile)
                              if f.file not in touched) + base_filters
     filters = _filters(final_scan, profile)
+    others = _other_filters(final_scan, profile)
     lookup_tokens = _lookup_tokens(
         (final_scan,) if base_scan is final_scan else (final_scan, base_scan),
-        (*filters, *base_filters), profile)
+        (*filters, *others, *_other_filters(base_scan, profile)), profile)
     sites = tuple(s for s in sites if s.name in wanted)
     mentions = tuple(s for s in mentions if s.name in wanted)
     base_sites = tuple(s for s in base_sites if s.name in wanted)
@@ -365,7 +392,8 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  base_instances=base_instances,
                  instances=_instances(final_scan),
                  base_filters=base_filters,
-                 filters=filters, lookup_tokens=lookup_tokens,
+                 filters=filters, other_filters=others,
+                 lookup_tokens=lookup_tokens,
                  flagsets=flagsets,
                  flagset_sites=tuple(flagset_sites), maintainers=maint,
                  field_meaning=meaning, added=added,

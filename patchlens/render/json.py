@@ -39,8 +39,18 @@ def to_data(obj: Any) -> Any:
     return obj
 
 
+def _filter_records(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A filter's accepted set as records: ``{"token", "condition"}``."""
+    for f in filters:
+        f["accepted"] = [{"token": t, "condition": c}
+                         for t, c in f.get("accepted", [])]
+    return filters
+
+
 def _report(report: Report) -> dict[str, Any]:
     data = to_data(report)
+    for imp in data["impacts"]:
+        _filter_records(imp["filters"])
     app = report.application
     data["application"] = {
         "hunks": app.total("hunks"), "clean": app.total("clean"),
@@ -68,5 +78,9 @@ def render(answer: Any) -> str:
                 dict(zip(("subsystem", "set", "unset", "checks", "flagsets"),
                          row)) for row in answer.per_subsystem()]
         body = to_data(answer)
+        if isinstance(answer, AcceptAnswer):
+            _filter_records(body["filters"])
+            _filter_records(body["selections"])
+            body["unlisted"] = dict(answer.unlisted)
         data.update(body if isinstance(body, dict) else {"findings": body})
     return _json.dumps(data, indent=2, ensure_ascii=True) + "\n"

@@ -77,12 +77,21 @@ def _report(r: Report) -> str:
                 patch = f" [{st.patch}]" if st.patch else ""
                 out.append(f"  - {st.role} {site(st.file, st.line)}"
                            f"{fn}{patch}")
-        if imp.filters:
-            out += [""] + _table(
+        # A parent's decision on a child (kind a) and whether a parent
+        # is found by a lookup (kind b) never share a table.
+        for decides, title in (("child", "Parents deciding on a child "
+                                 "with this token"),
+                               ("select", "Parents found by a lookup with "
+                                "this token (not a decision on a child)")):
+            rows = [f for f in imp.filters if f.decides == decides]
+            if not rows:
+                continue
+            out += ["", f"{title}:", ""] + _table(
                 ("parent", "where", "today", "+series", "otherwise"),
                 [(f"`{f.function}`", site(f.file, f.line), _yes(f.today),
-                  _yes(f.with_series) + (f" ({f.patch})" if f.patch else ""),
-                  f.otherwise) for f in imp.filters])
+                  _yes(f.with_series) + (f" ({f.patch})" if f.patch else "")
+                  + (f" if {f.condition}" if f.condition else ""),
+                  f.otherwise) for f in rows])
         if imp.advertisers:
             out += [""] + _table(
                 ("parent", "where", "today", "+series", "via"),

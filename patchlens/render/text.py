@@ -181,7 +181,8 @@ def _filters(filters: Sequence[FilterVerdict], token_label: str
         cond = sum(1 for f in shown if f.with_series and f.condition)
         out += wrap(f"{refusing} of {len(shown)} would refuse it with the "
                     "series applied" + (
-                        f"; {cond} accept it only with "
+                        f"; {cond} {'accepts' if cond == 1 else 'accept'}"
+                        " it only with "
                         + " or ".join(only) + " set" if cond else ""))
     if passing:
         more = "more " if shown else ""
