@@ -113,12 +113,12 @@ def test_accept_tables_are_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     # Selection: the line of the deciding field, macros resolved with
     # their condition.
     assert _rows(ans["selections"]) == [
-        ("toy_generic_ops", "drivers/irqchip/irq-toy-parent.c:16", False, None,
-         "not selected", [("DOMAIN_BUS_GENERIC_MSI", None),
-                          ("DOMAIN_BUS_PLATFORM_MSI", None)]),
         ("toy_parent_ops", "drivers/irqchip/irq-toy-parent.c:11", False, None,
          "not selected", [("DOMAIN_BUS_NEXUS", None),
                           ("DOMAIN_BUS_PCI_MSI", "CONFIG_PCI_MSI"),
+                          ("DOMAIN_BUS_PLATFORM_MSI", None)]),
+        ("toy_generic_ops", "drivers/irqchip/irq-toy-parent.c:16", False, None,
+         "not selected", [("DOMAIN_BUS_GENERIC_MSI", None),
                           ("DOMAIN_BUS_PLATFORM_MSI", None)])]
     assert ans["unlisted"] == {"core": 2, "lookup": 1, "own": 2}
 
