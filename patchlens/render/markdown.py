@@ -83,15 +83,15 @@ def _report(r: Report) -> str:
                                  "with this token"),
                                ("select", "Parents found by a lookup with "
                                 "this token (not a decision on a child)")):
-            rows = [f for f in imp.filters if f.decides == decides]
-            if not rows:
+            paths = [f for f in imp.filters if f.decides == decides]
+            if not paths:
                 continue
             out += ["", f"{title}:", ""] + _table(
                 ("parent", "where", "today", "+series", "otherwise"),
                 [(f"`{f.function}`", site(f.file, f.line), _yes(f.today),
                   _yes(f.with_series) + (f" ({f.patch})" if f.patch else "")
                   + (f" if {f.condition}" if f.condition else ""),
-                  f.otherwise) for f in rows])
+                  f.otherwise) for f in paths])
         if imp.advertisers:
             out += [""] + _table(
                 ("parent", "where", "today", "+series", "via"),
