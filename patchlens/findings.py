@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 
 __all__ = ["Severity", "Evidence", "Finding", "Message", "Catalogue",
-           "CATALOGUE", "declare"]
+           "CATALOGUE", "declare", "TREE_LINE", "PATCH_LINE"]
+
+# What ``Finding.line`` is (``Finding.location_kind``).  A tree line: the
+# line in the tree after the patches up to the finding's.  A patch line:
+# the text was read from the patch because its hunk did not apply; the
+# line is where it would land in the tree (after the enumerator it
+# follows in the hunk, or the hunk's "nearly fits" line), else the
+# line of the patch's post-image.
+TREE_LINE = "tree"
+PATCH_LINE = "patch"
 
 
 class Severity(IntEnum):
@@ -52,6 +61,11 @@ class Finding:
     patch: str | None = None  # "27/33"
     subject: str | None = None  # the constant (or other name) it is about
     detail: tuple[str, ...] = ()  # derivation lines, shown under the message
+    # TREE_LINE, PATCH_LINE, or None (not said: a tree line when
+    # there is a tree).
+    location_kind: str | None = None
+    # The finding rests on the patch text alone: no tree fact checked it.
+    patch_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,19 +88,26 @@ class Message:
     def finding(self, message: str, *, file: str | None = None,
                 line: int | None = None, patch: str | None = None,
                 subject: str | None = None, detail: tuple[str, ...] = (),
-                lesser: bool = False, patch_only: bool = False) -> Finding:
+                lesser: bool = False, patch_only: bool = False,
+                location_kind: str | None = None,
+                proven_by_patch: bool = False) -> Finding:
         """A finding of this code (at the lesser severity when ``lesser``
         and the table declares one).  ``patch_only``: the finding rests
-        on the patch text alone (no tree fact checked it); unless the
-        code's evidence is ``PATCH`` it is then at most a WARNING."""
+        on the patch text alone (no tree fact checked it); it is marked
+        so and, unless the code's evidence is ``PATCH`` or the check
+        says the patch alone proves this one (``proven_by_patch``: two
+        flags the series itself puts on one bit), it is at most a
+        WARNING.  ``location_kind``: what ``line`` is (TREE_LINE,
+        PATCH_LINE)."""
         if lesser and self.lesser is None:
             raise ValueError(f"{self.code}: no lesser severity declared")
         severity = self.lesser if lesser and self.lesser is not None \
             else self.severity
-        if patch_only and self.evidence is not Evidence.PATCH:
+        if patch_only and self.evidence is not Evidence.PATCH \
+                and not proven_by_patch:
             severity = min(severity, Severity.WARNING)
         return Finding(self.code, severity, message, file, line, patch,
-                       subject, detail)
+                       subject, detail, location_kind, patch_only)
 
     @property
     def severities(self) -> str:

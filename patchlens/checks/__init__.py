@@ -45,15 +45,23 @@ __all__ = ["CATALOGUE", "table_findings", "constant_findings",
 
 def table_findings(table: ConstantTable, profile: Profile,
                    patch: str | None = None,
-                   new_names: frozenset[str] = frozenset()) -> list[Finding]:
+                   new_names: frozenset[str] = frozenset(), *,
+                   before: ConstantTable | None = None,
+                   series: Series | None = None) -> list[Finding]:
     """Hazards visible in one table: per bit family, collisions (against
     ``new_names``, the names a patch added, when given), bits outside
-    the masks, bits too wide; per family, names defined twice."""
+    the masks, bits too wide; per family, names defined twice.
+    ``before``/``series``: the table before ``patch`` and the series, to
+    judge definitions read from patch text against the tree."""
     out: list[Finding] = []
     for fam in profile.families:
         consts = table.by_family(fam.key)
         if fam.kind == "bit":
-            out += bits.collisions(fam, consts, patch, new_names)
+            layout = bits.hunk_layout(series, patch, fam, before) \
+                if series is not None and patch is not None \
+                and before is not None else None
+            out += bits.collisions(fam, consts, patch, new_names,
+                                   before=before, layout=layout)
             out += bits.outside_masks(fam, consts, table, patch)
             out += bits.too_wide(fam, consts, patch)
         out += definitions.duplicates(consts, patch)
@@ -80,7 +88,8 @@ def constant_findings(history: ConstantHistory, profile: Profile,
     for prev, step in zip(steps, steps[1:]):
         new = frozenset(step.table.by_name) - frozenset(prev.table.by_name)
         for f in table_findings(step.table, profile, patch=step.label,
-                                new_names=new):
+                                new_names=new, before=prev.table,
+                                series=series):
             k = _key(f)
             if k not in seen:
                 seen.add(k)

@@ -7,23 +7,27 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from patchlens.checks.treewide import TreeHits, has_literal
 from patchlens.extract.definitions import Constant, ConstantTable
+from patchlens.extract.facts import Facts
 from patchlens.extract.history import Step
-from patchlens.c.evaluate import bit_number
+from patchlens.c.evaluate import bit_number, evaluate
 from patchlens.c.widths import (
     BIT_MACROS, SHIFTING_BIT_MACROS, STORAGE_TYPES, storage_bits)
 from patchlens.extract.profile import Family
-from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
+                                Severity, declare)
+from patchlens.mail.model import Series
 from patchlens.tree.source import TreeSource
 
 __all__ = ["BIT_COLLISION", "BIT_OUTSIDE_MASK", "BIT_WIDTH",
            "BIT_INDEX_WIDTH", "collisions", "outside_masks", "too_wide",
            "bit_index_widths", "bit_index_uses", "BitIndexUse",
-           "show_value", "exclusive"]
+           "show_value", "exclusive", "hunk_layout", "LayoutJudge",
+           "collision_effects"]
 
 BIT_COLLISION = declare(
     "bit-collision", Severity.ERROR, Evidence.BOTH,
@@ -70,8 +74,88 @@ def exclusive(a: str | None, b: str | None) -> bool:
     return a == f"!{b}" or b == f"!{a}" or a == f"!({b})" or b == f"!({a})"
 
 
+# A family entry on a hunk line: ``NAME = expr,`` or ``#define NAME expr``.
+_ENTRY = re.compile(r"^\s*(?:#\s*define\s+([A-Za-z_]\w*)(?!\()\s+(.*?)"
+                    r"|([A-Za-z_]\w*)\s*(?:=\s*(.*?))?\s*,)\s*"
+                    r"(?:/\*.*?\*/\s*)?(?://.*)?$")
+
+# Does a patch-only constant's hunk show the layout the tree has?  True:
+# its context and removed lines name family constants the tree defines
+# with the same values; False: they name one the tree lacks or defines
+# otherwise (the series was written against another base); None: the
+# hunk shows no family constant beside it.
+LayoutJudge = Callable[[Constant], "bool | None"]
+
+
+def _norm(text: str | None) -> str:
+    return "".join((text or "").split())
+
+
+def hunk_layout(series: Series, label: str, fam: Family,
+                before: ConstantTable) -> LayoutJudge:
+    """A judge of the hunks of patch ``label`` that define a constant,
+    against ``before`` (the tree's constants before that patch; names
+    only patch text defines do not count as the tree's)."""
+    patch = next((p for p in series.patches if p.label == label), None)
+
+    def judge(c: Constant) -> bool | None:
+        if patch is None:
+            return None
+        rx = re.compile(rf"\b{re.escape(c.name)}\b")
+        seen = False
+        for fp in patch.files:
+            if fp.path != c.file:
+                continue
+            for h in fp.hunks:
+                if not any(l.kind == "+" and rx.search(l.text)
+                           for l in h.lines):
+                    continue
+                for l in h.lines:
+                    m = _ENTRY.match(l.text) if l.kind != "+" else None
+                    if m is None:
+                        continue
+                    name = m.group(1) or m.group(3)
+                    expr = m.group(2) if m.group(1) else m.group(4)
+                    if not (fam.has_name(name) or name in fam.masks):
+                        continue
+                    t = before.get(name)
+                    if t is None or t.origin != "tree":
+                        return False
+                    if expr:
+                        v = evaluate(expr).value
+                        if v is not None and t.value.value is not None:
+                            if v != t.value.value:
+                                return False
+                        elif _norm(expr) != _norm(t.value.text):
+                            return False
+                    seen = True
+        return True if seen else None
+    return judge
+
+
+def _kind(c: Constant) -> str:
+    return TREE_LINE if c.origin == "tree" else PATCH_LINE
+
+
+def _where(c: Constant) -> str:
+    """A definition's place, saying what kind of line it is."""
+    return f"at {c.where} [tree]" if c.origin == "tree" else \
+        f"would land at {c.where} [{c.origin}]"
+
+
 def collisions(fam: Family, consts: Sequence[Constant], patch: str | None,
-               new_names: frozenset[str] = frozenset()) -> list[Finding]:
+               new_names: frozenset[str] = frozenset(), *,
+               before: ConstantTable | None = None,
+               layout: LayoutJudge | None = None) -> list[Finding]:
+    """Two names of a bit family on one bit.  For a definition read from
+    patch text (its hunk did not apply), with ``before`` (the tree's
+    constants before the patch) and ``layout`` (its hunk judged against
+    them): a name the tree already defines is not defined by the patch
+    (no collision with itself or its upstream neighbours); a hunk whose
+    context shows another layout than the tree's claims no collision
+    against the tree; one whose context says nothing is marked
+    patch-only (at most a WARNING).  Two definitions the patch text
+    alone puts on one bit are proven by it."""
     by_value: dict[int, list[Constant]] = defaultdict(list)
     for c in consts:
         if c.is_set or c.value.value is None or c.value.value <= 0:
@@ -88,14 +172,32 @@ def collisions(fam: Family, consts: Sequence[Constant], patch: str | None,
         # Point at the newest definition: a patch-only one, else the last.
         at = next((c for c in firsts if c.name in new_names),
                   next((c for c in firsts if c.origin != "tree"), firsts[-1]))
-        others = [n for n in names if n != at.name]
+        patch_only = proven = False
+        if at.origin != "tree" and patch is not None \
+                and not at.origin.startswith(f"patch-only: {patch}: "):
+            continue            # judged at the patch that laid it
+        if at.origin != "tree":
+            had = before.get(at.name) if before is not None else None
+            if had is not None and had.origin == "tree":
+                continue        # the tree defines that name already
+            verdict = layout(at) if layout is not None else None
+            in_tree = [c for c in firsts if c.origin == "tree"]
+            if in_tree and verdict is False:
+                firsts = [c for c in firsts if c.origin != "tree"]
+                if len(firsts) < 2:
+                    continue
+            in_tree = [c for c in firsts if c.origin == "tree"]
+            patch_only = not in_tree or verdict is None
+            proven = not in_tree
+        others = [c.name for c in firsts if c.name != at.name]
         out.append(BIT_COLLISION.finding(
             f"{at.name} is {show_value(v)}, already used by "
             f"{', '.join(others)} ({fam.title} family)",
             file=at.file, line=at.line, patch=patch, subject=at.name,
             detail=tuple(f"{c.name} = {c.value.text or show_value(c.value.value)} "
-                         f"at {c.where}" + (f" [{c.origin}]" if c.origin != "tree" else "")
-                         for c in firsts)))
+                         f"{_where(c)}" for c in firsts),
+            patch_only=patch_only, proven_by_patch=proven,
+            location_kind=_kind(at)))
     return out
 
 
@@ -117,6 +219,9 @@ def outside_masks(fam: Family, consts: Sequence[Constant], table: ConstantTable,
             f"{c.name} is {show_value(v)}, outside "
             f"{' | '.join(fam.masks)} ({union:#x})",
             file=c.file, line=c.line, patch=patch, subject=c.name,
+            patch_only=c.origin != "tree" and all(
+                m.origin != "tree" for m in known),
+            location_kind=_kind(c),
             detail=tuple(f"{m.name} = {m.value.text} = {m.value.value or 0:#x}"
                          for m in known)))
     return out
@@ -135,7 +240,8 @@ def too_wide(fam: Family, consts: Sequence[Constant], patch: str | None
             continue
         out.append(BIT_WIDTH.finding(
             f"{c.name} is {show_value(v)}, beyond the {width} bits of {what}",
-            file=c.file, line=c.line, patch=patch, subject=c.name))
+            file=c.file, line=c.line, patch=patch, subject=c.name,
+            patch_only=c.origin != "tree", location_kind=_kind(c)))
     return out
 
 
@@ -261,3 +367,55 @@ def bit_index_widths(steps: Sequence[Step], hits: TreeHits,
                     patch=None if i == 0 else step.label,
                     subject=u.name, detail=(u.text,)))
     return out
+
+
+# -- what a collision does to the instances that set the old bit ---------
+
+_VERBS = {"sets": ("sets", "sets"), "supports": ("advertises", "advertises"),
+          "requires": ("requires", "requires")}
+_MAX_INSTANCES = 32
+
+
+def collision_effects(findings: Sequence[Finding], facts: Facts
+                      ) -> tuple[Finding, ...]:
+    """``findings`` with each bit-collision given a detail line per struct
+    instance whose field already sets, advertises or requires the old
+    bit (by name, flag-set macro or mask): it now also carries the new
+    flag's meaning."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.code != BIT_COLLISION.code or f.subject is None:
+            out.append(f)
+            continue
+        lines = _effects(facts, f.subject, f.patch)
+        out.append(replace(f, detail=f.detail + lines) if lines else f)
+    return tuple(out)
+
+
+def _effects(facts: Facts, new: str, patch: str | None) -> tuple[str, ...]:
+    k = facts.labels.index(patch) + 1 if patch in facts.labels else -1
+    c = facts.states[k].get(new) if facts.states else None
+    if c is None or c.value is None or c.value <= 0:
+        return ()
+    olds = [n for n, o in facts.states[k].items()
+            if n != new and o.family == c.family and o.value == c.value]
+    lines: list[str] = []
+    for old in olds:
+        for inst in facts.base_instances:
+            for fname in inst.fields:
+                meaning = facts.field_meaning.get((inst.struct, fname))
+                if meaning not in _VERBS or old not in facts.base:
+                    continue
+                how = facts.carries(inst, fname, old, 0)
+                if how is None:
+                    continue
+                via = inst.via.get(old) or how
+                verb = _VERBS[meaning][0]
+                lines.append(
+                    f"{inst.name}.{fname} ({inst.file}:{inst.line}) {verb} "
+                    f"{old}" + (f" through {via}" if via else "")
+                    + f": it now also {verb} {new}")
+    if len(lines) > _MAX_INSTANCES:
+        rest = len(lines) - _MAX_INSTANCES
+        lines = lines[:_MAX_INSTANCES] + [f"... and {rest} more"]
+    return tuple(lines)

@@ -14,7 +14,8 @@ from patchlens.c.sizes import ArrayMember, StructIndex, find_array_members
 from patchlens.checks.treewide import TreeHits, has_literal
 from patchlens.extract.definitions import ConstantTable
 from patchlens.extract.history import ConstantChange
-from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
+                                Severity, declare)
 from patchlens.mail.model import Series
 from patchlens.search import SearchContext, files_containing
 from patchlens.tree.source import TreeSource
@@ -82,7 +83,8 @@ def enum_shifts(changes: Sequence[ConstantChange], final: ConstantTable
         out.append(ENUM_SHIFT.finding(
             message, file=ch.file, line=ch.line, patch=ch.patch,
             subject=ch.name, lesser=enum is not None,
-            patch_only=ch.patch_only))
+            patch_only=ch.patch_only,
+            location_kind=PATCH_LINE if ch.patch_only else TREE_LINE))
     return out
 
 

@@ -21,7 +21,8 @@ from patchlens.checks.usage import new_constants
 from patchlens.diff import Hunk
 from patchlens.extract.facts import Facts
 from patchlens.extract.roles import Role, Rules, classify_line
-from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
+                                Severity, declare)
 from patchlens.mail.model import Series
 
 __all__ = ["UNCHECKED_FLAG", "UNSET_FLAG", "unused_flags", "PatchUse",
@@ -212,12 +213,15 @@ def unused_flags(facts: Facts, series: Series | None = None) -> list[Finding]:
         checks = any(s.role in (Role.CHECK, Role.MATCH) for s in uses) or any(
             u.role in (Role.CHECK, Role.MATCH) for u in written)
         patch = facts.introduced_by(name)
+        kind = TREE_LINE if const.origin == "tree" else PATCH_LINE
         if not checks:
             out.append(UNCHECKED_FLAG.finding(
                 f"nothing checks {name}: setting it changes no behaviour",
-                file=const.file, line=const.line, patch=patch, subject=name))
+                file=const.file, line=const.line, patch=patch, subject=name,
+                location_kind=kind))
         if not sets:
             out.append(UNSET_FLAG.finding(
                 f"nothing sets {name}: checks of it are never true",
-                file=const.file, line=const.line, patch=patch, subject=name))
+                file=const.file, line=const.line, patch=patch, subject=name,
+                location_kind=kind))
     return out

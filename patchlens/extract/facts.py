@@ -53,6 +53,9 @@ class ConstantAt:
     bit: bool = False
     file: str | None = None
     line: int | None = None
+    # "tree", or read from a patch whose hunk did not apply ("patch-only:
+    # ..."): then ``line`` is where it would land.
+    origin: str = "tree"
 
 
 @dataclass(frozen=True)

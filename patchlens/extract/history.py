@@ -118,6 +118,9 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
 
     # The failed hunks (and rebuilt fragments) of each patch index.
     failed: dict[int, list[tuple[str, Hunk, str]]] = {}
+    # Where each failed hunk nearly fits (by the hunk's id): its added
+    # names are placed there when no enumerator anchors them.
+    near: dict[int, int] = {}
     notes: list[PatchOnlyNote] = []
     missing_files: list[str] = []
     labels: dict[int, str] = {}
@@ -129,6 +132,8 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
                     continue
                 reason = h.message or "did not apply"
                 failed.setdefault(r.index, []).append((f.path, h.hunk, reason))
+                if h.near is not None:
+                    near[id(h.hunk)] = h.near.line
                 if "not in the tree" in reason and f.path not in missing_files:
                     missing_files.append(f.path)
     for fp, idx in zip(series.rebuilt, series.rebuilt_index):
@@ -155,7 +160,8 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
         for m in sorted(i for i in failed if i <= n):
             for path, hunk, reason in failed[m]:
                 origin = origin_of(m, path, reason)
-                if lay_hunk(model, path, hunk, profile, origin) and m == n:
+                if lay_hunk(model, path, hunk, profile, origin,
+                            near.get(id(hunk))) and m == n:
                     notes.append(PatchOnlyNote(labels.get(m, str(m)), path,
                                                reason))
         steps.append(Step(labels.get(n, str(n)), n,

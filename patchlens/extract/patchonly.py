@@ -83,11 +83,16 @@ def _relevant(name: str, profile: Profile, model: Model, tag: str | None) -> boo
 
 
 def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
-                     origin: str) -> bool:
+                     origin: str, near: int | None = None) -> bool:
     """Lay a hunk that did not apply onto the model: removed names go,
     added names are inserted after the enumerator that precedes them in
     the hunk (when the tree has it), explicit values come from the '+'
-    line.  Returns whether the hunk touched a family constant."""
+    line.  Returns whether the hunk touched a family constant.
+
+    An added name's line is where it would land in the tree: after the
+    enumerator it follows, else at ``near`` (the line where the hunk
+    nearly fits) plus its place in the hunk, else the patch's own line
+    (its file is not in the tree)."""
     tag = _hunk_enum_tag(hunk)
     if tag and not any(e.tag == tag for e in model.enums) \
             and _new_enum_from_hunk(model, path, hunk, tag, profile, origin):
@@ -105,6 +110,7 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
             if model.expr_of(n) == (True, e) or (
                 model.expr_of(n)[0] and _norm(model.expr_of(n)[1]) == _norm(e))}
     prev_name: str | None = None     # last enumerator seen on the new side
+    prev_no: int | None = None       # its post-image line in the hunk
     pending_front: list[RawEnumerator] = []
     for hl in hunk.lines:
         entry = _line_entry(hl.text)
@@ -115,7 +121,7 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
             continue        # not inside an enum: an initializer, a call
         if name in same:
             if kind == "enumerator" and hl.kind != "-":
-                prev_name = name
+                prev_name, prev_no = name, hl.new_no
             continue
         if hl.kind == "-":
             if _relevant(name, profile, model, tag):
@@ -124,17 +130,18 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
             continue
         if hl.kind == " ":
             if kind == "enumerator":
-                prev_name = name
+                prev_name, prev_no = name, hl.new_no
                 if pending_front:
                     _insert_before(model, name, pending_front)
                     pending_front = []
             continue
         if not _relevant(name, profile, model, tag):
             if kind == "enumerator":
-                prev_name = name
+                prev_name, prev_no = name, hl.new_no
             continue
         touched = True
-        line = hl.new_no or hunk.new_start
+        line = _landing(model, path, prev_name, prev_no, hl.new_no, hunk,
+                        near)
         if kind == "macro":
             model.remove(name)
             model.macros.append(RawMacro(name, expr or "", path, line, None,
@@ -153,11 +160,30 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
             continue
         else:
             _orphan(model, tag, path, item, prev_name)
-        prev_name = name
+        prev_name, prev_no = name, hl.new_no
     if pending_front:
         for item in pending_front:
             _orphan(model, tag, path, item, None)
     return touched
+
+
+def _landing(model: Model, path: str, prev_name: str | None,
+             prev_no: int | None, new_no: int | None, hunk: Hunk,
+             near: int | None) -> int:
+    """Where an added line would land in the tree's file: as far after
+    the enumerator it follows as it is in the hunk, else at the hunk's
+    "nearly fits" line plus its place in the hunk, else the patch's own
+    post-image line."""
+    at = model.find_enumerator(prev_name) if prev_name is not None else None
+    if at is not None and new_no is not None:
+        e = model.enums[at[0]]
+        item = e.items[at[1]]
+        if (item.file or e.file) == path and item.line:
+            step = new_no - prev_no if prev_no is not None else 1
+            return item.line + max(step, 1)
+    if near is not None and new_no is not None:
+        return near + max(new_no - hunk.new_start, 0)
+    return new_no or hunk.new_start
 
 
 def _new_enum_from_hunk(model: Model, path: str, hunk: Hunk, tag: str,

@@ -48,7 +48,8 @@ def _states(history: Any, profile: Any) -> tuple[dict[str, ConstantAt], ...]:
             state[c.name] = ConstantAt(c.name, c.family,
                                      titles.get(c.family, c.family),
                                      c.value.value if c.value else None,
-                                     c.family in bits, c.file, c.line)
+                                     c.family in bits, c.file, c.line,
+                                     c.origin)
         out.append(state)
     return tuple(out)
 

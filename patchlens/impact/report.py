@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from patchlens.c.lexical import code_only
 from patchlens.checks import run_checks
+from patchlens.checks.bits import collision_effects
 from patchlens.checks.hunks import hunk_findings as _hunk_findings
 from patchlens.extract.roles import Role
 from patchlens.findings import Finding
@@ -310,7 +311,7 @@ def build_report(series: Series, tree: TreeInfo, applied: object | None,
     changes = constant_changes(facts)
     # Hunks are the series section's business (and check's); the
     # findings here are about constants.
-    findings: list[Finding] = list(facts.hazards)
+    findings: list[Finding] = list(collision_effects(facts.hazards, facts))
     findings += list(run_checks(
         series, applied if isinstance(applied, AppliedSeries) else None,
         facts))

@@ -11,6 +11,7 @@ from typing import Any
 from patchlens.impact.model import Report
 from patchlens.render import text
 from patchlens.text import ranges, site
+from patchlens.render.terse import marks
 
 __all__ = ["render"]
 
@@ -53,7 +54,7 @@ def _report(r: Report) -> str:
     out += ["", "## Findings", ""]
     out += _table(("severity", "where", "patch", "code", "message"),
                   [(f.severity.name, site(f.file, f.line), f.patch or "-",
-                    f.code, f.message) for f in sorted(
+                    f.code, f.message + marks(f)) for f in sorted(
                         r.findings, key=lambda f: -int(f.severity))]) \
         if r.findings else ["none"]
     for imp in r.impacts:

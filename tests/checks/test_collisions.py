@@ -1,0 +1,188 @@
+"""bit-collision against the tree when a hunk did not apply (issue 12,
+cases 7-9): the new flag is placed where it would land in the tree and
+marked as a patch line; a hunk whose context shows the tree's layout
+collides truly (ERROR, with a line per instance that already sets the
+old bit); a hunk whose context shows another layout, or a name the tree
+already defines, claims no collision; a hunk with no family context is
+patch-only (at most a WARNING); two flags the series itself puts on one
+bit are an ERROR the patch proves.  Kernel-shaped series on the check
+fixture tree."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from patchlens.cli import main
+
+CHECK_TREE = Path(__file__).resolve().parents[2] / "fixtures" / "checks" / "tree"
+
+_HEAD = """From mboxrd@z Thu Jan  1 00:00:00 1970
+From: Fay Flagger <fay@example.org>
+To: gadget-irq@lists.example.org
+Subject: [PATCH 1/1] genirq/msi: Add a gadget flag
+Date: Tue, 03 Mar 2026 09:01:00 +0000
+Message-ID: <flags-collision@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+Add a gadget flag.
+
+Signed-off-by: Fay Flagger <fay@example.org>
+---
+"""
+
+# The context (PCI_MSIX, NO_MASK) is the tree's; the trailing comment
+# line differs, so the hunk fails.  GADGET_IMS lands on NO_MASK's bit.
+VERIFIED = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -24,6 +24,8 @@ enum {
+ 
+ 	MSI_FLAG_PCI_MSIX		= (1 << 16),
+ 	MSI_FLAG_NO_MASK		= (1 << 17),
++	/* Gadget IMS slots */
++	MSI_FLAG_GADGET_IMS		= (1 << 17),
+ };
+ 
+ /* What a parent domain offers to its child domains. */
+"""
+
+# Written against a tree where NO_MASK was bit 18: bit 17 was free there.
+OTHERBASE = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -24,6 +24,7 @@ enum {
+ 
+ 	MSI_FLAG_PCI_MSIX		= (1 << 16),
++	MSI_FLAG_GADGET_IMS		= (1 << 17),
+ 	MSI_FLAG_NO_MASK		= (1 << 18),
+ };
+ 
+"""
+
+# An old form of NO_MASK: the tree defines that name already (at bit
+# 17); the patch's bit 16 is PCI_MSIX's, but the name is not new.
+SAMENAME = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -18,6 +18,7 @@ enum {
+ 	MSI_FLAG_USE_DEF_DOM_OPS	= (1 << 0),
+ 	MSI_FLAG_USE_DEF_CHIP_OPS	= (1 << 1),
+ 	MSI_FLAG_ACTIVATE_EARLY		= (1 << 2),
++	MSI_FLAG_NO_MASK		= (1 << 16),
+ };
+ 
+ /* What a parent domain offers its children. */
+"""
+
+# No family constant beside the new one: nothing checks the layout.
+NOCONTEXT = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -27,3 +27,4 @@
+ };
++#define MSI_FLAG_GADGET_LEGACY	(1 << 17)
+ 
+ /* What a parent domain offers to children. */
+"""
+
+# Two new flags on one bit: the patch alone proves it.
+TWONEW = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -24,6 +24,8 @@ enum {
+ 
+ 	MSI_FLAG_PCI_MSIX		= (1 << 16),
+ 	MSI_FLAG_NO_MASK		= (1 << 17),
++	MSI_FLAG_GADGET_IMS		= (1 << 18),
++	MSI_FLAG_GADGET_DYN		= (1 << 18),
+ };
+ 
+ /* What a parent domain offers its children. */
+"""
+
+
+
+def _collisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                capsys: pytest.CaptureFixture[str], diff: str,
+                tree: bool = True, fmt: str = "terse") -> list[str]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(_HEAD + diff + "-- \n2.39.5\n")
+    args = ["--no-tree"]
+    if tree:
+        shutil.copytree(CHECK_TREE, tmp_path / "linux")
+        args = ["--tree", str(tmp_path / "linux")]
+    main(["check", str(mbox), *args, "--format", fmt])
+    out = capsys.readouterr().out
+    if fmt != "terse":
+        return out.splitlines()
+    return [l for l in out.splitlines() if ": bit-collision: " in l]
+
+
+def test_context_of_the_tree_collides_at_the_landing_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, monkeypatch, capsys, VERIFIED) == [
+        "include/linux/msi.h:28: ERROR: bit-collision: MSI_FLAG_GADGET_IMS "
+        "is bit 17 (0x20000), already used by MSI_FLAG_NO_MASK (MSI flag "
+        "family) [patch line] (1/1)"]
+
+
+def test_a_collision_says_what_it_does_to_instances(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    out = "\n".join(_collisions(tmp_path, monkeypatch, capsys, VERIFIED,
+                                fmt="json"))
+    (f,) = [f for f in json.loads(out)["findings"]
+            if f["code"] == "bit-collision"]
+    assert f["location_kind"] == "patch" and f["patch_only"] is False
+    assert f["line"] == 28
+    assert f["detail"] == [
+        "MSI_FLAG_NO_MASK = (1 << 17) at include/linux/msi.h:26 [tree]",
+        "MSI_FLAG_GADGET_IMS = (1 << 17) would land at include/linux/msi.h:28"
+        " [patch-only: 1/1: include/linux/msi.h: nearly fits at line 24"
+        " (5 of 6 lines match)]",
+        "gadget_msi_parent_ops.supported_flags "
+        "(drivers/irqchip/irq-gadget-msi.c:27) advertises MSI_FLAG_NO_MASK:"
+        " it now also advertises MSI_FLAG_GADGET_IMS"]
+
+
+def test_context_of_another_layout_claims_no_collision(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, monkeypatch, capsys, OTHERBASE) == []
+
+
+def test_a_name_the_tree_defines_is_not_a_collision(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, monkeypatch, capsys, SAMENAME) == []
+
+
+def test_no_family_context_is_patch_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, monkeypatch, capsys, NOCONTEXT) == [
+        "include/linux/msi.h:28: WARNING: bit-collision: "
+        "MSI_FLAG_GADGET_LEGACY is bit 17 (0x20000), already used by "
+        "MSI_FLAG_NO_MASK (MSI flag family) [patch line; patch-only] (1/1)"]
+
+
+def test_two_new_flags_on_one_bit_the_patch_proves(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, monkeypatch, capsys, TWONEW,
+                       tree=False) == [
+        "include/linux/msi.h:27: ERROR: bit-collision: MSI_FLAG_GADGET_IMS "
+        "is bit 18 (0x40000), already used by MSI_FLAG_GADGET_DYN (MSI flag "
+        "family) [patch line; patch-only] (1/1)"]
