@@ -15,7 +15,7 @@ from patchlens.impact.model import (
     RemovedUse, RenameAnswer, Report, ReviewNote, SeriesDiff, SeriesInfo,
 )
 from patchlens.text import WIDTH, plural, ranges, site, table, wrap
-from patchlens.render.terse import marks
+from patchlens.render.terse import marks as finding_marks
 
 __all__ = ["render", "render_findings"]
 
@@ -105,7 +105,7 @@ def render_findings(findings: Sequence[Finding], heading: bool = True
     for f in ordered:
         where = site(f.file, f.line) if f.file else (f.subject or "-")
         patch = f" ({f.patch})" if f.patch else ""
-        text = f"{where}: {f.code}: {f.message}{marks(f)}{patch}"
+        text = f"{where}: {f.code}: {f.message}{finding_marks(f)}{patch}"
         out += wrap(text, first=f"{f.severity.name:<8}", rest=" " * 8)
         for d in f.detail:
             out += wrap(d, first=" " * 10, rest=" " * 12)
