@@ -9,14 +9,12 @@ and plain text copied from a web archive page (a few ``From:``/``Date:``
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
-import sys
-import zlib
 from pathlib import Path
 
 from patchlens.errors import InputError
+from patchlens.inputfile import gunzip_limited, read_limited
 from patchlens.mail.message import parse_author, parse_date, parse_message
 from patchlens.mail.model import Message
 
@@ -24,51 +22,78 @@ __all__ = ["read_mailbox", "split_mbox", "MAX_LINE", "MAX_INPUT"]
 
 # Longer lines are cut (with a warning): no patch line is a megabyte.
 MAX_LINE = 1024 * 1024
-# Bound on decompressed input, so a gzip bomb is an error, not a hang.
-MAX_INPUT = 1024 * 1024 * 1024
+# Bound on what is read (after decompression): a mailbox is read whole,
+# and its parsed messages take a few times its size, so this bounds
+# memory (a gzip bomb, /dev/zero, endless stdin are one-line errors).
+MAX_INPUT = 256 * 1024 * 1024
 
-_SEP_RE = re.compile(rb"^From \S+[^\n]*\d{4}[ \t]*\r?$", re.MULTILINE)
+# "From <sender> <date>" lines; the date's 4-digit year at the end is
+# checked in Python (a regex "\S+[^\n]*\d{4}" backtracks on a long line).
+_FROM_LINE_RE = re.compile(rb"^From \S[^\n]*+", re.MULTILINE)
 _MBOXRD_RE = re.compile(rb"^>(>*From )", re.MULTILINE)
 _MBOXO_RE = re.compile(rb"^>From ", re.MULTILINE)
-_LONG_RE = re.compile(rb"[^\n]{%d,}" % MAX_LINE)
 _HEADER_RE = re.compile(rb"^[!-9;-~]+:[ \t]?")
+_NOT_MAIL = "not mail: binary data (NUL bytes)"
 _ARCHIVE_HEADERS = ("from", "date", "subject", "to", "cc", "message-id",
                     "in-reply-to", "references")
 
 
 def _read_bytes(path: str) -> bytes:
-    try:
-        if path == "-":
-            return sys.stdin.buffer.read()
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror}") from None
+    return read_limited(path, MAX_INPUT, text=False)
 
 
-def _gunzip(data: bytes, where: str) -> bytes:
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = d.decompress(data, MAX_INPUT)
-    except zlib.error as exc:
-        raise InputError(where, f"broken gzip data: {exc}") from None
-    if d.unconsumed_tail:
-        raise InputError(where, f"decompresses to more than {MAX_INPUT >> 20} MiB")
-    return out
+def _is_separator(line: bytes) -> bool:
+    """An mbox ``From `` line: a sender, then a date ending in a year."""
+    end = line.rstrip(b"\n")
+    if end.endswith(b"\r"):
+        end = end[:-1]
+    end = end.rstrip(b" \t")
+    return len(end) >= 10 and end[-4:].isdigit() and end[5:6] not in (b" ", b"\t")
+
+
+def _separators(data: bytes) -> list[int]:
+    return [m.start() for m in _FROM_LINE_RE.finditer(data) if _is_separator(m.group())]
+
+
+def _long_lines(raw: bytes) -> list[tuple[int, int]]:
+    """(start, end) of each line of MAX_LINE bytes or more, found with a
+    window search: linear, and no per-line loop in Python."""
+    found: list[tuple[int, int]] = []
+    p, n = 0, len(raw)
+    while p + MAX_LINE <= n:
+        q = raw.rfind(b"\n", p, p + MAX_LINE)
+        if q >= 0:
+            p = q + 1
+            continue
+        end = raw.find(b"\n", p)
+        end = n if end < 0 else end
+        found.append((p, end))
+        p = end + 1
+    return found
 
 
 def _cut_long_lines(raw: bytes, where: str, warnings: list[str]) -> bytes:
-    if len(raw) < MAX_LINE or _LONG_RE.search(raw) is None:
+    if len(raw) < MAX_LINE:
+        return raw
+    long = _long_lines(raw)
+    if not long:
         return raw
     warnings.append(f"{where}: line(s) longer than {MAX_LINE >> 20} MiB cut")
-    return _LONG_RE.sub(lambda m: m.group(0)[:200], raw)
+    out: list[bytes] = []
+    pos = 0
+    for start, end in long:
+        out.append(raw[pos:start + 200])
+        pos = end
+    out.append(raw[pos:])
+    return b"".join(out)
 
 
 def split_mbox(data: bytes) -> list[bytes]:
     """The messages of an mbox, quoting undone (mboxrd when the file says
     so by its separator or by ``>>From`` lines, else mboxo)."""
-    starts = [m.start() for m in _SEP_RE.finditer(data)
-              if m.start() == 0 or data[m.start() - 2:m.start()] in (b"\n\n", b"\r\n")
-              or data[m.start() - 4:m.start()] == b"\r\n\r\n"]
+    starts = [s for s in _separators(data)
+              if s == 0 or data[s - 2:s] in (b"\n\n", b"\r\n")
+              or data[s - 4:s] == b"\r\n\r\n"]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)   # callers pass data that starts with "From "
     rd = data.startswith(b"From mboxrd@") or re.search(rb"^>>+From ", data, re.M) is not None
@@ -140,11 +165,14 @@ def _archive_text(data: bytes, where: str, warnings: list[str]) -> Message | Non
 def _messages_in(data: bytes, where: str, warnings: list[str],
                  first: int = 1) -> list[Message]:
     if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, where)
+        data = gunzip_limited(data, where, MAX_INPUT, not_text=_NOT_MAIL)
+    elif b"\0" in data:
+        raise InputError(where, _NOT_MAIL)
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     stripped = data.lstrip(b"\r\n")
-    if stripped.startswith(b"From ") and _SEP_RE.match(stripped):
+    head = _FROM_LINE_RE.match(stripped)
+    if head is not None and _is_separator(head.group()):
         raws = split_mbox(stripped)
     elif _looks_like_headers(stripped):
         raws = [stripped]

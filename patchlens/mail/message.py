@@ -9,9 +9,8 @@ as a text attachment, CRLF line ends.
 from __future__ import annotations
 
 import base64
+import codecs
 import email
-import email.errors
-import email.header
 import email.policy
 import email.utils
 import functools
@@ -46,14 +45,17 @@ def _ascii_headers(raw: bytes) -> bytes:
     if not _NON_ASCII_RE.search(head):
         return raw
     text = head.replace(b"\r\n", b"\n").decode("utf-8", errors="replace")
-    lines: list[str] = []
+    # Unfold into lists joined once: appending to a string per
+    # continuation line is quadratic on a header folded 100,000 times.
+    folded: list[list[str]] = []
     for line in text.split("\n"):
-        if line[:1] in (" ", "\t") and lines:
-            lines[-1] += " " + line.strip()   # unfold
+        if line[:1] in (" ", "\t") and folded:
+            folded[-1].append(line.strip())
         else:
-            lines.append(line)
+            folded.append([line])
     out: list[str] = []
-    for line in lines:
+    for parts in folded:
+        line = " ".join(parts)
         name, sep, value = line.partition(":")
         if sep and not line.isascii():
             word = base64.b64encode(value.strip().encode("utf-8")).decode("ascii")
@@ -74,16 +76,58 @@ def _hdr(msg: EmailMessage, name: str) -> str | None:
         return value.encode() if hasattr(value, "encode") else None
 
 
+# An RFC 2047 encoded word; its text has no "?" and no white space, so
+# the possessive runs cannot backtrack.
+_WORD_RE = re.compile(r"=\?([^?\s]++)\?([qQbB])\?([^?\s]*+)\?=")
+_QP_HEX_RE = re.compile(rb"=([0-9A-Fa-f]{2})")
+
+
+def _word_bytes(encoding: str, text: str) -> bytes:
+    data = text.encode("ascii", errors="replace")
+    if encoding in "bB":
+        data = data.rstrip(b"=")
+        try:
+            return base64.b64decode(data + b"=" * (-len(data) % 4))
+        except ValueError:
+            return data
+    return _QP_HEX_RE.sub(lambda m: bytes([int(m.group(1), 16)]),
+                          data.replace(b"_", b" "))
+
+
 def decode_header(value: str | None) -> str:
-    """RFC 2047 decoded, unfolded header text ('' when absent)."""
+    """RFC 2047 decoded, unfolded header text ('' when absent).
+
+    Decoded here in one pass (email.header is quadratic in the number of
+    encoded words); a charset that is not a text codec reads as UTF-8.
+    """
     if not value:
         return ""
     value = str(value)
     if "=?" in value:
-        try:
-            value = str(email.header.make_header(email.header.decode_header(value)))
-        except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
-            pass
+        out: list[str] = []
+        run: list[bytes] = []        # adjacent words of one charset
+        run_charset = ""
+        pos = 0
+
+        def flush() -> None:
+            if run:
+                out.append(b"".join(run).decode(
+                    text_charset(run_charset) or "utf-8", errors="replace"))
+                run.clear()
+
+        for m in _WORD_RE.finditer(value):
+            between = value[pos:m.start()]
+            charset = m.group(1).split("*", 1)[0].lower()
+            if between.strip() or charset != run_charset:
+                flush()
+                if between.strip() or not out:
+                    out.append(between)
+            run_charset = charset
+            run.append(_word_bytes(m.group(2), m.group(3)))
+            pos = m.end()
+        flush()
+        out.append(value[pos:])
+        value = "".join(out)
     return " ".join(value.split())
 
 
@@ -98,6 +142,22 @@ def _msgids(value: str | None) -> tuple[str, ...]:
 
 _ARCHIVE_DATE_RE = re.compile(
     r"^\w{3} (\w{3}) (\d{1,2}) (\d{4}) - (\d\d:\d\d:\d\d) (\w+)$")
+
+
+_MAX_COMMENT_DEPTH = 32
+
+
+def _comment_depth(text: str) -> int:
+    """How deep ``(`` comments nest in an address (email.utils recurses
+    once per level)."""
+    depth = deepest = 0
+    for c in text:
+        if c == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c == ")" and depth:
+            depth -= 1
+    return deepest
 
 
 def parse_date(value: str | None) -> str:
@@ -120,6 +180,8 @@ def parse_author(value: str | None) -> str:
     text = decode_header(value)
     if "@" not in text:
         return text  # archive pages hide addresses: keep the name
+    if "(" in text and _comment_depth(text) > _MAX_COMMENT_DEPTH:
+        return text  # email.utils would recurse once per level
     name, addr = email.utils.parseaddr(text)
     if addr and name:
         return f"{name} <{addr}>"
@@ -154,13 +216,47 @@ def _unflow(text: str, delsp: bool) -> str:
 
 
 def _param(part: EmailMessage, name: str) -> str:
-    """A Content-Type parameter, lower case ('' when absent); an RFC 2231
-    encoded one (``format*=''flowed``) comes as a tuple and is decoded
-    (it used to raise AttributeError)."""
+    """A Content-Type parameter as lower-case text.  RFC 2231 forms
+    (``format*=us-ascii''flowed``) come back from the email library as
+    (charset, language, value) tuples."""
     value = part.get_param(name)
     if value is None:
         return ""
-    return email.utils.collapse_rfc2231_value(value).lower()
+    if isinstance(value, tuple):
+        charset, _, raw = value
+        value = raw if text_charset(charset or "us-ascii") is None else \
+            email.utils.collapse_rfc2231_value(value)
+    return str(value).strip().lower()
+
+
+def _charset(part: EmailMessage) -> str | None:
+    """The part's charset as named (lower case), or None."""
+    try:
+        charset = part.get_content_charset()
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        charset = None
+    if charset is None and isinstance(part.get_param("charset"), tuple):
+        charset = _param(part, "charset")
+    return charset or None
+
+
+@functools.lru_cache(maxsize=256)
+def text_charset(name: str) -> str | None:
+    """``name`` when it is a text codec that decodes any bytes with
+    ``errors="replace"``; None otherwise (unknown, bytes-to-bytes like
+    ``hex`` or ``rot13``, or one that refuses ``replace`` like ``idna``)."""
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
+        return None
+    if not getattr(info, "_is_text_encoding", True):
+        return None
+    try:
+        for probe in (b"\xff\xfe abc \x80\n", b"\\x\\N{ +-~\x1b$B", b""):
+            probe.decode(info.name, errors="replace")
+    except Exception:  # noqa: BLE001 - any failure means: not usable
+        return None
+    return info.name
 
 
 def _part_text(part: EmailMessage, where: str, warnings: list[str]) -> str | None:
@@ -172,29 +268,24 @@ def _part_text(part: EmailMessage, where: str, warnings: list[str]) -> str | Non
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return None
-    charset = part.get_content_charset() or "utf-8"
+    named = _charset(part) or "utf-8"
+    charset = text_charset(named)
+    if charset is None:
+        warnings.append(f"{where}: charset {named[:40]!r} is not a text "
+                        "encoding; read as UTF-8")
+        charset = "utf-8"
     try:
         text = data.decode(charset)
-    except (LookupError, UnicodeDecodeError):
+    except UnicodeError:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            text = data.decode(charset if _known(charset) else "utf-8", errors="replace")
+            text = data.decode(charset, errors="replace")
             warnings.append(f"{where}: undecodable bytes in {charset} text replaced")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "flowed" in (part.get("Content-Type") or "").lower() \
-            and _param(part, "format") == "flowed":
+    if _param(part, "format") == "flowed":
         text = _unflow(text, _param(part, "delsp") == "yes")
     return text
-
-
-def _known(charset: str) -> bool:
-    import codecs
-    try:
-        codecs.lookup(charset)
-        return True
-    except LookupError:
-        return False
 
 
 def _body(msg: EmailMessage, where: str, warnings: list[str]) -> str:

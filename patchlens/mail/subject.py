@@ -27,14 +27,28 @@ class SubjectTag:
     # True when a bracket prefix named PATCH or RFC (or gave n/m or vN).
     patch: bool = False
 
+__all__ = ["SubjectTag", "parse_subject", "MAX_DIGITS"]
 
-_REPLY_RE = re.compile(r"^\s*(?:(?:re|aw|sv|antw|fwd?)\s*(?:\[\d+\])?\s*:\s*)+",
+# Possessive runs: every pattern here sees the whole subject, and none
+# may backtrack over a long run of blanks or digits.
+_REPLY_RE = re.compile(r"^\s*+(?:(?:re|aw|sv|antw|fwd?)\s*+(?:\[\d++\]\s*+)?:\s*+)++",
                        re.IGNORECASE)
-_BRACKET_RE = re.compile(r"^\s*\[([^\]]*)\]\s*")
-_FWD_RE = re.compile(r"^\s*fwd?\s*:", re.IGNORECASE)
-_COUNT_RE = re.compile(r"^0*(\d+)/0*(\d+)$")
-_VERSION_RE = re.compile(r"^v(\d+)$", re.IGNORECASE)
-_GLUED_RE = re.compile(r"^(patch|rfc)-?v(\d+)$", re.IGNORECASE)
+# Used with match(text, pos): no "^", which would only match at 0.
+_BRACKET_RE = re.compile(r"\s*+\[([^\]]*+)\]\s*+")
+_FWD_RE = re.compile(r"^\s*+fwd?\s*+:", re.IGNORECASE)
+_COUNT_RE = re.compile(r"^(\d++)/(\d++)$")
+_VERSION_RE = re.compile(r"^v(\d++)$", re.IGNORECASE)
+_GLUED_RE = re.compile(r"^(patch|rfc)-?v(\d++)$", re.IGNORECASE)
+_TOKEN_SPLIT_RE = re.compile(r"[\s,]+")
+# A number with more digits is no patch count or revision anyone sent;
+# it is read as this (int() refuses 4,300 digits and more).
+MAX_DIGITS = 9
+_TOO_BIG = 10 ** MAX_DIGITS
+
+
+def _number(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_DIGITS else _TOO_BIG
 
 
 def parse_subject(subject: str) -> SubjectTag:
@@ -52,12 +66,15 @@ def parse_subject(subject: str) -> SubjectTag:
         text = text[m.end():]
     revision, index, total = 1, None, None
     rfc = resend = is_patch = False
+    pos = 0
     while True:
-        b = _BRACKET_RE.match(text)
+        # match at pos, not a slice per group: a subject of 600,000
+        # bracket groups stays linear
+        b = _BRACKET_RE.match(text, pos)
         if b is None:
             break
-        text = text[b.end():]
-        for token in re.split(r"[\s,]+", b.group(1)):
+        pos = b.end()
+        for token in _TOKEN_SPLIT_RE.split(b.group(1)):
             if not token:
                 continue
             low = token.lower()
@@ -66,9 +83,9 @@ def parse_subject(subject: str) -> SubjectTag:
             if c or v or low.startswith(("patch", "rfc")):
                 is_patch = True
             if c:
-                index, total = int(c.group(1)), int(c.group(2))
+                index, total = _number(c.group(1)), _number(c.group(2))
             elif v:
-                revision = int(v.group(v.lastindex or 1))
+                revision = _number(v.group(v.lastindex or 1))
                 if low.startswith("rfc"):
                     rfc = True
             elif low == "rfc":
@@ -76,5 +93,5 @@ def parse_subject(subject: str) -> SubjectTag:
             elif low == "resend":
                 resend = True
     return SubjectTag(revision=revision, index=index, total=total, rfc=rfc,
-                      resend=resend, is_reply=is_reply, title=text.strip(),
+                      resend=resend, is_reply=is_reply, title=text[pos:].strip(),
                       patch=is_patch)

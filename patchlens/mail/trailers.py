@@ -17,7 +17,9 @@ TRAILER_NAMES: dict[str, str] = {n.lower(): n for n in (
     "Signed-off-by", "Reviewed-by", "Acked-by", "Tested-by", "Suggested-by",
     "Reported-by", "Co-developed-by", "Link", "Fixes", "Closes",
 )}
-_TRAILER_RE = re.compile(r"^\s*([A-Za-z][A-Za-z-]*)\s*:\s*(\S.*?)\s*$")
+# Possessive runs and the value's trailing blanks stripped in Python: a
+# lazy value before "\s*$" is quadratic on a long line.
+_TRAILER_RE = re.compile(r"^\s*+([A-Za-z][A-Za-z-]*+)\s*+:\s*+(\S.*)")
 
 
 def find_trailers(text: str, msgid: str) -> tuple[Trailer, ...]:
@@ -31,5 +33,5 @@ def find_trailers(text: str, msgid: str) -> tuple[Trailer, ...]:
             continue
         name = TRAILER_NAMES.get(m.group(1).lower())
         if name is not None:
-            found.append(Trailer(name, m.group(2), msgid))
+            found.append(Trailer(name, m.group(2).rstrip(), msgid))
     return tuple(found)
