@@ -9,6 +9,7 @@ set (``IRQ_DOMAIN_FLAG_*``, ``IRQCHIP_*``, ...) with no code change.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 
 import tomllib
@@ -20,6 +21,7 @@ from typing import Any
 
 from patchlens.c.widths import STORAGE_TYPES
 from patchlens.errors import InputError
+from patchlens.inputfile import read_limited
 
 __all__ = ["Family", "StructSpec", "CallRole", "QuestionSpec", "Profile",
            "CallbackSpec", "SelectionSpec",
@@ -186,20 +188,20 @@ def default_profile_text() -> bytes:
     return files("patchlens.profiles").joinpath(DEFAULT_PROFILE).read_bytes()
 
 
+# No profile is near this; a larger file is not one.
+MAX_PROFILE_BYTES = 4 * 1024 * 1024
+
+
 def load_profile(path: str | None) -> Profile:
     """The profile in ``path`` (TOML), or the default genirq/msi profile."""
     if path is None:
         return parse_profile(default_profile_text(), f"<{DEFAULT_PROFILE}>")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise InputError(path, "no such profile file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a profile file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror}") from None
-    return parse_profile(data, path)
+    if not os.path.lexists(path):
+        raise InputError(path, "no such profile file")
+    if os.path.isdir(path):
+        raise InputError(path, "is a directory, not a profile file")
+    # bounded: /dev/zero or a 3 GB sparse file is one line, not MemoryError
+    return parse_profile(read_limited(path, MAX_PROFILE_BYTES, text=False), path)
 
 
 _TOP = {"name", "description", "family", "prefilter", "struct", "setter",
