@@ -84,7 +84,10 @@ class FilePatch:
 
 # --- parsing ---------------------------------------------------------------
 
-_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
+_HUNK_RE = re.compile(r"^@@ -(\d++)(?:,(\d++))? \+(\d++)(?:,(\d++))? @@ ?(.*)$")
+# Line numbers and counts with more digits are no file's: the header is
+# malformed (and int() refuses 4,300 digits and more).
+MAX_DIGITS = 18
 _GIT_RE = re.compile(r"^diff --git (\S+) (\S+)")
 _INDEX_RE = re.compile(r"^index ([0-9a-fA-F]+)\.\.([0-9a-fA-F]+)")
 _BINARY_RE = re.compile(r"^Binary files (.+?) and (.+?) differ$")
@@ -104,6 +107,12 @@ def _strip_prefix(name: str) -> str | None:
     if len(name) > 2 and name[1] == "/" and name[0] in "abciow12":
         return name[2:]
     return name
+
+
+def _ext_path(ext: str) -> str | None:
+    """The path of a ``rename from X`` / ``copy to X`` line (None: none)."""
+    parts = ext.split(" ", 2)
+    return parts[2] if len(parts) == 3 and parts[2] else None
 
 
 @dataclass
@@ -220,10 +229,11 @@ def _prepass(text: str, where: str, warnings: list[str]) -> list[_Section]:
                     cur.deleted_file = True
                 elif ext.startswith(("rename from", "copy from")):
                     cur.renamed = True
-                    cur.old_path = ext.split(" ", 2)[2]
+                    # "rename from" with no path keeps the header's
+                    cur.old_path = _ext_path(ext) or cur.old_path
                 elif ext.startswith(("rename to", "copy to")):
                     cur.renamed = True
-                    cur.new_path = ext.split(" ", 2)[2]
+                    cur.new_path = _ext_path(ext) or cur.new_path
                 i += 1
             continue
         if _is_file_header(lines, i):
@@ -243,6 +253,8 @@ def _prepass(text: str, where: str, warnings: list[str]) -> list[_Section]:
             continue
         if line.startswith("@@ ") and cur is not None:
             m = _HUNK_RE.match(line)
+            if m is not None and max(len(g or "") for g in m.groups()[:4]) > MAX_DIGITS:
+                m = None
             if m is None:
                 warnings.append(f"{where}: malformed hunk header: {line[:60]!r}")
                 i += 1

@@ -14,6 +14,7 @@ import email
 import email.policy
 import email.utils
 import functools
+import itertools
 import re
 from email.message import Message as EmailMessage
 from email.parser import BytesParser
@@ -21,7 +22,7 @@ from email.parser import BytesParser
 from patchlens.mail.model import Message
 
 __all__ = ["parse_message", "decode_header", "parse_author", "parse_date",
-           "MAX_PART_BYTES"]
+           "MAX_PART_BYTES", "MAX_MIME_CONTAINERS", "text_charset"]
 
 # A base64/QP part larger than this is not a patch anyone reviews by mail.
 MAX_PART_BYTES = 32 * 1024 * 1024
@@ -32,6 +33,11 @@ _PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/plain", "application/x-patc
 
 
 _NON_ASCII_RE = re.compile(rb"[\x80-\xff]")
+# A patch mail has a multipart or two; the email library recurses once
+# per nesting level, so more than this many are not read.
+MAX_MIME_CONTAINERS = 64
+_CONTAINER_RE = re.compile(rb"^content-type:[ \t]*+(?:multipart|message)/",
+                           re.IGNORECASE | re.MULTILINE)
 
 
 def _ascii_headers(raw: bytes) -> bytes:
@@ -317,11 +323,25 @@ def parse_message(raw: bytes, source: str, ordinal: int,
     # the feed parser's line-by-line body pass halves the cost per message.
     raw = _ascii_headers(raw)
     msg = _HEADERS_ONLY.parsebytes(raw, headersonly=True)
-    if msg.get_content_maintype() == "multipart":
-        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if not msg.keys():
         warnings.append(f"{source}: message {ordinal} has no headers; skipped")
         return None
+    mime_skipped = ""
+    if msg.get_content_maintype() == "multipart":
+        # The email library parses and walks MIME by recursion, one level
+        # per nested multipart or message/rfc822: bound the containers
+        # (and catch what a folded Content-Type hides from the count).
+        containers = sum(1 for _ in itertools.islice(
+            _CONTAINER_RE.finditer(raw), MAX_MIME_CONTAINERS + 1))
+        if containers > MAX_MIME_CONTAINERS:
+            mime_skipped = f"more than {MAX_MIME_CONTAINERS} MIME containers"
+        else:
+            try:
+                full = email.message_from_bytes(raw, policy=email.policy.compat32)
+                list(full.walk())
+                msg = full
+            except RecursionError:
+                mime_skipped = "MIME nested too deep"
     ids = _msgids(_hdr(msg, "Message-ID"))
     msgid = ids[0] if ids else f"{source}#{ordinal}"
     where = f"{source}: <{msgid}>"
@@ -331,6 +351,8 @@ def parse_message(raw: bytes, source: str, ordinal: int,
                     "MissingHeaderBodySeparatorDefect"):
             warnings.append(f"{where}: message looks truncated ({name})")
     in_reply = _msgids(_hdr(msg, "In-Reply-To"))
+    if mime_skipped:
+        warnings.append(f"{where}: {mime_skipped}; body not read")
     return Message(
         msgid=msgid,
         subject=decode_header(_hdr(msg, "Subject")),
@@ -338,6 +360,6 @@ def parse_message(raw: bytes, source: str, ordinal: int,
         date=parse_date(_hdr(msg, "Date")),
         in_reply_to=in_reply[0] if in_reply else None,
         references=_msgids(_hdr(msg, "References")),
-        body=_body(msg, where, warnings),
+        body="" if mime_skipped else _body(msg, where, warnings),
         source=source,
     )

@@ -21,7 +21,8 @@ __all__ = ["Fragment", "QuotedBlock", "FlatCache", "read_quotes",
            "anchor_comments", "rebuild_files"]
 
 _QUOTE_RE = re.compile(r"^(>(?:[ \t]?>)*) ?")
-_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
+_HUNK_RE = re.compile(r"^@@ -(\d++)(?:,(\d++))? \+(\d++)(?:,(\d++))? @@ ?(.*)$")
+_MAX_DIGITS = 18
 _FILE_RE = re.compile(r"^(?:\+\+\+|---) (?:[abiwco12]/)?(\S+)")
 _GIT_RE = re.compile(r"^diff --git \S+ (?:[abiwco12]/)?(\S+)")
 _ATTRIBUTION_RE = re.compile(r"(wrote|writes|said):\s*$")
@@ -100,6 +101,8 @@ class _FragmentReader:
             self.hunk = None
             return
         h = _HUNK_RE.match(content)
+        if h and max(len(g or "") for g in h.groups()[:4]) > _MAX_DIGITS:
+            h = None   # no file has such line numbers; int() refuses 4,300 digits
         if h:
             self.flush()
             self.hunk = (int(h.group(1)), int(h.group(3)), h.group(5))
@@ -159,8 +162,10 @@ def _comment_text(lines: list[str]) -> str:
     # "On <date>, X wrote:" introduces the next quote, not this comment
     if body and _ATTRIBUTION_RE.search(body[-1]):
         body.pop()
-    while body and not body[0]:
-        body.pop(0)
+    first = 0
+    while first < len(body) and not body[first]:
+        first += 1
+    body = body[first:]
     while body and not body[-1]:
         body.pop()
     return "\n".join(body[:_MAX_COMMENT_LINES])
@@ -229,7 +234,48 @@ def _flatten(fp: FilePatch) -> list[_Flat]:
     return out
 
 
-_Indexed = tuple[list[_Flat], dict[str, list[int]]]
+@dataclass(frozen=True)
+class _Index:
+    """One file patch's flattened lines, looked up by content.
+
+    ``where``: normalised line -> positions.  ``ids``/``prefix``: each
+    line as a small integer and a prefix hash over them, so whether the
+    ``s`` lines before a position equal a quote's is answered in O(1)
+    and the longest such ``s`` by binary search -- not by walking back
+    line by line (O(N*M) for a 30,000-line quote of a 30,000-line
+    patch).  ``changes``: count of +/- lines before each position.
+    """
+    flat: list[_Flat]
+    where: dict[str, list[int]]
+    ids: dict[str, int]
+    prefix: list[int]
+    changes: list[int]
+
+
+_MOD = (1 << 61) - 1
+_BASE = 1_000_003
+_POW: list[int] = [1]
+
+
+def _power(n: int) -> int:
+    while len(_POW) <= n:
+        _POW.append(_POW[-1] * _BASE % _MOD)
+    return _POW[n]
+
+
+def _prefix_hash(ids: list[int]) -> list[int]:
+    out = [0]
+    for x in ids:
+        out.append((out[-1] * _BASE + x) % _MOD)
+    return out
+
+
+def _span(prefix: list[int], start: int, end: int) -> int:
+    """Hash of items [start, end)."""
+    return (prefix[end] - prefix[start] * _power(end - start)) % _MOD
+
+
+_Indexed = _Index
 # Flattened, indexed hunks per FilePatch (by id), shared by the replies
 # of one series.
 FlatCache = dict[int, _Indexed]
@@ -242,9 +288,14 @@ def _indexed(fp: FilePatch, cache: dict[int, _Indexed]) -> _Indexed:
     if got is None:
         flat = _flatten(fp)
         where: dict[str, list[int]] = {}
+        ids: dict[str, int] = {}
+        seq: list[int] = []
+        changes = [0]
         for p, entry in enumerate(flat):
             where.setdefault(entry.norm, []).append(p)
-        got = cache[id(fp)] = (flat, where)
+            seq.append(ids.setdefault(entry.norm, len(ids) + 1))
+            changes.append(changes[-1] + (entry.kind in "+-"))
+        got = cache[id(fp)] = _Index(flat, where, ids, _prefix_hash(seq), changes)
     return got
 
 
@@ -260,18 +311,28 @@ def _match(frag: Fragment, patch: Patch,
              if frag.file is None or frag.file in (f.new_path, f.old_path)]
     if not files and frag.file is not None:
         files = list(patch.files)
+    top_bonus = int(frag.new_start is not None) + int(frag.old_start is not None)
     best: tuple[int, int, str, int | None] | None = None  # score, bonus, file, line
     for drop in range(0, min(3, len(want))):
         last = len(want) - 1 - drop
         for fp in files:
-            flat, where = _indexed(fp, cache)
-            for p in where.get(want[last], ()):
+            index = _indexed(fp, cache)
+            flat = index.flat
+            # the quote in the file's line ids (0: a line the file lacks)
+            want_prefix = _prefix_hash([index.ids.get(w, 0) for w in want[:last + 1]])
+            for p in index.where.get(want[last], ()):
                 entry = flat[p]
-                score = 0
-                while score <= last and p - score >= 0 \
-                        and flat[p - score].norm == want[last - score]:
-                    score += 1
-                changed = any(flat[p - k].kind in "+-" for k in range(score))
+                # longest s with flat[p-s+1..p] == want[last-s+1..last]
+                lo, hi = 1, min(last, p) + 1
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    if _span(index.prefix, p + 1 - mid, p + 1) == \
+                            _span(want_prefix, last + 1 - mid, last + 1):
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                score = lo
+                changed = index.changes[p + 1] - index.changes[p + 1 - score] > 0
                 bonus = int(frag.new_start is not None
                             and entry.hunk_new_start == frag.new_start) \
                     + int(frag.old_start is not None
@@ -281,6 +342,10 @@ def _match(frag: Fragment, patch: Patch,
                 cand = (score, bonus, fp.path, entry.new_pos)
                 if best is None or cand[:2] > best[:2]:
                     best = cand
+                    if score == last + 1 and bonus == top_bonus:
+                        break   # nothing later can beat it
+            if best is not None and best[0] == last + 1 and best[1] == top_bonus:
+                break
         if best is not None:
             return best[2], best[3]
     return None
@@ -374,12 +439,15 @@ def rebuild_files(fragments: list[Fragment]) -> tuple[FilePatch, ...]:
     """Stand-alone partial hunks, one :class:`FilePatch` per quoted file
     (files in first-quoted order, hunks by position, duplicates merged)."""
     by_file: dict[str, list[Hunk]] = {}
+    seen: set[tuple[str, int, tuple[HunkLine, ...]]] = set()
     for frag in fragments:
         if frag.file is None or frag.new_start is None:
             continue
         hunk = _hunk_from(frag)
         hunks = by_file.setdefault(frag.file, [])
-        if not any(h.lines == hunk.lines and h.new_start == hunk.new_start for h in hunks):
+        key = (frag.file, hunk.new_start, hunk.lines)
+        if key not in seen:
+            seen.add(key)
             hunks.append(hunk)
     return tuple(FilePatch(path, path, FileStatus.MODIFIED,
                            tuple(sorted(hunks, key=lambda h: h.new_start)))

@@ -152,32 +152,29 @@ def link_replies(messages: list[Message], tags: dict[str, SubjectTag],
         if own_tag is not None and own_tag.title:
             titles.setdefault(own_tag.title, index)
     by_id = {m.msgid: m for m in messages if m.msgid not in own and m.msgid not in other_ids}
+    # msgid -> patch index (None: not about the chosen revision).  A
+    # msgid present but None while its walk is on the stack is the cycle
+    # guard.
     memo: dict[str, int | None] = {}
 
-    def index_of(msgid: str, depth: int = 0) -> int | None:
+    def settled(msgid: str) -> tuple[bool, int | None]:
+        """(True, answer) when known without walking further."""
         if msgid in anchors:
-            return anchors[msgid]
-        if msgid in other_ids or depth > 200:
-            return None
-        if msgid in memo:
-            return memo[msgid]
-        memo[msgid] = None  # cycle guard
-        msg = by_id.get(msgid)
-        result = None if msg is None else _resolve(msg, depth + 1)
-        memo[msgid] = result
-        return result
+            return True, anchors[msgid]
+        if msgid in other_ids or msgid in memo:
+            return True, memo.get(msgid)
+        if msgid not in by_id:
+            memo[msgid] = None
+            return True, None
+        return False, None
 
-    def _resolve(msg: Message, depth: int) -> int | None:
-        chain = ([msg.in_reply_to] if msg.in_reply_to else []) + list(reversed(msg.references))
-        for ref in chain:
-            if ref in other_ids:
-                return None
-            found = index_of(ref, depth)
-            if found is not None:
-                return found
+    def chain(msg: Message) -> list[str]:
+        return ([msg.in_reply_to] if msg.in_reply_to else []) + list(reversed(msg.references))
+
+    def fallback(msg: Message) -> int | None:
         tag = tags[msg.msgid]
-        # fallback: "Re: [patch 28/33] ..." of this revision, answered
-        # message absent from the mailbox
+        # "Re: [patch 28/33] ..." of this revision, answered message
+        # absent from the mailbox
         if (tag.is_reply and tag.index is not None and tag.revision == chosen.number
                 and tag.total == chosen.total):
             return tag.index
@@ -185,6 +182,58 @@ def link_replies(messages: list[Message], tags: dict[str, SubjectTag],
         if tag.is_reply and tag.index is None and tag.title in titles:
             return titles[tag.title]
         return None
+
+    def index_of(start: str) -> int | None:
+        """The patch ``start`` is about: the first of its In-Reply-To and
+        References (newest first) that leads to one, else its subject.
+
+        Walked with a stack, not recursion: a reply chain thousands deep,
+        in any mailbox order, is followed to its end.
+        """
+        done, answer = settled(start)
+        if done:
+            return answer
+        memo[start] = None
+        # frames: [msgid, its chain, next position in the chain]
+        stack: list[tuple[str, list[str], list[int]]] = [
+            (start, chain(by_id[start]), [0])]
+        result: int | None = None
+        returning = False
+        while stack:
+            msgid, refs, at = stack[-1]
+            if returning:
+                returning = False
+                if result is not None:
+                    memo[msgid] = result
+                    stack.pop()
+                    returning = True
+                    continue
+                at[0] += 1
+            descended = False
+            finished = False
+            while at[0] < len(refs):
+                ref = refs[at[0]]
+                if ref in other_ids:
+                    result, finished = None, True
+                    break
+                done, answer = settled(ref)
+                if not done:
+                    memo[ref] = None
+                    stack.append((ref, chain(by_id[ref]), [0]))
+                    descended = True
+                    break
+                if answer is not None:
+                    result, finished = answer, True
+                    break
+                at[0] += 1
+            if descended:
+                continue
+            if not finished:
+                result = fallback(by_id[msgid])
+            memo[msgid] = result
+            stack.pop()
+            returning = True
+        return result
 
     links: list[ThreadLink] = []
     for msg in messages:
