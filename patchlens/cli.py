@@ -1,7 +1,9 @@
 """Command line: parse arguments, call one function per subcommand.
 
 Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 usage or
-unusable input (one line on stderr: ``patchlens: <file>: <what>``).
+unusable input (one line on stderr: ``patchlens: <file>: <what>``), 3 an
+internal error (a bug: one line, ``--debug`` shows the traceback).  An
+internal error never exits 0 or 1.
 
 ``-v N`` selects a series revision (as b4's ``-v``); verbosity is
 ``--verbose`` / ``-q``.
@@ -12,10 +14,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
 
 from patchlens import __version__
-from patchlens.errors import EXIT_USAGE, InputError
+from patchlens.errors import EXIT_INTERNAL, EXIT_USAGE, InputError
 
 __all__ = ["main", "build_parser"]
 
@@ -33,6 +36,8 @@ def _output(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
                    help=f"output format (default: {formats[0]})")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write to FILE instead of stdout")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite FILE even if it is a source file of the tree")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors")
     p.add_argument("--verbose", action="store_true", help="say more")
 
@@ -87,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "interrupt-domain constants, and who uses them.")
     parser.add_argument("--version", action="version",
                         version=f"patchlens {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an internal error "
+                             "(accepted anywhere on the command line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND",
                                 parser_class=_Parser)
 
@@ -168,22 +176,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _internal_error(exc: BaseException, debug: bool) -> int:
+    """One line (the traceback too with --debug); exit 3, never 0 or 1."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    what = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    sys.stderr.write(f"patchlens: internal error: {what}; rerun with --debug "
+                     "for the traceback\n")
+    return EXIT_INTERNAL
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    # --debug is global: accepted before or after the subcommand
+    end = args.index("--") if "--" in args else len(args)
+    debug = "--debug" in args[:end]
+    if debug:
+        args = [a for a in args[:end] if a != "--debug"] + args[end:]
+    try:
+        return _main(args, debug)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        return _internal_error(exc, debug)
+
+
+def _main(args: list[str], debug: bool) -> int:
     parser = build_parser()
-    opts = parser.parse_args(argv)
+    opts = parser.parse_args(args)
+    opts.debug = debug
     if not opts.command:
         parser.print_usage(sys.stderr)
         return EXIT_USAGE
     name = opts.command
     if name == "impact":
         name = f"impact_{opts.question}"
-    module = importlib.import_module(f"patchlens.commands.{name}")
+    from patchlens.commands.common import flush_stdout, refuse_overwrite, silence_stdout
     try:
-        return int(module.run(opts))
+        refuse_overwrite(opts)
+        module = importlib.import_module(f"patchlens.commands.{name}")
+        status = int(module.run(opts))
+        flush_stdout()
     except InputError as exc:
         sys.stderr.write(f"patchlens: {exc}\n")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
+        silence_stdout()
         return 0
+    return status

@@ -7,11 +7,15 @@ the user as a traceback.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "Warning_", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE"]
+__all__ = ["InputError", "Warning_", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE",
+           "EXIT_INTERNAL"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+# A bug in patchlens (any other exception): never 0 or 1, so an internal
+# error can not pass for "clean" or for "findings".
+EXIT_INTERNAL = 3
 
 
 class InputError(Exception):

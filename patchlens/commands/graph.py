@@ -10,7 +10,7 @@ import argparse
 import shutil
 import subprocess
 
-from patchlens.commands.common import emit
+from patchlens.commands.common import emit, safe_text
 from patchlens.commands.refs import load_scan
 from patchlens.errors import EXIT_OK, InputError
 from patchlens.graph import build_graph, focus
@@ -28,7 +28,8 @@ def run(opts: argparse.Namespace) -> int:
     g = build_graph(final if final is not None else scan, table)
     if opts.focus:
         g = focus(g, list(opts.focus))
-    text = as_text(g, "dot" if opts.format == "svg" else opts.format)
+    # safe_text: a file name with invalid UTF-8 bytes must not stop dot
+    text = safe_text(as_text(g, "dot" if opts.format == "svg" else opts.format))
     if opts.format == "svg":
         res = subprocess.run(["dot", "-Tsvg"], input=text.encode(),
                              capture_output=True, timeout=600)

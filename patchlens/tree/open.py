@@ -98,9 +98,14 @@ def _is_kernel_repo(path: str) -> bool:
     """A bare repository whose HEAD holds a kernel tree."""
     import pygit2
     repo = _open_repository(path)
-    if repo is None or repo.head_is_unborn:
+    try:
+        if repo is None or repo.head_is_unborn:
+            return False
+        # HEAD may name a tree, not a commit; a loose ref may be corrupt:
+        # then it is no kernel repository to detect, not a traceback
+        tree = repo.head.peel(pygit2.Tree)
+    except (pygit2.GitError, ValueError, KeyError):
         return False
-    tree = repo.head.peel(pygit2.Commit).tree
     for rel, kind in KERNEL_MARKERS:
         try:
             obj = tree[rel]
