@@ -33,8 +33,10 @@ __all__ = ["SubjectTag", "parse_subject", "MAX_DIGITS"]
 # may backtrack over a long run of blanks or digits.
 _REPLY_RE = re.compile(r"^\s*+(?:(?:re|aw|sv|antw|fwd?)\s*+(?:\[\d++\]\s*+)?:\s*+)++",
                        re.IGNORECASE)
-# Used with match(text, pos): no "^", which would only match at 0.
-_BRACKET_RE = re.compile(r"\s*+\[([^\]]*+)\]\s*+")
+# Used with match(text, pos): no "^", which would only match at 0.  No
+# leading blanks (the subject is normalised and Re: takes its own) and
+# no "[" inside: each start then reads only up to the next bracket.
+_BRACKET_RE = re.compile(r"\[([^\[\]]*+)\]\s*+")
 _FWD_RE = re.compile(r"^\s*+fwd?\s*+:", re.IGNORECASE)
 _COUNT_RE = re.compile(r"^(\d++)/(\d++)$")
 _VERSION_RE = re.compile(r"^v(\d++)$", re.IGNORECASE)
