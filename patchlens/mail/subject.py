@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["SubjectTag", "parse_subject"]
 
 
 @dataclass(frozen=True)

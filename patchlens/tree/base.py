@@ -146,7 +146,10 @@ def guess_base(repo: pygit2.Repository, start: str, blobs: Sequence[SeriesBlob],
         return None
     best: BaseGuess | None = None
     lookup = _Lookup(repo)
-    commit: pygit2.Commit | None = repo.revparse_single(start).peel(pygit2.Commit)
+    try:
+        commit: pygit2.Commit | None = repo.revparse_single(start).peel(pygit2.Commit)
+    except (pygit2.GitError, ValueError, KeyError):
+        return None   # HEAD names a tree, or a ref is corrupt: no commits to walk
     walked = 0
     while commit is not None and walked < limit:
         if since is not None and commit.commit_time < since:
