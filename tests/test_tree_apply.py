@@ -484,3 +484,18 @@ def test_since_and_the_walk_bound(tmp_path: Path) -> None:
     found = guess_base(repo, "HEAD", blobs)
     assert found is not None and found.name == "HEAD~1"
     assert guess_base(repo, "HEAD", blobs, limit=1) is None
+
+
+def test_guess_base_without_index_lines(repo_path: Path) -> None:
+    """quilt's diffs name no blobs: the tree stays HEAD, and an explicit
+    --guess-base says why it guessed nothing."""
+    from patchlens.tree.base import open_series_tree
+    series = make_series(patch("flag-noindex.patch"))
+    auto = open_series_tree(str(repo_path), None, series)
+    assert auto.info.revision == "HEAD" and "index" not in auto.info.reason
+    asked = open_series_tree(str(repo_path), None, series, guess=True)
+    assert asked.info.revision == "HEAD"
+    assert asked.info.reason.endswith("--guess-base: the diffs have no index lines")
+    # the widget series' index lines name v1's blob: v1 is found
+    found = open_series_tree(str(repo_path), None, make_series(patch("bus.patch")))
+    assert found.info.revision == "HEAD~1" and "1 of 1 files" in found.info.reason

@@ -198,12 +198,19 @@ def open_series_tree(path: str | None, rev: str | None, series: Series | None,
     from patchlens.tree.git import GitTree
     repo = getattr(tree, "repo")
     start = rev or "HEAD"
-    found = guess_base(repo, start, series_blobs(series),
+    blobs = series_blobs(series)
+    if not blobs:
+        # quilt and plain diffs have no index lines: nothing to guess from
+        if guess:
+            tree.info = replace(info, reason=f"{info.reason}; --guess-base: "
+                                             "the diffs have no index lines")
+        return tree
+    found = guess_base(repo, start, blobs,
                        since=parse_since(since) if since else None)
     if found is None:
-        reason = (f"{info.reason}; no commit has a blob its index lines "
-                  "name")
-        return GitTree.open(info.root, info.revision or start, reason=reason)
+        tree.info = replace(info, reason=f"{info.reason}; no commit looked "
+                                         "at has a blob its index lines name")
+        return tree
     why = "--guess-base" if guess else "guessed base"
     return GitTree.open(info.root, found.name,
                         reason=f"{why}: {found.describe}")
