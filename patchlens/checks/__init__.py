@@ -96,6 +96,7 @@ def constant_findings(history: ConstantHistory, profile: Profile,
                 out.append(f)
     final = steps[-1].table
     out += enums.enum_shifts(history.changes, final)
+    out += definitions.moved_definitions(history.moves)
     hits = tree_hits(steps, history.changes, profile, applied.final, context)
     out += bits.bit_index_widths(steps, hits, applied.final)
     out += usage.stale_references(hits, applied.final, series, final, applied)

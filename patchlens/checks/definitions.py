@@ -1,4 +1,6 @@
-"""Definitions: a family constant defined twice in one tree state."""
+"""Definitions: a family constant defined twice in one tree state
+(``duplicate-name``), and a definition the series moves to another
+file under another ``#if`` guard (``moved-definition``)."""
 
 from __future__ import annotations
 
@@ -7,15 +9,25 @@ from collections.abc import Sequence
 
 from patchlens.checks.bits import exclusive, show_value
 from patchlens.extract.definitions import Constant
+from patchlens.extract.history import DefinitionMove
 from patchlens.findings import Evidence, Finding, Severity, declare
 
-__all__ = ["DUPLICATE_NAME", "duplicates"]
+__all__ = ["DUPLICATE_NAME", "MOVED_DEFINITION", "duplicates",
+           "moved_definitions"]
 
 DUPLICATE_NAME = declare(
     "duplicate-name", Severity.WARNING, Evidence.BOTH,
     "a family constant is defined twice",
     "Two definitions of one name that can both be compiled; alternatives "
     "under different #if branches are not duplicates.")
+
+MOVED_DEFINITION = declare(
+    "moved-definition", Severity.CHECK, Evidence.BOTH,
+    "a definition moves to another file under another #if guard",
+    "A move alone changes no value (the constants table lists it as a "
+    "move, not as a removal and an addition); with another guard, the "
+    "configurations that see the definition change: code built where "
+    "only one of the two guards holds loses (or gains) the constants.")
 
 
 def duplicates(consts: Sequence[Constant], patch: str | None) -> list[Finding]:
@@ -38,4 +50,32 @@ def duplicates(consts: Sequence[Constant], patch: str | None) -> list[Finding]:
             file=at.file, line=at.line, patch=patch, subject=name,
             detail=tuple(f"{c.where}: {c.value.text or show_value(c.value.value)}"
                          for c in cs)))
+    return out
+
+
+def moved_definitions(moves: Sequence[DefinitionMove]) -> list[Finding]:
+    """A CHECK per moved definition whose ``#if`` guard changes; a move
+    under the same guard is no finding (the report lists it)."""
+    out = []
+    for mv in moves:
+        if not mv.guard_changed:
+            continue
+        values = ("values unchanged" if not mv.changed else
+                  f"{len(mv.changed)} value(s) change too (see enum-shift)")
+        if not mv.old_guard:
+            who = f"builds without {mv.new_guard} no longer see it"
+        elif not mv.new_guard:
+            who = f"builds without {mv.old_guard} now see it too"
+        else:
+            who = "builds where only one of them holds see it differently"
+        out.append(MOVED_DEFINITION.finding(
+            f"{mv.what} moves from {mv.old_file}:{mv.old_line} to "
+            f"{mv.new_file}:{mv.new_line} and its guard changes from "
+            f"{mv.old_guard or 'none'} to {mv.new_guard or 'none'}: "
+            f"{who} ({values})",
+            file=mv.new_file, line=mv.new_line, patch=mv.removed_by,
+            subject=mv.names[0],
+            detail=(f"{len(mv.names)} constant(s): {', '.join(mv.names)}",
+                    f"{mv.added_by} adds {mv.new_file}:{mv.new_line}, "
+                    f"{mv.removed_by} removes {mv.old_file}:{mv.old_line}")))
     return out

@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from patchlens.extract.history import DefinitionMove
 from patchlens.extract.roles import Role
 from patchlens.findings import Finding
 
@@ -159,6 +160,8 @@ class Facts:
         default_factory=dict)
     # How reviewers ask the impact questions in prose (profile).
     questions: tuple[QuestionCue, ...] = ()
+    # Definitions the series moves to another file (the history's).
+    moves: tuple[DefinitionMove, ...] = ()
     # The values of each state's family sets and masks
     # (``MSI_GENERIC_FLAGS_MASK`` = ``GENMASK(15, 0)``), aligned with
     # ``states``: a field naming a mask carries every bit in it.

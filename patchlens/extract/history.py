@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from patchlens.c.evaluate import Value
 from patchlens.diff import Hunk
 from patchlens.extract.constants import evaluate_model, extract_constants, model_from
-from patchlens.extract.definitions import ConstantTable
+from patchlens.extract.definitions import Constant, ConstantTable
 from patchlens.extract.patchonly import (PatchOnlyNote, hunk_enum_tag,
                                          hunk_shifts, lay_hunk, lay_preimage,
                                          shows_enum_opening)
@@ -26,8 +26,8 @@ from patchlens.search import SearchContext
 from patchlens.tree.apply import AppliedSeries
 from patchlens.tree.source import TreeSource
 
-__all__ = ["ConstantChange", "Step", "ConstantHistory", "constant_history",
-           "tree_history"]
+__all__ = ["ConstantChange", "DefinitionMove", "Step", "ConstantHistory",
+           "constant_history", "tree_history"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,42 @@ class ConstantChange:
 
 
 @dataclass(frozen=True)
+class DefinitionMove:
+    """A family definition that leaves one file for another along the
+    series: a whole enum (``what`` "enum irq_domain_bus_token") or
+    macros moved together.  Values are compared apart: ``changed``
+    names the moved constants whose value differs after the move (a
+    move that also renumbers is both)."""
+    what: str                     # "enum irq_domain_bus_token", "MSI_FLAG_X"
+    family: str                   # family key
+    names: tuple[str, ...]
+    old_file: str
+    old_line: int
+    new_file: str
+    new_line: int
+    old_guard: str | None         # the #if chain around it: "CONFIG_X"
+    new_guard: str | None
+    added_by: str                 # the patch after which the new one exists
+    removed_by: str               # the patch after which the old one is gone
+    changed: tuple[str, ...] = ()
+
+    @property
+    def patch(self) -> str:
+        """"1/1", or "1/2, 2/2" when one patch adds the new definition
+        and a later one removes the old."""
+        return self.added_by if self.added_by == self.removed_by \
+            else f"{self.added_by}, {self.removed_by}"
+
+    @property
+    def guard_changed(self) -> bool:
+        return _norm_guard(self.old_guard) != _norm_guard(self.new_guard)
+
+
+def _norm_guard(guard: str | None) -> str:
+    return "".join((guard or "").split())
+
+
+@dataclass(frozen=True)
 class Step:
     """The table after one patch (``label`` "27/33"; "base" for the tree).
 
@@ -76,6 +112,7 @@ class ConstantHistory:
     changes: tuple[ConstantChange, ...]
     patch_only: tuple[PatchOnlyNote, ...] = ()
     missing_files: tuple[str, ...] = ()  # files the series needs, absent
+    moves: tuple[DefinitionMove, ...] = ()
 
     @property
     def base(self) -> ConstantTable:
@@ -170,7 +207,7 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
     changes = _changes(steps)
     changes += _proven_shifts(steps, failed, profile, origin_of)
     return ConstantHistory(tuple(steps), tuple(changes), tuple(notes),
-                           tuple(missing_files))
+                           tuple(missing_files), _moves(steps))
 
 
 def _preimage(prev_state: TreeSource, n: int,
@@ -288,3 +325,67 @@ def _changes(steps: list[Step]) -> list[ConstantChange]:
                                           delta=vb - va if va is not None
                                           and vb is not None else None))
     return out
+
+
+# -- moves -------------------------------------------------------------------
+
+def _moves(steps: list[Step]) -> tuple[DefinitionMove, ...]:
+    """Definitions whose file changes between the start and the end of
+    the series.  The start is the base, or for a name the base lacks,
+    the first pre-image a patch proves (``Step.before``).  An enum
+    moves as one; macros moved between the same two files, together."""
+    if len(steps) < 2:
+        return ()
+    final = steps[-1].table
+    groups: dict[tuple[str, str | None, str, str],
+                 list[tuple[Constant, Constant]]] = {}
+    for name in final.names:
+        start = steps[0].table if steps[0].table.get(name) else next(
+            (s.before for s in steps[1:]
+             if s.before is not None and s.before.get(name)), None)
+        if start is None:
+            continue
+        old = start.all_named(name)
+        new = final.all_named(name)
+        gone = [c for c in old if c.file not in {n.file for n in new}]
+        came = [c for c in new if c.file not in {o.file for o in old}]
+        if not gone or not came:
+            continue
+        a, b = gone[0], came[0]
+        tag = a.enum_name if a.kind == "enumerator" else None
+        groups.setdefault((a.family, tag, a.file, b.file), []).append((a, b))
+    out = []
+    for (family, tag, old_file, new_file), pairs in groups.items():
+        names = tuple(a.name for a, _ in pairs)
+        first_old, first_new = pairs[0]
+        old_line = _enum_line(steps, first_old) if tag is not None \
+            else first_old.line
+        new_line = _enum_line(steps, first_new) if tag is not None \
+            else first_new.line
+        what = (f"enum {tag}" if tag else f"the enum of {names[0]}") \
+            if tag is not None else ", ".join(names)
+        added = next((s.label for s in steps[1:] if any(
+            c.file == new_file for n in names for c in s.table.all_named(n))),
+            steps[-1].label)
+        removed = next((s.label for s in steps[1:] if not any(
+            c.file == old_file for n in names for c in s.table.all_named(n))),
+            steps[-1].label)
+        changed = tuple(a.name for a, b in pairs
+                        if a.value.value != b.value.value)
+        out.append(DefinitionMove(what, family, names, old_file, old_line,
+                                  new_file, new_line, first_old.condition,
+                                  first_new.condition, added, removed,
+                                  changed))
+    return tuple(out)
+
+
+def _enum_line(steps: list[Step], c: Constant) -> int:
+    """The line of the ``enum`` keyword of the enum holding ``c``."""
+    for s in steps:
+        for tables in (s.table, s.before):
+            if tables is None:
+                continue
+            for e in tables.enums:
+                if e.file == c.file and c.name in e.names:
+                    return e.line
+    return c.line

@@ -399,7 +399,8 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  flagset_sites=tuple(flagset_sites), maintainers=maint,
                  field_meaning=meaning, added=added,
                  questions=question_cues(profile),
-                 set_values=_set_values(history))
+                 set_values=_set_values(history),
+                 moves=tuple(getattr(history, "moves", ())))
 
 
 def question_cues(profile: Any) -> tuple[QuestionCue, ...]:

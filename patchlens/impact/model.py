@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from patchlens.extract.facts import Site
+from patchlens.extract.history import DefinitionMove
 from patchlens.findings import Finding
 
 __all__ = [
     "SeriesInfo", "PatchApplied", "Application", "ConstantChange", "Site",
-    "SubsystemUse", "FilterVerdict", "Advertiser", "RemovedUse", "Impact",
+    "DefinitionMove", "SubsystemUse", "FilterVerdict", "Advertiser", "RemovedUse", "Impact",
     "ReviewAnswer",
     "ReviewNote",
     "Report", "RenameAnswer", "InstanceRow", "InvertAnswer", "AcceptAnswer",
@@ -231,6 +232,9 @@ class Report:
     references: tuple[Site, ...]
     comments: tuple[ReviewNote, ...]
     schema: str = REPORT_SCHEMA
+    # Definitions the series moves to another file: a move is not a
+    # removal plus an addition (values are compared in ``constants``).
+    moves: tuple[DefinitionMove, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -323,7 +323,7 @@ def build_report(series: Series, tree: TreeInfo, applied: object | None,
                   impacts(facts, changes,
                           applied if isinstance(applied, AppliedSeries)
                           else None), refs,
-                  review_notes(series, facts, names))
+                  review_notes(series, facts, names), moves=facts.moves)
 
 
 def constant_files(facts: Facts) -> frozenset[str]:

@@ -51,6 +51,16 @@ def _report(r: Report) -> str:
                   [(c.family, f"`{c.name}`", c.show(c.before),
                     c.show(c.after), c.patch or "-", ", ".join(c.marks))
                    for c in r.constants]) if r.constants else ["none"]
+    if r.moves:
+        out += [""] + _table(
+            ("moved", "constants", "from", "to", "patch", "values"),
+            [(f"`{mv.what}`", len(mv.names),
+              f"{site(mv.old_file, mv.old_line)} "
+              f"({mv.old_guard or 'no #if guard'})",
+              f"{site(mv.new_file, mv.new_line)} "
+              f"({mv.new_guard or 'no #if guard'})", mv.patch,
+              "unchanged" if not mv.changed else
+              "change: " + ", ".join(mv.changed)) for mv in r.moves])
     out += ["", "## Findings", ""]
     out += _table(("severity", "where", "patch", "code", "message"),
                   [(f.severity.name, site(f.file, f.line), f.patch or "-",

@@ -73,9 +73,30 @@ def _applied_summary(app: Application) -> str:
     return ", ".join(parts)
 
 
+def _moves(report: Report) -> list[str]:
+    """Definitions the series moves: where from, where to, under which
+    guard; values are the constants table's business."""
+    out: list[str] = []
+    for mv in report.moves:
+        values = "values unchanged" if not mv.changed else \
+            f"values change: {', '.join(mv.changed)}"
+        out += wrap(f"moved: {mv.what} ({plural(len(mv.names), 'constant')}"
+                    f", {values}) by {mv.patch}", rest="  ")
+        for word, where, guard in (
+                ("from", f"{mv.old_file}:{mv.old_line}", mv.old_guard),
+                ("to", f"{mv.new_file}:{mv.new_line}", mv.new_guard)):
+            out += wrap(f"{word:<5}{where}" + (f" (#if {guard})" if guard
+                                               else " (no #if guard)"),
+                        first="  ", rest=" " * 9)
+    return out
+
+
 def _constants(report: Report) -> list[str]:
     out = ["CONSTANTS CHANGED BY THE SERIES"]
     if not report.constants:
+        if report.moves:
+            return out + ["no family constant is added or removed, and no "
+                          "value changes"] + _moves(report)
         return out + ["none: the series adds, removes or moves no family "
                       "constant"]
     marks = {"shift": "*", "collision": "!", "unknown": "?"}
@@ -91,7 +112,7 @@ def _constants(report: Report) -> list[str]:
                ("unknown", "value unknown")) if m in used]
     if legend:
         out += wrap("(" + ", ".join(legend) + ")")
-    return out
+    return out + _moves(report)
 
 
 def render_findings(findings: Sequence[Finding], heading: bool = True
