@@ -101,6 +101,7 @@ def constant_findings(history: ConstantHistory, profile: Profile,
     out += bits.bit_index_widths(steps, hits, applied.final)
     out += usage.stale_references(hits, applied.final, series, final, applied)
     out += enums.array_growths(hits, applied.final, series, final, context)
+    out += order.needs_prerequisites(history, applied, profile, context)
     return tuple(out)
 
 

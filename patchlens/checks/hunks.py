@@ -54,8 +54,12 @@ ALREADY_APPLIED = declare(
 
 def hunk_findings(applied: AppliedSeries) -> tuple[Finding, ...]:
     """Failed, fuzzy, merged and conflicting hunks, and patches already
-    in the tree, in patch and hunk order."""
+    in the tree, in patch and hunk order.  None without a tree: a
+    patch-only analysis has nothing to apply to, so nothing fails (the
+    report and check say once that the analysis is patch-only)."""
     out: list[Finding] = []
+    if applied.base.info.kind == "none":
+        return ()
     for r in applied.results:
         if r.already:
             f = r.files[0]

@@ -14,7 +14,7 @@ from patchlens.extract.definitions import Model, RawEnum, RawEnumerator, RawMacr
 from patchlens.extract.profile import Profile
 
 __all__ = ["PatchOnlyNote", "lay_hunk", "lay_preimage", "shows_enum_opening",
-           "hunk_shifts", "hunk_enum_tag"]
+           "hunk_shifts", "hunk_enum_tag", "family_enumerators"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,21 @@ def _hunk_enum_tag(hunk: Hunk) -> str | None:
 
 
 hunk_enum_tag = _hunk_enum_tag
+
+
+def family_enumerators(hunk: Hunk, profile: Profile) -> frozenset[str]:
+    """The enumerator names on any line of a hunk that edits a family's
+    enum (by its tag, on a line of the hunk or in its @@ section): the
+    family's members the patch shows, context included."""
+    tag = _hunk_enum_tag(hunk)
+    if not tag or not any(f.enum == tag for f in profile.families):
+        return frozenset()
+    out = set()
+    for hl in hunk.lines:
+        entry = _line_entry(hl.text)
+        if entry is not None and entry[0] == "enumerator":
+            out.add(entry[1])
+    return frozenset(out)
 
 
 def _relevant(name: str, profile: Profile, model: Model, tag: str | None) -> bool:
