@@ -20,6 +20,7 @@ from patchlens.tree import TreeSource
 if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
     from patchlens.extract.history import ConstantHistory
     from patchlens.findings import Finding
+    from patchlens.impact.model import Report
     from patchlens.mail.model import Series
     from patchlens.tree.apply import AppliedSeries, Rules
 
@@ -103,6 +104,17 @@ class Session:
                                                   self.applied, self.series,
                                                   self.search)
         return self._hazards
+
+    def report(self) -> Report:
+        """The report of the series: the one pipeline whose finding list
+        ``report`` and ``check`` both print and take their exit status
+        from (:func:`patchlens.impact.report.report_findings`)."""
+        from patchlens.impact.facts import gather_facts
+        from patchlens.impact.report import build_report
+        if self.series is None:
+            raise ValueError("a report needs a series")
+        return build_report(self.series, self.tree.info, self.applied,
+                            gather_facts(self))
 
     def start_scan(self, names: Iterable[str] = ()) -> None:
         """Start the tree-wide search of a coming :meth:`scan` (of the

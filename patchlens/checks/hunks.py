@@ -15,7 +15,7 @@ from patchlens.tree.apply import (AppliedSeries, FileResult, HunkResult,
                                   HunkStatus, NearMiss, PatchResult)
 
 __all__ = ["HUNK_FAILED", "TREE_MOVED_ON", "HUNK_FUZZ", "HUNK_CONFLICT",
-           "ALREADY_APPLIED", "hunk_findings"]
+           "ALREADY_APPLIED", "HUNK_CODES", "hunk_findings"]
 
 HUNK_FAILED = declare(
     "hunk-failed", Severity.WARNING, Evidence.BOTH,
@@ -50,6 +50,11 @@ ALREADY_APPLIED = declare(
     "has the change, from an earlier git am or upstream. It is not "
     "applied twice; the analysis reads the tree as it is. git am would "
     "refuse it.")
+
+# The codes about how hunks applied: the report folds them into its
+# Applied line (``patchlens apply`` shows each).
+HUNK_CODES = frozenset(m.code for m in (HUNK_FAILED, TREE_MOVED_ON, HUNK_FUZZ,
+                                        HUNK_CONFLICT, ALREADY_APPLIED))
 
 
 def hunk_findings(applied: AppliedSeries) -> tuple[Finding, ...]:

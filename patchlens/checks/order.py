@@ -201,8 +201,8 @@ def needs_prerequisites(history: ConstantHistory, applied: AppliedSeries,
     steps = history.steps
     base = frozenset(steps[0].table.by_name)
     known: set[str] = set()
-    for s in steps:
-        known |= set(s.table.by_name)
+    for step in steps:
+        known |= set(step.table.by_name)
     is_name = family_name_test(profile, known | _shown_in_enums(applied,
                                                                profile))
     first_defined: dict[str, str] = {}

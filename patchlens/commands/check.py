@@ -1,5 +1,8 @@
 """``patchlens check``: findings only -- the constant hazards, hunks
-that do not apply, and the usage checks (``patchlens.checks``).
+that do not apply, and the usage checks (``patchlens.checks``): the
+report's finding list, from the same pipeline
+(:meth:`patchlens.session.Session.report`), so both commands say the
+same and exit alike.  Without a tree the output says so once, first.
 
 Exit 1 when any finding is at or above ``--fail-on`` (error, warning
 or check; default error), else 0.  ``--list-findings`` prints the
@@ -16,8 +19,7 @@ from patchlens.checks import CATALOGUE
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from patchlens.findings import Finding, Severity
-from patchlens.impact.facts import gather_facts
-from patchlens.impact.report import dedupe, build_report, hunk_findings
+from patchlens.impact.model import CheckAnswer
 from patchlens.render import render
 from patchlens.render.catalogue import render_catalogue
 from patchlens.session import open_session
@@ -42,13 +44,8 @@ def run(opts: argparse.Namespace) -> int:
     session = open_session(opts)
     series = session.series
     assert series is not None           # SERIES is a required argument
-    facts = gather_facts(session)
-    report = build_report(series, session.tree.info, session.applied, facts)
-    # Every hunk that did not apply cleanly, not only those in the
-    # files defining constants (the report's scope).
-    findings = dedupe((*report.findings,
-                        *hunk_findings(session.applied)))
+    report = session.report()
     if not opts.quiet:
-        emit(render(findings, opts.format, series.source),
-             opts.output)
-    return exit_status(findings, opts.fail_on)
+        emit(render(CheckAnswer(report.findings, report.patch_only),
+                    opts.format, series.source), opts.output)
+    return exit_status(report.findings, opts.fail_on)

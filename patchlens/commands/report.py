@@ -1,7 +1,8 @@
 """``patchlens report``: the reviewer's report.
 
-Exit 1 when a finding is at or above ``--fail-on`` (as ``check``), so
-a CI job can run the report and keep its text.
+Exit 1 when a finding is at or above ``--fail-on`` (as ``check``, from
+the same finding list: :meth:`patchlens.session.Session.report`), so a
+CI job can run the report and keep its text.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import argparse
 
 from patchlens.commands.check import exit_status
 from patchlens.commands.common import emit
-from patchlens.impact.facts import gather_facts
-from patchlens.impact.report import build_report
 from patchlens.render import render
 from patchlens.session import open_session
 
@@ -22,8 +21,7 @@ def run(opts: argparse.Namespace) -> int:
     session = open_session(opts)
     series = session.series
     assert series is not None           # SERIES is a required argument
-    facts = gather_facts(session)
-    report = build_report(series, session.tree.info, session.applied, facts)
+    report = session.report()
     if not opts.quiet:
         emit(render(report, opts.format, series.source), opts.output)
     return exit_status(report.findings, opts.fail_on)

@@ -21,7 +21,7 @@ __all__ = [
     "DefinitionMove", "SubsystemUse", "FilterVerdict", "Advertiser", "RemovedUse", "Impact",
     "ReviewAnswer",
     "ReviewNote",
-    "Report", "RenameAnswer", "InstanceRow", "InvertAnswer", "AcceptAnswer",
+    "Report", "CheckAnswer", "RenameAnswer", "InstanceRow", "InvertAnswer", "AcceptAnswer",
     "PatchDiff", "SeriesDiff", "REPORT_SCHEMA",
 ]
 
@@ -57,9 +57,10 @@ class PatchApplied:
     offset: int = 0
     fuzz: int = 0
     preimage: int = 0         # merged 3-way from the pre-image blob (tree moved on)
-    failed: int = 0           # failed, or in conflict in the 3-way merge
+    failed: int = 0           # failed (hunk-failed)
     already: int = 0          # already in the tree: not applied again
-    notes: tuple[str, ...] = ()  # "include/linux/msi.h:548: hunk 2 failed ..."
+    notes: tuple[str, ...] = ()
+    conflict: int = 0         # in conflict in the 3-way merge (hunk-conflict)  # "include/linux/msi.h:548: hunk 2 failed ..."
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,17 @@ class Report:
     # Definitions the series moves to another file: a move is not a
     # removal plus an addition (values are compared in ``constants``).
     moves: tuple[DefinitionMove, ...] = ()
+    # Said once at the top without a tree: what a patch-only analysis
+    # cannot know (None with a tree).
+    patch_only: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    """What ``check`` prints: the report's findings (the same list, from
+    the same pipeline) and the patch-only note."""
+    findings: tuple[Finding, ...]
+    patch_only: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,15 @@ from patchlens.mail.model import Series
 from patchlens.tree.apply import AppliedSeries
 from patchlens.tree.source import TreeInfo
 
-__all__ = ["build_report", "hunk_findings", "constant_files", "dedupe", "series_info", "application", "constant_changes",
-           "impacts", "removal"]
+__all__ = ["build_report", "report_findings", "hunk_findings",
+           "constant_files", "dedupe", "series_info", "application",
+           "constant_changes", "impacts", "removal", "patch_only_note",
+           "PATCH_ONLY"]
+
+# One line (72 columns) said once at the top of report and check output
+# without a tree: what a patch-only analysis cannot know.
+PATCH_ONLY = ("patch-only analysis: cannot know if hunks apply, the tree's "
+              "values, uses")
 
 
 def series_info(series: Series, tree: TreeInfo) -> SeriesInfo:
@@ -59,6 +66,9 @@ def application(applied: object | None,
     constants: the ones the report is about)."""
     if applied is None:
         return Application()
+    # Without a tree nothing applies and nothing fails: the hunks are
+    # read from the patch text (counted, no notes).
+    no_tree = applied.base.info.kind == "none"  # type: ignore[attr-defined]
     out = []
     prefix = applied.applied_prefix  # type: ignore[attr-defined]
     for r in applied.results:  # type: ignore[attr-defined]
@@ -72,20 +82,23 @@ def application(applied: object | None,
         for f in r.files:
             for h in f.hunks:
                 counts["hunks"] += 1
+                if no_tree:
+                    continue
                 key = {"clean": "clean", "offset": "offset", "fuzz": "fuzz",
-                       "failed": "failed", "conflict": "failed",
+                       "failed": "failed", "conflict": "conflict",
                        "already": "already"}.get(h.status.name.lower(),
                                                  "preimage")
                 counts[key] += 1
                 if r.already:
                     continue
-                if key in ("failed", "fuzz", "preimage", "already") and (
+                if key in ("failed", "conflict", "fuzz", "preimage",
+                           "already") and (
                         files is None or f.path in files):
                     note = f"{f.path}: hunk {h.number} {h.describe}"
                     if h.message:
                         note += f"; {h.message}"
                     notes.append(note)
-            if f.message and not r.already:
+            if f.message and not r.already and not no_tree:
                 notes.append(f"{f.path}: {f.message}")
         out.append(PatchApplied(r.label, r.patch.title, **counts,
                                 notes=tuple(notes)))
@@ -306,24 +319,40 @@ def _removed_by(applied: AppliedSeries | None, file: str, line: int,
     return None, ""
 
 
-def build_report(series: Series, tree: TreeInfo, applied: object | None,
-                 facts: Facts) -> Report:
-    changes = constant_changes(facts)
-    # Hunks are the series section's business (and check's); the
-    # findings here are about constants.
+def report_findings(series: Series, applied: object | None, facts: Facts
+                    ) -> tuple[Finding, ...]:
+    """The one finding list of a series, which ``report`` and ``check``
+    both print and both compute their exit status from: the constant
+    checks (``facts.hazards``, each collision with what it does to the
+    instances setting the old bit), the usage, flag and order checks,
+    and the hunks that did not apply cleanly (every file; their text
+    left to ``patchlens apply``; none without a tree)."""
     findings: list[Finding] = list(collision_effects(facts.hazards, facts))
     findings += list(run_checks(
         series, applied if isinstance(applied, AppliedSeries) else None,
         facts))
+    findings += hunk_findings(applied)
+    return dedupe(findings)
+
+
+def patch_only_note(tree: TreeInfo) -> str | None:
+    """:data:`PATCH_ONLY` for the empty tree, else None."""
+    return PATCH_ONLY if tree.kind == "none" else None
+
+
+def build_report(series: Series, tree: TreeInfo, applied: object | None,
+                 facts: Facts) -> Report:
+    changes = constant_changes(facts)
     names = {c.name for c in changes}
     refs = tuple(s for s in facts.sites if s.name in names)
     return Report(series_info(series, tree),
                   application(applied, constant_files(facts)), changes,
-                  dedupe(findings),
+                  report_findings(series, applied, facts),
                   impacts(facts, changes,
                           applied if isinstance(applied, AppliedSeries)
                           else None), refs,
-                  review_notes(series, facts, names), moves=facts.moves)
+                  review_notes(series, facts, names), moves=facts.moves,
+                  patch_only=patch_only_note(tree))
 
 
 def constant_files(facts: Facts) -> frozenset[str]:

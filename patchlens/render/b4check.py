@@ -39,11 +39,16 @@ def _summary(findings: Sequence[Finding]) -> str:
     return f"{', '.join(counts)}: {', '.join(codes)}"
 
 
-def render(findings: Sequence[Finding], source: str = "-") -> str:
+def render(findings: Sequence[Finding], source: str = "-",
+           note: str | None = None) -> str:
+    """``note``: said of the whole analysis (patch-only), first."""
     groups: dict[str | None, list[Finding]] = {}
     for f in findings:
         groups.setdefault(f.patch, []).append(f)
     out = []
+    if note is not None:
+        out.append({"tool": TOOL, "status": "pass", "summary": note,
+                    "details": ""})
     if not findings:
         out.append({"tool": TOOL, "status": "pass",
                     "summary": _summary(()), "details": ""})

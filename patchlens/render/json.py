@@ -56,7 +56,7 @@ def _report(report: Report) -> dict[str, Any]:
         "hunks": app.total("hunks"), "clean": app.total("clean"),
         "offset": app.total("offset"), "fuzz": app.total("fuzz"),
         "preimage": app.total("preimage"), "failed": app.total("failed"),
-        "already": app.total("already"),
+        "conflict": app.total("conflict"), "already": app.total("already"),
         "patches": data["application"]["patches"],
     }
     for imp, out in zip(report.impacts, data["impacts"]):

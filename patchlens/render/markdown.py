@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from patchlens.checks.hunks import HUNK_CODES
 from patchlens.impact.model import Report
 from patchlens.render import text
 from patchlens.text import ranges, site
@@ -35,13 +36,17 @@ def _yes(v: bool | None) -> str:
 def _report(r: Report) -> str:
     s = r.series
     out = [f"# patchlens report: {s.title}", ""]
+    if r.patch_only:
+        out += [f"*{r.patch_only}*", ""]
     missing = (", missing " + ranges(s.missing)) if s.missing else ""
     out += [f"- **Series** v{s.revision}: {s.revision_reason}; "
             f"{len(s.present)} of {s.total} patches present{missing}",
             f"- **Tree** {s.tree}: {s.tree_reason}",
-            f"- **Applied** {text._applied_summary(r.application)}", ""]
+            f"- **Applied** {text._applied_summary(r.application)}"]
+    where = text.applied_patches(r.application)
+    out += [f"  ({where})", ""] if where else [""]
     rows = [(p.label, p.title, p.hunks, p.clean, p.offset, p.fuzz,
-             p.preimage, p.failed) for p in r.application.patches
+             p.preimage, p.failed + p.conflict) for p in r.application.patches
             if p.hunks]
     if rows:
         out += _table(("patch", "title", "hunks", "clean", "offset", "fuzz",
@@ -62,11 +67,14 @@ def _report(r: Report) -> str:
               "unchanged" if not mv.changed else
               "change: " + ", ".join(mv.changed)) for mv in r.moves])
     out += ["", "## Findings", ""]
+    # Hunk findings are the Applied line's (``patchlens apply``).
+    shown = [f for f in r.findings if f.code not in HUNK_CODES]
     out += _table(("severity", "where", "patch", "code", "message"),
                   [(f.severity.name, site(f.file, f.line), f.patch or "-",
                     f.code, f.message + marks(f)) for f in sorted(
-                        r.findings, key=lambda f: -int(f.severity))]) \
-        if r.findings else ["none"]
+                        shown, key=lambda f: -int(f.severity))]) \
+        if shown else ["none"]
+    out += ["", text.hunk_total(r.findings)]
     for imp in r.impacts:
         out += ["", f"## Impact: `{imp.name}` ({imp.what})", ""]
         if imp.neighbours:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import singledispatch
 
+from patchlens.checks.hunks import HUNK_CODES
 from patchlens.findings import Finding, Severity
 from patchlens.impact.model import (
     AcceptAnswer, Application, FilterVerdict, Impact, InstanceRow, InvertAnswer,
@@ -17,7 +18,7 @@ from patchlens.impact.model import (
 from patchlens.text import WIDTH, plural, ranges, site, table, wrap
 from patchlens.render.terse import marks as finding_marks
 
-__all__ = ["render", "render_findings"]
+__all__ = ["render", "render_findings", "applied_patches", "hunk_total"]
 
 
 @singledispatch
@@ -50,6 +51,9 @@ def _series(info: SeriesInfo, app: Application) -> list[str]:
         else "the series names no base-commit"
     out += _field("Tree", f"{info.tree}; {info.tree_reason}; {base}")
     out += _field("Applied", _applied_summary(app))
+    where = applied_patches(app)
+    if where:
+        out += wrap(where, first=" " * 9, rest=" " * 11)
     for p in app.patches:
         for note in p.notes:
             out += wrap(f"{p.label}: {note}", first=" " * 9, rest=" " * 11)
@@ -58,15 +62,24 @@ def _series(info: SeriesInfo, app: Application) -> list[str]:
     return out
 
 
+# The Applied line's words per count, in order; the ones after "clean"
+# and "offset" are the hunk findings' (hunk-fuzz, tree-moved-on,
+# already-applied, hunk-conflict, hunk-failed).
+_APPLIED = (("offset", "with offset"), ("fuzz", "with fuzz"),
+            ("preimage", "on the pre-image"),
+            ("already", "already in the tree"),
+            ("conflict", "in conflict"), ("failed", "failed"))
+
+
 def _applied_summary(app: Application) -> str:
     hunks = app.total("hunks")
     if not hunks:
         return "nothing applied (no hunks, or no tree)"
+    if not any(app.total(w) for w in ("clean", *dict(_APPLIED))):
+        return (f"{plural(hunks, 'hunk')} read from the patch text (no tree "
+                "to apply them to)")
     parts = [f"{app.total('clean')} of {hunks} hunks clean"]
-    for what, word in (("offset", "with offset"), ("fuzz", "with fuzz"),
-                       ("preimage", "on the pre-image"),
-                       ("already", "already in the tree"),
-                       ("failed", "failed")):
+    for what, word in _APPLIED:
         n = app.total(what)
         if n or what in ("fuzz", "failed"):
             parts.append(f"{n} {word}")
@@ -89,6 +102,44 @@ def _moves(report: Report) -> list[str]:
                                                else " (no #if guard)"),
                         first="  ", rest=" " * 9)
     return out
+
+
+def applied_patches(app: Application) -> str:
+    """Which patches each count of the Applied line is in: ``failed:
+    1, 3-4, 27; with fuzz: 26`` (every patch, whatever file)."""
+    parts = []
+    for what, word in reversed(_APPLIED[1:]):
+        nums = [_number(p.label) for p in app.patches if getattr(p, what)]
+        if nums:
+            parts.append(f"{word}: {ranges(nums)}")
+    return "; ".join(parts)
+
+
+def _number(label: str) -> int:
+    try:
+        return int(label.split("/")[0])
+    except ValueError:
+        return 0
+
+
+def hunk_total(findings: Sequence[Finding]) -> str:
+    """The total line of a report's FINDINGS, whose hunk findings are
+    folded into the Applied line: ``total: 1 error, 0 warnings, 2
+    checks; 81 hunk notes (Applied): see `patchlens apply```."""
+    own = [f for f in findings if f.code not in HUNK_CODES]
+    hunks = len(findings) - len(own)
+    line = _counts(own)
+    if hunks:
+        line += (f"; {plural(hunks, 'hunk note')} (Applied): see "
+                 "`patchlens apply`")
+    return line
+
+
+def _counts(findings: Sequence[Finding]) -> str:
+    counts = [plural(sum(1 for f in findings if f.severity == s),
+                     s.name.lower())
+              for s in (Severity.ERROR, Severity.WARNING, Severity.CHECK)]
+    return "total: " + ", ".join(counts)
 
 
 def _constants(report: Report) -> list[str]:
@@ -115,10 +166,19 @@ def _constants(report: Report) -> list[str]:
     return out + _moves(report)
 
 
-def render_findings(findings: Sequence[Finding], heading: bool = True
-                    ) -> list[str]:
-    """Findings, worst first: ``LEVEL   file:line: code: message``."""
+def render_findings(findings: Sequence[Finding], heading: bool = True,
+                    fold_hunks: bool = False) -> list[str]:
+    """Findings, worst first: ``LEVEL   file:line: code: message``.
+    ``fold_hunks``: the hunk findings are left to the Applied line; the
+    total counts them apart."""
     out = ["FINDINGS"] if heading else []
+    if fold_hunks:
+        shown = [f for f in findings if f.code not in HUNK_CODES]
+        if len(shown) < len(findings):
+            body = render_findings(shown, heading=False)
+            return out + (body[:-1] if shown else body) + wrap(
+                hunk_total(findings), rest=" " * 7)
+        findings = shown
     if not findings:
         return out + ["none"]
     ordered = sorted(findings, key=lambda f: (-int(f.severity), f.file or "",
@@ -130,10 +190,7 @@ def render_findings(findings: Sequence[Finding], heading: bool = True
         out += wrap(text, first=f"{f.severity.name:<8}", rest=" " * 8)
         for d in f.detail:
             out += wrap(d, first=" " * 10, rest=" " * 12)
-    counts = [plural(sum(1 for f in findings if f.severity == s),
-                     s.name.lower())
-              for s in (Severity.ERROR, Severity.WARNING, Severity.CHECK)]
-    out.append("total: " + ", ".join(counts))
+    out.append(_counts(findings))
     return out
 
 
@@ -328,8 +385,11 @@ def _note(n: ReviewNote) -> list[str]:
 @render.register
 def _(report: Report) -> str:
     out = _series(report.series, report.application)
+    if report.patch_only:
+        # Said once, under the title: before anything it qualifies.
+        out.insert(out.index(""), report.patch_only)
     out += [""] + _constants(report)
-    out += [""] + render_findings(report.findings)
+    out += [""] + render_findings(report.findings, fold_hunks=True)
     for imp in report.impacts:
         out += [""] + _impact(imp)
     out += ["", "REVIEW"]
