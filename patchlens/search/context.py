@@ -98,6 +98,8 @@ class SearchStats:
     fallbacks: int = 0          # cold searches that read every file in Python
     early_started: int = 0      # searches begun by ``start``
     early_joined: int = 0       # of those, picked up by a later search
+    # Git blobs given to a git grep of their own (not a revision's).
+    blobs_grepped: int = 0
     # Files (or git blobs, by a path having them) the searches read in
     # Python, and how often: the system search's reading is not counted.
     reads: Counter[str] = field(default_factory=Counter)

@@ -2,16 +2,20 @@
 
 Subtrees seen at any revision are not walked again (their hits are
 kept by tree id), blobs seen are not searched again (their verdict is
-kept by blob id).  Cold, ``git grep`` reads the blobs in the
-background while Python walks the trees; with a ``follow`` function,
-headers first, then the sources once for the literals and the macros
-the header hits define, as for a directory.
+kept by blob id).  The blobs not seen yet are searched by ``git grep``
+over trees made of just those blobs (:class:`BlobGrep`), so a first
+search at a revision reads each distinct blob once, and moving from a
+warm revision to another reads only the blobs that differ.  With a
+``follow`` function, headers first, then the sources once for the
+literals and the macros the header hits define, as for a directory.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 from typing import Any
 
 from patchlens.cache import Store, search_store
@@ -20,26 +24,21 @@ from patchlens.search.context import (
 from patchlens.search.system import git_dir, pattern_args, search_env
 from patchlens.tree.source import TreeSource
 
-__all__ = ["git_search", "GitGrep", "EVERYTHING", "HEADERS", "SOURCES",
-           "ALL_HEADERS"]
+__all__ = ["git_search", "GitGrep", "BlobGrep", "EVERYTHING"]
 
 _FILE_MODES = (0o100644, 0o100755)
 # Depth of git subtrees cached by tree id; deeper ones are flattened by
 # libgit2 (in C) rather than walked from Python.
 _TREE_DEPTH = 2
 
-# The pathspecs of each process of a git grep, and their name in
-# :class:`SearchStats` steps.  Two processes, ``.c`` files and the
-# rest: reading a tree's blobs is serialised inside one git grep
-# (``--threads`` does not help), and a kernel's ``.c`` and ``.h`` files
-# are about the same size.
+# The pathspecs of each process of a cold git grep of a revision
+# started before its listing is known.  Two processes, ``.c`` files
+# and the rest: reading a tree's blobs is serialised inside one git
+# grep (``--threads`` does not help), and a kernel's ``.c`` and ``.h``
+# files are about the same size (680 and 656 MB at v6.12).
 Specs = tuple[tuple[str, ...], ...]
 EVERYTHING: Specs = (("*.c",), ("*.h", "Documentation/"))
-HEADERS: Specs = (("drivers/*.h",), ("*.h", ":(exclude)drivers/"))
-SOURCES: Specs = (("drivers/*.c",), ("*.c", ":(exclude)drivers/", "Documentation/"))
-ALL_HEADERS: Specs = (("*.h",),)
-_NAMES = {EVERYTHING: "everything", HEADERS: "headers", SOURCES: "sources",
-          ALL_HEADERS: "headers"}
+_NAMES = {EVERYTHING: "everything"}
 
 # A tree's listing: tree id -> rows (relpath, oid, "tree" | "blob"),
 # and blob id -> a path having it.
@@ -79,6 +78,96 @@ class GitGrep:
             ok = ok and proc.returncode in (0, 1)
             hits.update(p.split(":", 1)[1] for p in out.decode(
                 "utf-8", "surrogateescape").split("\0") if ":" in p)
+        return hits if ok else None
+
+
+class BlobGrep:
+    """``git grep -lzF`` over some blobs of a repository (blob id -> a
+    path having it), in the background; :meth:`result` waits for it and
+    gives the blob ids that hold a literal.
+
+    git grep reads a tree's blobs, not a list of them, so the blobs are
+    put in trees of their own (``git mktree``: one flat tree per
+    process, each blob once, under a made-up name) written into a
+    temporary object directory that borrows the repository's objects
+    (``GIT_OBJECT_DIRECTORY`` and ``GIT_ALTERNATE_OBJECT_DIRECTORIES``):
+    nothing is written into the repository.  Reading a revision's blobs
+    is serialised inside one git grep (``--threads`` does not help), so
+    the blobs are dealt to ``procs`` processes in turn."""
+
+    def __init__(self, ctx: SearchContext, source: TreeSource, lits: Lits,
+                 blobs: dict[str, str], part: str, procs: int = 2) -> None:
+        self.procs: list[tuple[subprocess.Popen[bytes], str, list[str]]] = []
+        self.tmp: str | None = None
+        self.empty = not blobs
+        root = source.info.root
+        if self.empty or not lits or shutil.which("git") is None or not root:
+            return
+        ctx.step(part, lits)
+        ctx.stats.blobs_grepped += len(blobs)
+        gd = git_dir(root)
+        try:
+            objects = subprocess.run(
+                ["git", "--git-dir", gd, "rev-parse", "--git-path", "objects"],
+                capture_output=True, env=search_env(), timeout=60, cwd=gd)
+            odb = os.path.join(gd, objects.stdout.decode("utf-8", "surrogateescape")
+                               .strip()) if objects.returncode == 0 else ""
+            if not odb or not os.path.isdir(odb):
+                return
+            self.tmp = tempfile.mkdtemp(prefix="patchlens-grep-")
+            env = {**search_env(), "GIT_OBJECT_DIRECTORY": self.tmp,
+                   "GIT_ALTERNATE_OBJECT_DIRECTORIES": os.path.abspath(odb)}
+            oids = list(blobs)
+            n = max(1, min(procs, len(oids)))
+            for k in range(n):
+                names = oids[k::n]
+                listing = "".join(f"100644 blob {oid}\t{i:x}\n"
+                                  for i, oid in enumerate(names)).encode()
+                made = subprocess.run(["git", "--git-dir", gd, "mktree", "--missing"],
+                                      input=listing, capture_output=True, env=env,
+                                      timeout=300)
+                tree = made.stdout.decode().strip()
+                if made.returncode != 0 or not tree:
+                    self.close()
+                    return
+                self.procs.append((subprocess.Popen(
+                    ["git", "--git-dir", gd, "grep", "-lzF", *pattern_args(lits), tree],
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env),
+                    tree, names))
+        except (OSError, subprocess.SubprocessError):
+            self.close()
+
+    def close(self) -> None:
+        for proc, _, _ in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        self.procs = []
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+    def result(self) -> set[str] | None:
+        """The blob ids holding a literal, or None when a git grep failed."""
+        if self.empty:
+            return set()
+        if not self.procs:
+            return None
+        hits: set[str] = set()
+        ok = True
+        try:
+            for proc, tree, names in self.procs:
+                out, _ = proc.communicate()
+                ok = ok and proc.returncode in (0, 1)
+                for rec in out.split(b"\0"):
+                    tid, _, name = rec.decode("ascii", "replace").partition(":")
+                    if tid == tree and name:
+                        try:
+                            hits.add(names[int(name, 16)])
+                        except (ValueError, IndexError):
+                            ok = False
+        finally:
+            self.close()
         return hits if ok else None
 
 
@@ -141,35 +230,63 @@ def _read(ctx: SearchContext, source: TreeSource, path: str) -> bytes | None:
     return source.read(path)
 
 
-def _git_follow(ctx: SearchContext, source: TreeSource, lits: Lits, follow: Follow
-                ) -> tuple[set[str], Lits, set[str]] | None:
-    """A cold search at a revision that follows the header macros, as
-    a directory's does: headers first; then ``.c`` files and
-    ``Documentation/`` once for the literals and the macros the header
-    hits define (``follow``), while headers are searched again for
-    those alone.  (hits of ``lits``, the macros, their hits), or None
-    when a git grep failed.
-
-    A git grep reads a revision's blobs on one core, so each step is
-    split in two: ``drivers/`` and the rest hold about as many of a
-    kernel's headers (1.3 s and 0.95 s of the 2.2 s one process takes
-    at v6.12) and of its ``.c`` files."""
-    first = GitGrep(ctx, source, lits, HEADERS).result()
+def _follow_blobs(ctx: SearchContext, source: TreeSource, lits: Lits, follow: Follow,
+                  todo: dict[str, str], blobs: dict[str, bool], enabled: bool
+                  ) -> tuple[Lits, Store | None] | None:
+    """The unseen blobs of a revision (``todo``: every blob id -> a
+    path; ``blobs``: the verdicts known for ``lits``, completed here),
+    following the header macros as a directory's cold search does:
+    headers first; then ``.c`` files and ``Documentation/`` once for
+    the literals and the macros the header hits define (``follow``),
+    while headers are searched again for those alone -- each step over
+    the blobs whose verdict is not known yet, for each set.  (the
+    macros, their store with its verdicts filled in), or None when a
+    git grep failed."""
+    repo: Any = getattr(source, "repo")
+    heads = {o: p for o, p in todo.items() if o not in blobs and p.endswith(".h")}
+    first = BlobGrep(ctx, source, lits, heads, "headers").result()
     if first is None:
         return None
-    nxt = tuple(sorted({m for p in first
+    for o in heads:
+        blobs[o] = o in first
+    hits = sorted(p for o, p in todo.items() if p.endswith(".h") and blobs.get(o))
+    nxt = tuple(sorted({m for p in hits
                         for m in follow(_read(ctx, source, p) or b"", lits)}))
-    if not nxt:
-        got = GitGrep(ctx, source, lits, SOURCES).result()
-        return None if got is None else (first | got, (), set())
-    both = GitGrep(ctx, source, tuple(sorted(set(lits) | set(nxt))), SOURCES)
-    again = GitGrep(ctx, source, nxt, ALL_HEADERS)
-    got, heads = both.result(), again.result()
-    if got is None or heads is None:
+    second = search_store(enabled, nxt) if nxt else None
+    blobs2: dict[str, bool] = second.get("blobs") if second is not None else {}
+    sources = {o: p for o, p in todo.items() if not p.endswith(".h")
+               and (o not in blobs or (nxt and o not in blobs2))}
+    heads2 = {o: p for o, p in todo.items() if nxt and p.endswith(".h")
+              and o not in blobs2}
+    # Both at once, one process each when both have work (two cores).
+    procs = 1 if sources and heads2 else 2
+    both = BlobGrep(ctx, source, tuple(sorted(set(lits) | set(nxt))), sources,
+                    "sources", procs)
+    again = BlobGrep(ctx, source, nxt, heads2, "headers", procs)
+    got, got2 = both.result(), again.result()
+    if got is None or got2 is None:
         return None
-    data = {p: _read(ctx, source, p) for p in got}
-    return (first | {p for p in got if contains(data[p], lits)}, nxt,
-            heads | {p for p in got if contains(data[p], nxt)})
+    for o, p in sources.items():
+        data = None
+        if o in got:
+            ctx.stats.reads[p] += 1
+            data = _blob_data(repo, o)
+        if o not in blobs:
+            blobs[o] = contains(data, lits)
+        if nxt and o not in blobs2:
+            blobs2[o] = contains(data, nxt)
+    for o in heads2:
+        blobs2[o] = o in got2
+    return nxt, second
+
+
+def _blob_data(repo: Any, oid: str) -> bytes | None:
+    import pygit2
+    try:
+        data: bytes = repo[oid].data
+    except (KeyError, ValueError, pygit2.GitError):
+        return None             # a missing object: nothing to find
+    return data
 
 
 def _resolve(plan: Plan, trees: dict[str, tuple[tuple[str, str], ...]],
@@ -190,9 +307,9 @@ def _resolve(plan: Plan, trees: dict[str, tuple[tuple[str, str], ...]],
 
 def git_search(ctx: SearchContext, source: TreeSource, lits: Lits, store: Store,
                follow: Follow | None, memo: dict[Lits, Found]) -> Found:
-    """Hits at a git revision; content ids are blob ids.  Cold, with
-    ``follow``, the header macros' answer goes to ``memo`` and to its
-    own store (:func:`_git_follow`)."""
+    """Hits at a git revision; content ids are blob ids.  With
+    ``follow``, when cold or many blobs are new, the header macros'
+    answer goes to ``memo`` and to its own store (:func:`_follow_blobs`)."""
     import pygit2
     repo: Any = getattr(source, "repo")
     trees = store.get("trees")
@@ -241,36 +358,35 @@ def git_search(ctx: SearchContext, source: TreeSource, lits: Lits, store: Store,
     if plan:
         blobs = store.get("blobs")
         unseen = {oid: p for oid, p in todo_blobs.items() if oid not in blobs}
-        if cold and follow is not None and listed is not None:
-            followed = _git_follow(ctx, source, lits, follow)
-        hits = followed[0] if followed is not None else \
-            early.result() if early is not None else None
-        if hits is None and len(unseen) > ctx.grep_threshold:
-            hits = GitGrep(ctx, source, lits).result()
+        many = len(unseen) > ctx.grep_threshold
+        if (cold or many) and follow is not None and listed is not None:
+            followed = _follow_blobs(ctx, source, lits, follow, todo_blobs, blobs,
+                                     store.enabled)
+            if followed is not None:
+                unseen = {}             # every verdict is in
+        hits = early.result() if early is not None else None
+        found: set[str] | None = None
+        if followed is None and hits is None and many:
+            found = BlobGrep(ctx, source, lits, unseen, "everything").result()
         if hits is not None:
             for oid, p in unseen.items():
                 blobs[oid] = p in hits
+        elif found is not None:
+            for oid in unseen:
+                blobs[oid] = oid in found
         else:
-            if cold:
+            if cold and followed is None:
                 ctx.stats.fallbacks += 1
             for oid, p in unseen.items():
                 ctx.stats.reads[p] += 1
-                try:
-                    data = repo[oid].data
-                except (KeyError, ValueError, pygit2.GitError):
-                    data = None         # a missing object: nothing to find
-                blobs[oid] = contains(data, lits)
-        if unseen:
-            store.touch("blobs")
-
+                blobs[oid] = contains(_blob_data(repo, oid), lits)
+        store.touch("blobs")
         _resolve(plan, trees, blobs, top_id)
         store.touch("trees")
-    if followed is not None and followed[1]:
-        nxt, heads = followed[1], followed[2]
-        second = search_store(store.enabled, nxt)
+    second = followed[1] if followed is not None else None
+    if followed is not None and second is not None:
+        nxt = followed[0]
         blobs2, trees2 = second.get("blobs"), second.get("trees")
-        for oid, p in todo_blobs.items():
-            blobs2[oid] = p in heads
         memo[nxt] = dict(_resolve(plan, trees2, blobs2, top_id))
         second.touch("blobs")
         second.touch("trees")
