@@ -149,6 +149,8 @@ class SearchContext:
             = WeakKeyDictionary()
         # Per directory tree object: when its walk started and its stats.
         self._walks: WeakKeyDictionary[Any, Walk] = WeakKeyDictionary()
+        # Per directory tree object: folder -> inode, listed this run.
+        self._folders: WeakKeyDictionary[Any, dict[str, int]] = WeakKeyDictionary()
         # The listing of the last git top tree asked (bounded memory).
         self.plans: dict[str, Any] = {}
 
@@ -188,6 +190,23 @@ class SearchContext:
     def keep_walk(self, source: TreeSource, walk: Walk) -> None:
         try:
             self._walks[source] = walk
+        except TypeError:
+            pass
+
+    def folders_of(self, source: TreeSource) -> dict[str, int] | None:
+        """The folders (folder -> inode) this run listed below ``source``."""
+        try:
+            got = self._folders.get(source)
+        except TypeError:
+            return None
+        if got is None:
+            walk = self.walk_of(source)
+            got = walk[2] if walk is not None else None
+        return got
+
+    def keep_folders(self, source: TreeSource, folders: dict[str, int]) -> None:
+        try:
+            self._folders[source] = folders
         except TypeError:
             pass
 

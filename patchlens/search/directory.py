@@ -25,6 +25,7 @@ import stat
 import subprocess
 import time
 from collections.abc import Iterator
+from typing import Literal
 
 from patchlens.cache import Store, search_store
 from patchlens.search.context import (
@@ -94,7 +95,9 @@ def _walk(root: str, stats: bool = True) -> tuple[dict[str, Stat], dict[str, int
             try:
                 if e.is_dir(follow_symlinks=False):
                     if e.name != ".git":
-                        folders[rel] = e.inode()
+                        # st_ino, not the entry's d_ino: they differ on
+                        # overlay file systems, and find(1) prints st_ino.
+                        folders[rel] = e.stat(follow_symlinks=False).st_ino
                         stack.append((e.path, rel))
                 elif stats and is_scanned_path(rel) and e.is_file(follow_symlinks=False):
                     st = e.stat(follow_symlinks=False)
@@ -114,16 +117,57 @@ def root_identity(root: str) -> tuple[int, int] | None:
 
 
 def identity(ctx: SearchContext, source: TreeSource) -> Identity | None:
-    """The directory's :data:`Identity` now: its folders from the run's
-    walk when there is one, else listed without a stat (a fifth of a
-    walk's cost on linux 6.12: 0.17 s)."""
+    """The directory's :data:`Identity` now: its folders as this run
+    listed them, else listed now (by find(1) when it can: a fifth of a
+    walk's cost on linux 6.12)."""
     root = _root(source)
     top = root_identity(root)
     if top is None:
         return None
-    walk = ctx.walk_of(source)
-    folders = walk[2] if walk is not None else _walk(root, stats=False)[1]
+    folders = ctx.folders_of(source)
+    if folders is None:
+        found = _find(root)
+        folders = found[1] if found is not None else _walk(root, stats=False)[1]
+        ctx.keep_folders(source, folders)
     return top[0], top[1], folders
+
+
+def _find(root: str, newer_ns: int | None = None
+          ) -> tuple[list[str], dict[str, int]] | None:
+    """GNU find(1) over ``root``: the regular files whose inode changed
+    after ``newer_ns`` (none when it is None) and folder -> inode of
+    every folder below it, neither through a symbolic link, ``.git``
+    left out -- what :func:`_walk` tells, without a Python call per
+    file: 0.15 s where the walk takes 0.6 s on linux 6.12.  None when
+    find is missing or not GNU's (no ``-printf``)."""
+    cmd = ["find", ".", "-name", ".git", "-prune", "-o",
+           "-type", "d", "-printf", r"d%i %P\0"]
+    if newer_ns is not None:
+        sec, ns = divmod(newer_ns, 10**9)
+        cmd += ["-o", "-type", "f", "-newerct", f"@{sec}.{ns:09d}", "-printf", r"f%P\0"]
+    try:
+        res = subprocess.run(cmd, cwd=root, capture_output=True, timeout=600,
+                             env=search_env(repository=False))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if res.returncode not in (0, 1) or (res.returncode and not res.stdout):
+        return None
+    files: list[str] = []
+    folders: dict[str, int] = {}
+    for rec in res.stdout.split(b"\0"):
+        kind, text = rec[:1], rec[1:].decode("utf-8", "surrogateescape")
+        if kind == b"f":
+            files.append(text)
+        elif kind == b"d":
+            ino, _, rel = text.partition(" ")
+            if rel:
+                try:
+                    folders[rel] = int(ino)
+                except ValueError:
+                    return None
+        elif rec:
+            return None
+    return files, folders
 
 
 def read_file(ctx: SearchContext, root: str, path: str
@@ -374,6 +418,9 @@ def _warm(ctx: SearchContext, source: TreeSource, lits: Lits, known: DirAnswer,
     folder that is not the one searched then (another inode, or new)
     is read whatever its ctime says."""
     then, hits, (_, _, was) = known
+    quick = _warm_by_find(ctx, source, lits, known, on_hit)
+    if quick is not False:
+        return quick
     started, stats, folders = walk_of(ctx, source)
     moved = {d for d, ino in folders.items() if was.get(d) != ino}
     todo = []
@@ -388,6 +435,51 @@ def _warm(ctx: SearchContext, source: TreeSource, lits: Lits, known: DirAnswer,
     if len(todo) > ctx.grep_threshold:
         return None
     for p in todo:
+        run.check(p)
+    return run, started - ctx.racy_ns
+
+
+def _warm_by_find(ctx: SearchContext, source: TreeSource, lits: Lits,
+                  known: DirAnswer, on_hit: OnHit | None
+                  ) -> tuple[_DirSearch, int] | None | Literal[False]:
+    """:func:`_warm` from what find(1) lists -- the files whose inode
+    changed since the last search, and the folders -- and a stat of
+    each hit; False when that cannot answer (no GNU find, a walk done
+    already, or a folder that is not the one searched then: its files
+    are all read, and only a walk lists them)."""
+    then, hits, (_, _, was) = known
+    if ctx.walk_of(source) is not None:
+        return False
+    root = _root(source)
+    started = time.time_ns()
+    found = _find(root, then - 1)
+    if found is None:
+        return False
+    changed, folders = found
+    if any(was.get(d) != ino for d, ino in folders.items()):
+        return False
+    ctx.keep_folders(source, folders)
+    todo = {p for p in changed if is_scanned_path(p)}
+    run = _DirSearch(ctx, root, lits, on_hit)
+    for p, (size, mtime, cid) in hits.items():
+        if p in todo:
+            continue
+        parent = p.rpartition("/")[0]
+        if parent and parent not in folders:
+            continue            # its folder is gone (or now a symbolic link)
+        try:
+            st = os.lstat(os.path.join(root, p))
+        except OSError:
+            continue            # gone
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        if (st.st_size, st.st_mtime_ns) != (size, mtime) or st.st_ctime_ns >= then:
+            todo.add(p)
+        else:
+            run.reuse(p, cid, (size, mtime))
+    if len(todo) > ctx.grep_threshold:
+        return None
+    for p in sorted(todo):
         run.check(p)
     return run, started - ctx.racy_ns
 

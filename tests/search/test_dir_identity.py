@@ -19,12 +19,23 @@ import pytest
 
 from patchlens.extract.profile import load_profile
 from patchlens.extract.scan import scan_references
-from patchlens.search import SearchContext, search
+from patchlens.search import SearchContext, directory, search
 from patchlens.tree.directory import DirectoryTree
 from tests.extract.test_references import NAMES
 
 LIT = b"MSI_FLAG_PCI_MSIX"
 NEW_DRIVER = b"int only_new(unsigned long f)\n{\n\treturn f & MSI_FLAG_PCI_MSIX;\n}\n"
+
+
+@pytest.fixture(autouse=True, params=["find", "walk"])
+def lister(request, monkeypatch) -> str:
+    """Every test twice: a warm run lists the changes with find(1), and
+    with the Python walk (what runs without GNU find)."""
+    if request.param == "walk":
+        monkeypatch.setattr(directory, "_find", lambda *a, **k: None)
+    elif directory._find(str(Path(__file__).parent)) is None:
+        pytest.skip("no GNU find")
+    return request.param
 
 
 def run() -> SearchContext:
@@ -105,3 +116,34 @@ def test_the_scan_reports_the_tree_renamed_in(trees):
     warm = scan_references(DirectoryTree(str(linux)), NAMES, prof, jobs=1,
                            context=run())
     assert "drivers/only_new.c" in warm.files
+
+
+def test_a_warm_run_sees_every_kind_of_change(trees):
+    linux, _ = trees
+    lit = [LIT]
+    cold = search(run(), DirectoryTree(str(linux)), lit)
+    assert "drivers/pci/msi/msi.c" in cold
+    time.sleep(0.05)
+    drivers = linux / "drivers"
+    (drivers / "added.c").write_bytes(NEW_DRIVER)           # a new hit
+    (drivers / "pci" / "msi" / "msi.c").write_bytes(b"/* gone */\n")  # no more
+    hits_elsewhere = sorted(p for p in cold if p.startswith("include/"))
+    if hits_elsewhere:                                        # a hit deleted
+        (linux / hits_elsewhere[0]).unlink()
+    ctx = run()
+    warm = search(ctx, DirectoryTree(str(linux)), lit)
+    assert ctx.stats.store_hits == 1
+    want = search(SearchContext(cache=False, racy_ns=0), DirectoryTree(str(linux)), lit)
+    assert warm == want
+    assert "drivers/added.c" in warm and "drivers/pci/msi/msi.c" not in warm
+
+
+def test_a_folder_turned_into_a_symbolic_link_is_not_followed(trees, tmp_path):
+    linux, new = trees
+    cold = search(run(), DirectoryTree(str(linux)), [LIT])
+    inside = sorted(p for p in cold if p.startswith("drivers/pci/"))
+    assert inside
+    os.rename(linux / "drivers" / "pci", tmp_path / "pci-elsewhere")
+    os.symlink(tmp_path / "pci-elsewhere", linux / "drivers" / "pci")
+    warm = search(run(), DirectoryTree(str(linux)), [LIT])
+    assert not [p for p in warm if p.startswith("drivers/pci/")]
