@@ -24,6 +24,9 @@ search: dirs            ``dirs-<L>.pickle``         directory root (real path); 
                                                     must match (another directory      st_ino, {folder: inode}))``
                                                     renamed to the name is searched
                                                     cold)
+search: scopes          ``scopes-<L>.pickle``       ``<tree id>:<suffixes>`` of a      ``(path, ...)``: the files of the    SEARCH
+                                                    folder at a git revision           folder with a suffix holding the
+                                                                                       literal (``<L>``: of one literal)
 facts                   ``facts-<V>.pickle``        content id ``/`` digest of the     ``FileFacts`` of the file            FACTS
                                                     scan rules, flag-set literals and
                                                     profile fingerprint
@@ -186,6 +189,7 @@ _SEARCH_CHECKS: dict[str, Check] = {
     "trees": lambda k, v: _is_str(k) and _hits(v),
     "blobs": lambda k, v: _is_str(k) and isinstance(v, bool),
     "dirs": lambda k, v: _is_str(k) and _dir_answer(v),
+    "scopes": lambda k, v: _is_str(k) and isinstance(v, tuple) and all(map(_is_str, v)),
 }
 
 
@@ -195,7 +199,8 @@ def literal_key(lits: Iterable[bytes]) -> str:
 
 
 def search_store(enabled: bool, lits: tuple[bytes, ...]) -> Store:
-    """The search answers of one literal set: "trees", "blobs", "dirs"."""
+    """The search answers of one literal set: "trees", "blobs", "dirs",
+    "scopes"."""
     key = literal_key(lits)
     return Store(enabled, {w: (f"{w}-{key}.pickle", c)
                            for w, c in _SEARCH_CHECKS.items()})

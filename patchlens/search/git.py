@@ -21,7 +21,7 @@ from typing import Any
 from patchlens.cache import Store, search_store
 from patchlens.search.context import (
     Follow, Found, Lits, SearchContext, contains, is_scanned_path)
-from patchlens.search.system import git_dir, pattern_args, search_env
+from patchlens.search.system import GIT_MEMORY, git_dir, pattern_args, search_env
 from patchlens.tree.source import TreeSource
 
 __all__ = ["git_search", "GitGrep", "BlobGrep", "EVERYTHING"]
@@ -59,7 +59,7 @@ class GitGrep:
         try:
             for spec in specs:
                 self.procs.append(subprocess.Popen(
-                    ["git", "--git-dir", git_dir(root), "grep",
+                    ["git", "--git-dir", git_dir(root), *GIT_MEMORY, "grep",
                      "-lzF", *pattern_args(lits), commit, "--", *spec],
                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=search_env()))
         except OSError:
@@ -131,7 +131,8 @@ class BlobGrep:
                     self.close()
                     return
                 self.procs.append((subprocess.Popen(
-                    ["git", "--git-dir", gd, "grep", "-lzF", *pattern_args(lits), tree],
+                    ["git", "--git-dir", gd, *GIT_MEMORY, "grep", "-lzF",
+                     *pattern_args(lits), tree],
                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env),
                     tree, names))
         except (OSError, subprocess.SubprocessError):

@@ -15,11 +15,12 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 
+from patchlens.cache import search_store
 from patchlens.search.context import (
     CODE, Lits, SearchContext, contains, overlay_parts)
 from patchlens.search.directory import dir_greps, grep_paths
 from patchlens.search.front import search
-from patchlens.search.system import git_dir, pattern_args, search_env
+from patchlens.search.system import GIT_MEMORY, git_dir, pattern_args, search_env
 from patchlens.tree.source import TreeSource
 
 __all__ = ["files_containing"]
@@ -85,9 +86,18 @@ def files_containing(ctx: SearchContext, source: TreeSource, literals: Iterable[
 def _scoped(ctx: SearchContext, source: TreeSource, lits: Lits, under: str,
             suffixes: tuple[str, ...]) -> tuple[str, ...]:
     """One system search of a scope (``include/`` headers), kept per
-    literal."""
+    literal; at a git revision also across runs, by the scope's tree id
+    (a warm report asks for the same literals in the same ``include/``)."""
     per_lit = ctx.scoped(source).setdefault((under, suffixes), {})
     todo = tuple(lit for lit in lits if lit not in per_lit)
+    kept = _scope_key(source, under, suffixes) if ctx.cache else None
+    if todo and kept is not None:
+        for lit in todo:
+            got = search_store(True, (lit,)).get("scopes").get(kept)
+            if got is not None:
+                per_lit[lit] = frozenset(got)
+                ctx.stats.store_hits += 1
+        todo = tuple(lit for lit in lits if lit not in per_lit)
     if todo:
         ctx.stats.searches += 1
         hits = _system_grep(ctx, source, under, suffixes, todo)
@@ -102,12 +112,27 @@ def _scoped(ctx: SearchContext, source: TreeSource, lits: Lits, under: str,
                     found_by[lit].add(path)
         for lit, paths in found_by.items():
             per_lit[lit] = frozenset(paths)
+            if kept is not None:
+                store = search_store(True, (lit,))
+                store.get("scopes")[kept] = tuple(sorted(paths))
+                store.touch("scopes")
+                store.flush()
     else:
         ctx.stats.memo_hits += 1
     out: set[str] = set()
     for lit in lits:
         out |= per_lit[lit]
     return tuple(sorted(out))
+
+
+def _scope_key(source: TreeSource, under: str, suffixes: tuple[str, ...]) -> str | None:
+    """The key of a scope's answer across runs: the git tree id of the
+    folder and the suffixes; None for any other tree (a directory's
+    scope is one rg of a few thousand files)."""
+    if source.info.kind != "git" or not hasattr(source, "tree_id"):
+        return None
+    tid = getattr(source, "tree_id")(under.strip("/"))
+    return f"{tid}:{','.join(suffixes)}" if tid else None
 
 
 def _system_grep(ctx: SearchContext, source: TreeSource, under: str,
@@ -135,7 +160,7 @@ def _system_grep(ctx: SearchContext, source: TreeSource, under: str,
         if info.kind == "git" and info.commit and shutil.which("git"):
             spec = [f"{under.rstrip('/')}/" if under else "."]
             ctx.step("scope", lits, under)
-            res = subprocess.run(["git", "--git-dir", git_dir(root), "grep",
+            res = subprocess.run(["git", "--git-dir", git_dir(root), *GIT_MEMORY, "grep",
                                   "-lF", *pattern_args(lits), info.commit, "--", *spec],
                                  capture_output=True, timeout=300, env=search_env())
             if res.returncode not in (0, 1):

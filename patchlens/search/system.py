@@ -6,7 +6,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-__all__ = ["search_env", "pattern_args", "git_dir"]
+__all__ = ["search_env", "pattern_args", "git_dir", "GIT_MEMORY"]
+
+# A git grep of a revision maps the pack file in windows of up to 1 GB
+# (8 GB in all) and every page it touched counts in its resident set:
+# 450 MB for one git grep of linux 6.12's code, where 16 MB windows,
+# 48 MB at once, take 230 MB for the same CPU time (issue 15: a run
+# with its children stays under 500 MB).  The delta-base cache stays
+# git's (smaller costs CPU).
+GIT_MEMORY = ("-c", "core.packedGitWindowSize=16m", "-c", "core.packedGitLimit=48m")
 
 
 def search_env(repository: bool = True) -> dict[str, str]:

@@ -151,3 +151,17 @@ def test_nothing_is_written_into_the_repository(repo):
     search(SearchContext(grep_threshold=0, cache=False), GitTree.open(str(root), c2),
            LITS, follow=header_macros)
     assert sorted(p for p in objects.rglob("*") if p.is_file()) == before
+
+
+def test_a_scope_at_a_revision_is_kept_across_runs(repo):
+    from patchlens.search import files_containing
+    root, _, c2 = repo
+    first = SearchContext()
+    want = files_containing(first, GitTree.open(str(root), c2), ["DEMO_MSI_FLAGS_SUPPORTED"],
+                            under="include", suffixes=(".h",))
+    assert want == ("include/asm/demo_more.h", "include/asm/demo_msi.h")
+    assert [s.part for s in first.stats.steps] == ["scope"]
+    again = SearchContext()
+    assert files_containing(again, GitTree.open(str(root), c2), ["DEMO_MSI_FLAGS_SUPPORTED"],
+                            under="include", suffixes=(".h",)) == want
+    assert again.stats.steps == [] and again.stats.store_hits == 1
