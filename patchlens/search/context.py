@@ -149,6 +149,10 @@ class SearchContext:
             = WeakKeyDictionary()
         # Per directory tree object: when its walk started and its stats.
         self._walks: WeakKeyDictionary[Any, Walk] = WeakKeyDictionary()
+        # Per directory tree object: the last listing of changed files
+        # (when it started, changed after when, files, folders).
+        self._changes: WeakKeyDictionary[
+            Any, tuple[int, int, list[str], dict[str, int]]] = WeakKeyDictionary()
         # Per directory tree object: folder -> inode, listed this run.
         self._folders: WeakKeyDictionary[Any, dict[str, int]] = WeakKeyDictionary()
         # The listing of the last git top tree asked (bounded memory).
@@ -203,6 +207,22 @@ class SearchContext:
             walk = self.walk_of(source)
             got = walk[2] if walk is not None else None
         return got
+
+    def changes_of(self, source: TreeSource
+                   ) -> tuple[int, int, list[str], dict[str, int]] | None:
+        """The files changed since some time, listed this run: (when
+        the listing started, since when, files, folders)."""
+        try:
+            return self._changes.get(source)
+        except TypeError:
+            return None
+
+    def keep_changes(self, source: TreeSource,
+                     got: tuple[int, int, list[str], dict[str, int]]) -> None:
+        try:
+            self._changes[source] = got
+        except TypeError:
+            pass
 
     def keep_folders(self, source: TreeSource, folders: dict[str, int]) -> None:
         try:

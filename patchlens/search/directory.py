@@ -451,11 +451,19 @@ def _warm_by_find(ctx: SearchContext, source: TreeSource, lits: Lits,
     if ctx.walk_of(source) is not None:
         return False
     root = _root(source)
-    started = time.time_ns()
-    found = _find(root, then - 1)
-    if found is None:
-        return False
-    changed, folders = found
+    # A run's searches share one listing when it covers them: files
+    # changed since an earlier time are a superset (each is read again).
+    known_changes = ctx.changes_of(source)
+    if known_changes is not None and known_changes[1] <= then - 1 \
+            and len(known_changes[2]) <= 256:
+        started, _, changed, folders = known_changes
+    else:
+        started = time.time_ns()
+        found = _find(root, then - 1)
+        if found is None:
+            return False
+        changed, folders = found
+        ctx.keep_changes(source, (started, then - 1, changed, folders))
     if any(was.get(d) != ino for d, ino in folders.items()):
         return False
     ctx.keep_folders(source, folders)
