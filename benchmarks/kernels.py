@@ -24,6 +24,7 @@ tarball packages when they are missing).
 from __future__ import annotations
 
 import argparse
+from typing import Any
 import fcntl
 import json
 import os
@@ -94,7 +95,7 @@ def _say(text: str) -> None:
     print(f"kernels: {text}", flush=True)
 
 
-def _run(cmd: Sequence[str], **kw) -> subprocess.CompletedProcess:
+def _run(cmd: Sequence[str], **kw: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(cmd), check=True, text=True,
                           capture_output=True, **kw)
 
