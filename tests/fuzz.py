@@ -1,6 +1,8 @@
 """Hostile input for every stage: generators, targets, and the runner.
 
-Each *input kind* (mbox, diff, quoted reply, C source, profile, argv)
+Each *input kind* (mbox, diff, quoted reply, C source, profile, argv;
+and for the mail stage alone: headers with RFC 2231 parameters and
+encoded words, nested MIME, compressed input, regex-stressing lines)
 has a seed written for patchlens (``fixtures/hostile/``), a hypothesis
 strategy that mutates it, and a *target* that feeds one input to the
 stages that read that kind.  A target may end in three ways:
@@ -532,6 +534,190 @@ def _csource_strategy() -> st.SearchStrategy:
         lambda p: st.tuples(st.just(p), mutated(tree[p])))
 
 
+# --- round 2 kinds: headers, MIME, compressed input, regex stress ----------
+
+# Charset names: text codecs, bytes-to-bytes codecs, codecs that refuse
+# errors="replace", and names that are no codec at all.
+CHARSETS = ("utf-8", "us-ascii", "iso-8859-1", "utf-16", "utf-7", "big5",
+            "hex", "idna", "punycode", "rot13", "base64", "zlib", "uu",
+            "bz2", "quopri", "undefined", "unicode_escape", "x-bogus", "",
+            "utf-8*en", "'", "\u00e9")
+
+
+def _seed_patch() -> bytes:
+    """The fixture mbox's first patch message, separator line included."""
+    mbox = _read(FIXTURES / "series.mbox")
+    parts = mbox.split(b"\nFrom mboxrd@z")
+    first = parts[1] if len(parts) > 1 else parts[0]
+    return b"From mboxrd@z" + first.rstrip(b"\n") + b"\n"
+
+
+@st.composite
+def _encoded_word(draw: st.DrawFn) -> str:
+    cs = draw(st.sampled_from(CHARSETS))
+    enc = draw(st.sampled_from("qQbBx"))
+    text = draw(st.sampled_from(("=FF=FE", "caf=C3=A9", "w6k=", "AAAA", "", "_=",
+                                 "?", "=?", "abc?=", "=C3")))
+    return f"=?{cs}?{enc}?{text}?="
+
+
+@st.composite
+def _param(draw: st.DrawFn) -> str:
+    name = draw(st.sampled_from(("format", "delsp", "charset", "name", "boundary")))
+    cs = draw(st.sampled_from(CHARSETS))
+    value = draw(st.sampled_from(("flowed", "yes", "utf-8", "hex", "%FF%FE", "fixed",
+                                  "x.patch", "")))
+    form = draw(st.sampled_from((f"{name}*={cs}''{value}", f"{name}*=''{value}",
+                                 f"{name}*0*={cs}'en'{value}; {name}*1={value}",
+                                 f"{name}*={value}", f"{name}={value}",
+                                 f'{name}="{value}"', f"{name}*1={value}")))
+    return form
+
+
+@st.composite
+def headers_strategy(draw: st.DrawFn) -> bytes:
+    """A patch mail whose headers carry RFC 2231 parameters, encoded
+    words with every kind of charset, and odd folding."""
+    seed = _seed_patch().decode("utf-8", "replace")
+    head, _, body = seed.partition("\n\n")
+    lines = head.split("\n")
+    params = "; ".join(draw(st.lists(_param(), min_size=1, max_size=5)))
+    ctype = draw(st.sampled_from(("text/plain", "text/x-patch", "TEXT/PLAIN",
+                                  "text/plain ", "text")))
+    lines = [l for l in lines if not l.lower().startswith(("content-type",
+                                                           "mime-version"))]
+    lines.append("MIME-Version: 1.0")
+    fold = draw(st.sampled_from(("; ", ";\n ", ";\n\t", ";")))
+    lines.append(f"Content-Type: {ctype}{fold}{params}")
+    if draw(st.booleans()):
+        lines.append("Content-Transfer-Encoding: " + draw(st.sampled_from(
+            ("8bit", "base64", "quoted-printable", "7bit", "x-uue", "BASE64 "))))
+    words = draw(st.lists(_encoded_word(), min_size=0, max_size=6))
+    for name in ("Subject", "From"):
+        for k, line in enumerate(lines):
+            if line.startswith(name + ":"):
+                sep = draw(st.sampled_from((" ", "\n ", "", "\t")))
+                lines[k] = line + sep + sep.join(words)
+    if draw(st.booleans()):
+        lines.append("From: " + "(" * draw(st.integers(1, 3000)) + "x <a@b>")
+    raw = ("\n".join(lines) + "\n\n" + body).encode("utf-8", "surrogateescape")
+    return draw(mutated(raw, max_ops=2)) if draw(st.booleans()) else raw
+
+
+@st.composite
+def mime_strategy(draw: st.DrawFn) -> bytes:
+    """The patch inside multipart and message/rfc822 containers, nested
+    up to thousands deep, boundaries sometimes missing or reused."""
+    seed = _seed_patch().decode("utf-8", "replace")
+    head, _, body = seed.partition("\n\n")
+    head_lines = [l for l in head.split("\n") if not l.lower().startswith(
+        ("content-type", "mime-version", "content-transfer"))]
+    depth = draw(st.one_of(st.integers(0, 12), st.integers(13, 300),
+                           st.sampled_from((999, 3000))))
+    kinds = draw(st.lists(st.sampled_from(("mixed", "alternative", "rfc822", "digest")),
+                          min_size=1, max_size=4))
+    # per-level choices from one drawn seed: thousands of draws are slow
+    import random
+    rng = random.Random(draw(st.integers(0, 2 ** 32)))
+    # outside in: openings in order, closings reversed (no quadratic
+    # string building for 3,000 levels)
+    opens: list[str] = []
+    closes: list[str] = []
+    for k in range(depth):
+        kind = kinds[k % len(kinds)]
+        if kind == "rfc822":
+            opens.append("Content-Type: message/rfc822\n\nFrom: a@b\nSubject: x\n")
+            closes.append("")
+        else:
+            b = rng.choice((f"b{k}", "same", ""))
+            opens.append(f'Content-Type: multipart/{kind}; boundary="{b}"\n\n--{b}\n')
+            closes.append("" if rng.randrange(10) == 0 else f"\n--{b}--\n")
+    inner = ("".join(reversed(opens)) + "Content-Type: text/x-patch; charset=utf-8\n\n"
+             + body + "".join(closes))
+    raw = "\n".join(head_lines) + "\nMIME-Version: 1.0\n" + inner
+    data = raw.encode("utf-8", "surrogateescape")
+    return draw(mutated(data, max_ops=2)) if draw(st.integers(0, 3)) == 0 else data
+
+
+@st.composite
+def compressed_strategy(draw: st.DrawFn) -> bytes:
+    """gzip input: one member, several (``cat a.gz b.gz``), truncated,
+    trailing garbage, corrupted bytes, members of NULs."""
+    import gzip as gz
+    mbox = _read(FIXTURES / "series.mbox")
+    cut = draw(st.integers(0, len(mbox)))
+    pieces = draw(st.sampled_from(("one", "two", "three-empty", "nul", "nested")))
+    if pieces == "one":
+        data = gz.compress(mbox)
+    elif pieces == "two":
+        data = gz.compress(mbox[:cut]) + gz.compress(mbox[cut:])
+    elif pieces == "three-empty":
+        data = gz.compress(mbox[:cut]) + gz.compress(b"") + gz.compress(mbox[cut:])
+    elif pieces == "nul":
+        data = gz.compress(mbox) + gz.compress(b"\0" * draw(st.integers(1, 1 << 20)))
+    else:
+        data = gz.compress(gz.compress(mbox))
+    tail = draw(st.sampled_from(("", "garbage", "zeros", "truncate", "flip")))
+    if tail == "garbage":
+        data += draw(st.binary(min_size=1, max_size=64))
+    elif tail == "zeros":
+        data += b"\0" * draw(st.integers(1, 4096))
+    elif tail == "truncate":
+        data = data[:draw(st.integers(2, max(2, len(data) - 1)))]
+    elif tail == "flip":
+        at = draw(st.integers(10, max(10, len(data) - 1)))
+        if at < len(data):
+            data = data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1:]
+    return data
+
+
+# Lines every mail regex reads, each with the characters its quantifiers
+# accept: a long run of them, then a character that makes it fail.
+_STRESS_LINES = (
+    ("Acked-by: x", " \t"), ("Reviewed-by:", " "), ("From ", "0"), ("From x", " 0"),
+    ("@@ -", "9"), ("@@ -1,1 +", "0"), ("> @@ -", "7"), (">", "> "), ("> ", " >"),
+    ("base-commit: ", "a"), ("base-commit:", " \t"), ("change-id:", " "),
+    ("prerequisite-patch-id: ", "0"), ("Subject: [PATCH ", "0"),
+    ("Subject: Re:", " re:"), ("Subject: ", "["), ("Subject: [PATCH 1/", "0"),
+    ("Subject: [PATCH v", "9"), ("diff --git ", "a"), ("--- ", "a"),
+    ("index ", "0"), ("Binary files ", "a "), ("Message-Id: <", "<"),
+    ("In-Reply-To: ", "<a@b> "), ("Subject: ", "=?utf-8?q?a?= "),
+    ("On Mon, X wrote", ":"), ("Date: Mon Mar ", "1"),
+)
+
+
+@st.composite
+def regex_strategy(draw: st.DrawFn) -> bytes:
+    """The fixture series with lines that stress its regexes: a long run
+    of what a quantifier accepts, then a character it does not."""
+    mbox = _read(FIXTURES / "series.mbox")
+    lines = mbox.split(b"\n")
+    for _ in range(draw(st.integers(1, 3))):
+        prefix, run = draw(st.sampled_from(_STRESS_LINES))
+        n = draw(st.sampled_from((1000, 5000, 20_000)))
+        stop = draw(st.sampled_from(("\x01", "z", "", ":", "]", "\r")))
+        line = (prefix + run * (n // len(run)) + stop).encode()
+        at = draw(st.integers(0, len(lines)))
+        lines.insert(at, line)
+    return b"\n".join(lines)
+
+
+# Mail-only kinds stop after the mail stage (the downstream stages have
+# kinds of their own); regex-stressing text must also be fast.
+STRESS_SECONDS = 5
+
+
+def target_mail(data: bytes, ctx: Context, kind: str) -> None:
+    read_series = _import("patchlens.mail", "read_series")
+    path = ctx.write(f"input-{kind}.mbox", data)
+    t0 = time.monotonic()
+    series = _stage(kind, "mail.read_series", data, read_series, path)
+    took = time.monotonic() - t0
+    if kind == "regex" and took > STRESS_SECONDS:
+        raise Hang(f"regex: read_series took {took:.1f} s on stress text")
+    del series   # the downstream stages have kinds of their own
+
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("mbox", lambda: mutated(_read(FIXTURES / "series.mbox")),
          target_mbox),
@@ -548,6 +734,11 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                                   mutated(_read(FIXTURES / "series.mbox"),
                                           max_ops=2)),
          target_cli, prepare_cli_world),
+    Kind("headers", headers_strategy, lambda d, ctx: target_mail(d, ctx, "headers")),
+    Kind("mime", mime_strategy, lambda d, ctx: target_mail(d, ctx, "mime")),
+    Kind("compressed", compressed_strategy,
+         lambda d, ctx: target_mail(d, ctx, "compressed")),
+    Kind("regex", regex_strategy, lambda d, ctx: target_mail(d, ctx, "regex")),
 )}
 
 
@@ -664,7 +855,8 @@ def fuzz_kind(kind: Kind, count: int, seed: int, ctx: Context) -> Tally:
 # the closing note of issue 7): the slowest kinds start first, so the
 # workers finish together.
 _COST = {"cli": 387, "csource": 94, "reply": 69, "mbox": 68, "diff": 53,
-         "profile": 35, "expr": 27}
+         "profile": 35, "expr": 27, "headers": 30, "mime": 45, "regex": 30,
+         "compressed": 15}
 
 
 def _run_kind(job: tuple[str, int, int, str]) -> tuple[str, Tally, float]:

@@ -192,7 +192,14 @@ def test_readme_documents_the_exit_statuses() -> None:
     "text/plain; charset*=utf-8''utf-8; format*0=flo; format*1=wed",
     "text/plain; charset*=hex''utf-8",
     "text/plain; charset*=idna''utf-8; format*=idna''flowed",
-], ids=["format-delsp", "charset-continued", "charset-hex", "idna-params"])
+    # found by the headers fuzz kind: sections numbered against the
+    # unnumbered form (None sorted against int), a tuple charset reaching
+    # the email library's own decode()
+    "text;\n name*=utf-8*en''yes; format*=''flowed; delsp*=''fixed; "
+    "format*0*=iso-8859-1'en'hex; format*1=hex; delsp*=zlib''",
+    "text/plain ; charset*0*=utf-7'en'%FF%FE; charset*1=%FF%FE",
+], ids=["format-delsp", "charset-continued", "charset-hex", "idna-params",
+        "mixed-sections", "tuple-charset-in-payload"])
 def test_rfc2231_parameters(ctype: str, tmp_path: Path) -> None:
     mail = _patch_mail(extra=f"MIME-Version: 1.0\nContent-Type: {ctype}\n")
     series = read_series(_write(tmp_path, mail))
@@ -444,6 +451,25 @@ def test_gzip_member_of_952_mib(tmp_path: Path) -> None:
     _one_line_exit_2(_child(["series", str(bomb)], tmp_path))
     text = _gzip_of(tmp_path, "text.mbox.gz", b"From: a@example.org\n", 300)
     _one_line_exit_2(_child(["series", str(text)], tmp_path))
+
+
+def test_too_many_lines_is_one_line(tmp_path: Path) -> None:
+    from patchlens.mail.mailbox import MAX_LINES
+    path = _write(tmp_path, _patch_mail() + "ab\n" * (MAX_LINES + 1))
+    status, _, err = run_cli(["series", path])
+    assert status == 2 and "lines" in err and err.count("\n") == 1
+
+
+def test_maildir_total_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import patchlens.mail.mailbox as mailbox
+    monkeypatch.setattr(mailbox, "MAX_INPUT", 4096)
+    folder = tmp_path / "patches"
+    folder.mkdir()
+    for k in range(4):
+        (folder / f"{k:04d}.patch").write_text(_patch_mail(f"p{k}@x", f"[PATCH {k + 1}/4] x",
+                                                           body=DIFF + "#" * 1500)[len(SEP):])
+    with pytest.raises(InputError, match="input limit"):
+        read_series(str(folder))
 
 
 def test_nul_bytes_are_refused_with_one_line(tmp_path: Path) -> None:

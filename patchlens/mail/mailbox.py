@@ -18,14 +18,16 @@ from patchlens.inputfile import gunzip_limited, read_limited
 from patchlens.mail.message import parse_author, parse_date, parse_message
 from patchlens.mail.model import Message
 
-__all__ = ["read_mailbox", "split_mbox", "MAX_LINE", "MAX_INPUT"]
+__all__ = ["read_mailbox", "split_mbox", "MAX_LINE", "MAX_INPUT", "MAX_LINES"]
 
 # Longer lines are cut (with a warning): no patch line is a megabyte.
 MAX_LINE = 1024 * 1024
-# Bound on what is read (after decompression): a mailbox is read whole,
-# and its parsed messages take a few times its size, so this bounds
-# memory (a gzip bomb, /dev/zero, endless stdin are one-line errors).
-MAX_INPUT = 256 * 1024 * 1024
+# Bounds on what is read (after decompression): a mailbox is read whole,
+# and its parsed messages take a few times its size -- a line of text
+# costs ~60 bytes as a Python string -- so these bound memory (a gzip
+# bomb, /dev/zero, endless stdin are one-line errors, not MemoryError).
+MAX_INPUT = 64 * 1024 * 1024
+MAX_LINES = 1_000_000
 
 # "From <sender> <date>" lines; the date's 4-digit year at the end is
 # checked in Python (a regex "\S+[^\n]*\d{4}" backtracks on a long line).
@@ -168,6 +170,8 @@ def _messages_in(data: bytes, where: str, warnings: list[str],
         data = gunzip_limited(data, where, MAX_INPUT, not_text=_NOT_MAIL)
     elif b"\0" in data:
         raise InputError(where, _NOT_MAIL)
+    if data.count(b"\n") > MAX_LINES:
+        raise InputError(where, f"more than {MAX_LINES:,} lines (the input limit)")
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     stripped = data.lstrip(b"\r\n")
@@ -198,9 +202,19 @@ def _directory(path: Path, warnings: list[str]) -> list[Message]:
         files = sorted(p for p in path.iterdir()
                        if p.is_file() and not p.name.startswith("."))
     out: list[Message] = []
+    total = 0
     for f in files:
         try:
-            out.extend(_messages_in(_read_bytes(str(f)), str(f), warnings))
+            data = _read_bytes(str(f))
+        except InputError as exc:
+            warnings.append(str(exc))
+            continue
+        total += len(data)
+        if total > MAX_INPUT:
+            raise InputError(str(path), f"holds more than {MAX_INPUT >> 20} MiB "
+                                        "of mail (the input limit)")
+        try:
+            out.extend(_messages_in(data, str(f), warnings))
         except InputError as exc:
             # one stray file in a patch directory is not fatal
             warnings.append(str(exc))

@@ -221,11 +221,24 @@ def _unflow(text: str, delsp: bool) -> str:
     return "\n".join(out)
 
 
+# What the email library raises on hostile parameters (RFC 2231 parts
+# numbered oddly sort None against int; a tuple charset reaches decode()).
+_PARAM_ERRORS = (TypeError, ValueError, LookupError, UnicodeError, IndexError,
+                 AttributeError)
+
+
+def _get_param(part: EmailMessage, name: str) -> str | tuple[str | None, str | None, str] | None:
+    try:
+        return part.get_param(name)
+    except _PARAM_ERRORS:
+        return None
+
+
 def _param(part: EmailMessage, name: str) -> str:
     """A Content-Type parameter as lower-case text.  RFC 2231 forms
     (``format*=us-ascii''flowed``) come back from the email library as
     (charset, language, value) tuples."""
-    value = part.get_param(name)
+    value = _get_param(part, name)
     if value is None:
         return ""
     if isinstance(value, tuple):
@@ -239,9 +252,9 @@ def _charset(part: EmailMessage) -> str | None:
     """The part's charset as named (lower case), or None."""
     try:
         charset = part.get_content_charset()
-    except (LookupError, UnicodeError, ValueError, TypeError):
+    except _PARAM_ERRORS:
         charset = None
-    if charset is None and isinstance(part.get_param("charset"), tuple):
+    if charset is None and isinstance(_get_param(part, "charset"), tuple):
         charset = _param(part, "charset")
     return charset or None
 
@@ -266,12 +279,18 @@ def text_charset(name: str) -> str | None:
 
 
 def _part_text(part: EmailMessage, where: str, warnings: list[str]) -> str | None:
-    raw = part.get_payload()
+    try:
+        raw = part.get_payload()
+    except _PARAM_ERRORS:   # it decodes by the charset parameter, as given
+        raw = getattr(part, "_payload", None)
     if isinstance(raw, str) and len(raw) > MAX_PART_BYTES:
         warnings.append(f"{where}: part of {len(raw)} bytes skipped (limit "
                         f"{MAX_PART_BYTES})")
         return None
-    data = part.get_payload(decode=True)
+    try:
+        data = part.get_payload(decode=True)
+    except _PARAM_ERRORS:
+        return None
     if not isinstance(data, bytes):
         return None
     named = _charset(part) or "utf-8"
@@ -305,7 +324,10 @@ def _body(msg: EmailMessage, where: str, warnings: list[str]) -> str:
         if part.is_multipart():
             continue
         ctype = part.get_content_type()
-        filename = (part.get_filename() or "").lower()
+        try:
+            filename = (part.get_filename() or "").lower()
+        except _PARAM_ERRORS:
+            filename = ""
         if ctype in _PATCH_TYPES or filename.endswith((".patch", ".diff")):
             text = _part_text(part, where, warnings)
             if text:
