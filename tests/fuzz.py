@@ -495,7 +495,10 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 def target_cli(data: tuple[list[str], bytes], ctx: Context) -> None:
     argv = _resolve_argv(data[0], ctx, data[1])
     try:
-        status, _, err = run_cli(argv)
+        # in the scratch directory: a relative path ('..') names the same
+        # files whatever directory the suite runs from (not all of /tmp)
+        with contextlib.chdir(ctx.work):
+            status, _, err = run_cli(argv)
     except (ImportError, NotImplementedError):
         # A subcommand (or a stage it needs) that is not written yet; the
         # stages are fuzzed directly by the other kinds.
