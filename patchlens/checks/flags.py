@@ -14,7 +14,7 @@ before it: it is not new.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 
 from patchlens.checks.usage import new_constants
@@ -142,9 +142,11 @@ def _post_image(hunk: Hunk) -> Iterator[tuple[int, str, str, int | None]]:
         yield i, l.kind, l.text, l.new_no
 
 
-def patch_uses(series: Series, names: Iterable[str]) -> list[PatchUse]:
+def patch_uses(series: Series, names: Iterable[str],
+               hunks: Container[int] | None = None) -> list[PatchUse]:
     """Every use of ``names`` on a line the series adds, with the role the
-    statement gives it, read from the patch text."""
+    statement gives it, read from the patch text (``hunks``: only in
+    the hunks with these ids)."""
     wanted = set(names)
     if not wanted:
         return []
@@ -153,6 +155,8 @@ def patch_uses(series: Series, names: Iterable[str]) -> list[PatchUse]:
     for p in series.patches:
         for fp in p.files:
             for h in fp.hunks:
+                if hunks is not None and id(h) not in hunks:
+                    continue
                 texts = [l.text for l in h.lines if l.kind != "-"]
                 for i, kind, text, new_no in _post_image(h):
                     if kind != "+":

@@ -11,17 +11,18 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from patchlens.c.lexical import code_only
 from patchlens.checks import run_checks
 from patchlens.checks.bits import collision_effects
+from patchlens.checks.flags import patch_uses
 from patchlens.checks.hunks import hunk_findings as _hunk_findings
 from patchlens.extract.roles import Role
 from patchlens.findings import Finding
 from patchlens.impact.accept import verdicts
-from patchlens.impact.facts import Facts, Instance
+from patchlens.impact.facts import Facts, Instance, subsystem_of
 from patchlens.impact.model import (
     Advertiser, Application, ConstantChange, Impact, PatchApplied,
     RemovedUse, Report, SeriesInfo, Site, SubsystemUse,
@@ -118,8 +119,15 @@ def _collides(facts: Facts, name: str) -> bool:
     c = facts.final.get(name)
     if c is None or not c.bit or not c.value or c.value & (c.value - 1):
         return False
-    return any(o.name != name and o.family == c.family and o.value == c.value
-               for o in facts.final.values())
+    # A value read from patch text (its hunk did not apply) collides
+    # only when the checks say so: they judge its hunk against the
+    # tree's layout (checks/bits.py).
+    if any(f.code == "bit-collision" and re.search(rf"\b{name}\b", f.message)
+           for f in facts.hazards):
+        return True
+    return c.origin == "tree" and any(
+        o.name != name and o.family == c.family and o.value == c.value
+        and o.origin == "tree" for o in facts.final.values())
 
 
 def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
@@ -162,10 +170,14 @@ def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
         ch.after if ch.after is not None else (ch.before or 0), ch.name)))
 
 
-def _uses(facts: Facts, name: str) -> tuple[SubsystemUse, ...]:
+def _uses(facts: Facts, name: str, unapplied: Sequence[Site] = ()
+          ) -> tuple[SubsystemUse, ...]:
     groups: dict[str, list[Site]] = defaultdict(list)
     for s in facts.sites:
         if s.name == name and s.role != Role.DEFINE:
+            groups[s.subsystem].append(s)
+    for s in unapplied:
+        if s.name == name:
             groups[s.subsystem].append(s)
     return tuple(SubsystemUse(sub, facts.maintainers.get(sub, ()),
                               tuple(sorted(sites, key=lambda s: (s.file,
@@ -237,13 +249,35 @@ def _via(inst: Instance, name: str, mask: str | None) -> str | None:
     return f"{macro} ({mask})" if macro else mask
 
 
+def unapplied_uses(facts: Facts, series: Series,
+                   applied: AppliedSeries | None, names: Iterable[str]
+                   ) -> tuple[Site, ...]:
+    """Uses of ``names`` on lines the series adds in hunks that did not
+    apply (all of them without a tree): the tree's scan cannot see
+    them, the patch text shows them (a flag the series sets and tests
+    is used by the series, whatever the tree)."""
+    subsystems = {s.file: s.subsystem for s in (*facts.base_sites,
+                                                *facts.sites)}
+    failed = None if applied is None else {
+        id(h.hunk) for r in applied.results for f in r.files
+        for h in f.hunks if not h.applied}
+    return tuple(
+        Site(u.name, u.role, u.file, u.line, None,
+             subsystems.get(u.file) or subsystem_of(u.file),
+             u.patch, "read from the patch text: its hunk did not apply")
+        for u in patch_uses(series, names, failed)
+        if u.role not in (Role.DEFINE, Role.OTHER))
+
+
 def impacts(facts: Facts, changes: Sequence[ConstantChange],
-            applied: AppliedSeries | None = None) -> tuple[Impact, ...]:
+            applied: AppliedSeries | None = None,
+            unapplied: Sequence[Site] = ()) -> tuple[Impact, ...]:
     """Per constant the series adds, changes or removes: who uses it.
     A removed constant has no users after the series and no parent can
     accept it: its uses before the series are listed with the patch
     that removes each (``applied``: the series' states), and any use
-    left behind."""
+    left behind.  ``unapplied``: uses on lines of hunks that did not
+    apply (:func:`unapplied_uses`)."""
     out = []
     for ch in changes:
         if ch.kind not in ("added", "changed", "removed"):
@@ -259,7 +293,8 @@ def impacts(facts: Facts, changes: Sequence[ConstantChange],
         else:
             what = f"{ch.family}, {ch.show(ch.before)} -> {ch.show(ch.after)}"
         filters = () if ch.bit else verdicts(facts, ch.name)
-        out.append(Impact(ch.name, ch.family, what, _uses(facts, ch.name),
+        out.append(Impact(ch.name, ch.family, what,
+                          _uses(facts, ch.name, unapplied),
                           _neighbours(facts, ch.name), filters,
                           _advertisers(facts, ch.name)))
     return tuple(out)
@@ -350,7 +385,12 @@ def build_report(series: Series, tree: TreeInfo, applied: object | None,
                   report_findings(series, applied, facts),
                   impacts(facts, changes,
                           applied if isinstance(applied, AppliedSeries)
-                          else None), refs,
+                          else None,
+                          unapplied_uses(
+                              facts, series, applied if isinstance(
+                                  applied, AppliedSeries) else None,
+                              [c.name for c in changes
+                               if c.kind in ("added", "changed")])), refs,
                   review_notes(series, facts, names), moves=facts.moves,
                   patch_only=patch_only_note(tree))
 
