@@ -145,6 +145,11 @@ def unhandled_enumerators(facts: Facts) -> list[Finding]:
         for f in facts.filters:
             if f.decides != "child" or name in f.accepted:
                 continue
+            if (f.file, f.function, name) in facts.added_cases or \
+                    (f.file, "", name) in facts.added_cases:
+                # The series adds the case there itself; if its hunk did
+                # not apply, the hunk findings say so.
+                continue
             if not (f.accepted & family) or f.action not in ("reject",
                                                              "warn"):
                 continue

@@ -144,6 +144,9 @@ class Facts:
     # Filters that are no parent's decision on a child (a domain's own
     # token, a lookup key, a core helper), final tree: never listed.
     other_filters: tuple[FilterPath, ...] = ()
+    # (file, function, name) of each `case NAME:` a patch adds, applied
+    # or not (function from the hunk's @@ section, "" if none).
+    added_cases: frozenset[tuple[str, str, str]] = frozenset()
     # Value constants the code uses only as lookup keys or a domain's
     # own token: no parent's decision on a child sees them.
     lookup_tokens: frozenset[str] = frozenset()

@@ -64,6 +64,29 @@ def _set_values(history: Any) -> tuple[dict[str, int], ...]:
                  for t in tables)
 
 
+_CASE = re.compile(r"^\s*case\s+(\w+)\s*:")
+_SECTION_FN = re.compile(r"(\w+)\s*\([^()]*$")
+
+
+def _added_cases(applied: Any) -> frozenset[tuple[str, str, str]]:
+    """(file, function, name) for each ``case NAME:`` a patch adds,
+    applied or not; the function is read from the hunk's ``@@``
+    section ("" when it names none)."""
+    out: set[tuple[str, str, str]] = set()
+    if applied is None:
+        return frozenset()
+    for r in applied.results:
+        for f in r.files:
+            for h in f.hunks:
+                m = _SECTION_FN.search(h.hunk.section or "")
+                fn = m.group(1) if m else ""
+                for l in h.hunk.lines:
+                    c = _CASE.match(l.text) if l.kind == "+" else None
+                    if c is not None:
+                        out.add((f.path, fn, c.group(1)))
+    return frozenset(out)
+
+
 def _added_lines(applied: Any) -> dict[tuple[str, str], tuple[str, ...]]:
     out: dict[tuple[str, str], tuple[str, ...]] = {}
     if applied is None:
@@ -394,6 +417,7 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  instances=_instances(final_scan),
                  base_filters=base_filters,
                  filters=filters, other_filters=others,
+                 added_cases=_added_cases(session.applied),
                  lookup_tokens=lookup_tokens,
                  flagsets=flagsets,
                  flagset_sites=tuple(flagset_sites), maintainers=maint,

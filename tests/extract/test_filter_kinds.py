@@ -133,8 +133,10 @@ def test_accept_select_token_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert all(r["with_series"] is False for r in ans["filters"])
 
 
-def _series(tmp_path: Path, token: str, file: str, body: list[str]) -> Path:
-    """A one-patch series adding ``token`` to the enum and a new file."""
+def _series(tmp_path: Path, token: str, file: str, body: list[str],
+            extra: str = "") -> Path:
+    """A one-patch series adding ``token`` to the enum and a new file
+    (and ``extra`` diff text)."""
     new = "\n".join("+" + line for line in body)
     text = f"""From mboxrd@z Thu Jan  1 00:00:00 1970
 From: Tess Toy <tess@example.org>
@@ -163,7 +165,7 @@ new file mode 100644
 +++ b/{file}
 @@ -0,0 +1,{len(body)} @@
 {new}
---
+{extra}--
 2.39.5
 """
     path = tmp_path / f"{token}.mbox"
@@ -209,3 +211,27 @@ def test_lookup_key_is_not_a_child_token(
         "\treturn irq_find_matching_fwspec(fwspec, DOMAIN_BUS_TOY_NEXUS) != NULL;",
         "}"])
     assert _unhandled(series, tmp_path, monkeypatch, capsys) == []
+
+
+def test_a_case_the_series_adds_is_handled_even_if_its_hunk_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # The patch adds the case to toy_lib_init_dev_msi_info, against a
+    # version of the file the tree no longer has (the hunk fails: the
+    # hunk findings say so); the parent is not "not handling" it.
+    extra = """diff --git a/drivers/irqchip/irq-toy-lib.c b/drivers/irqchip/irq-toy-lib.c
+--- a/drivers/irqchip/irq-toy-lib.c
++++ b/drivers/irqchip/irq-toy-lib.c
+@@ -30,3 +30,4 @@ bool toy_lib_init_dev_msi_info(struct device *dev, struct irq_domain *domain,
+ \tcase DOMAIN_BUS_GADGET_MSI:
++\tcase DOMAIN_BUS_TOY_IMS:
+ \t\tbreak;
+ \tdefault:
+"""
+    series = _series(tmp_path, "DOMAIN_BUS_TOY_IMS", "drivers/misc/toy-ims.c", [
+        "// SPDX-License-Identifier: GPL-2.0",
+        "static struct msi_domain_info toy_ims_info = {",
+        "\t.bus_token\t= DOMAIN_BUS_TOY_IMS,",
+        "};"], extra)
+    assert _unhandled(series, tmp_path, monkeypatch, capsys) == [
+        "arch/demo/kernel/msi.c:13"]
