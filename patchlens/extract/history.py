@@ -74,6 +74,9 @@ class DefinitionMove:
     added_by: str                 # the patch after which the new one exists
     removed_by: str               # the patch after which the old one is gone
     changed: tuple[str, ...] = ()
+    # One side was read from the patch text (a hunk that did not apply):
+    # its #if guard is not known (None then means "unknown", not "none").
+    patch_only: bool = False
 
     @property
     def patch(self) -> str:
@@ -84,7 +87,9 @@ class DefinitionMove:
 
     @property
     def guard_changed(self) -> bool:
-        return _norm_guard(self.old_guard) != _norm_guard(self.new_guard)
+        """The guards differ (never said when one is unknown)."""
+        return not self.patch_only and \
+            _norm_guard(self.old_guard) != _norm_guard(self.new_guard)
 
 
 def _norm_guard(guard: str | None) -> str:
@@ -189,16 +194,24 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
     def origin_of(m: int, path: str, reason: str) -> str:
         return f"patch-only: {labels.get(m, m)}: {path}: {reason}"
 
+    # Files the series creates (applied): their definitions are a patch's
+    # own post-image, which a failed hunk elsewhere does not undo.
+    written: set[str] = set()
     for n in indexes:
         state = applied.state_after(n) if n else applied.base
         before = _preimage(prev_state, n, failed, profile, hint_t, context,
-                           origin_of)
+                           origin_of, frozenset(written))
         model = model_from(state, profile, hint_t, context)
+        if n:
+            written |= {p for p in applied.changed_by(n)
+                        if applied.base.read(p) is None
+                        and state.read(p) is not None}
+        keep = frozenset(written)
         for m in sorted(i for i in failed if i <= n):
             for path, hunk, reason in failed[m]:
                 origin = origin_of(m, path, reason)
                 if lay_hunk(model, path, hunk, profile, origin,
-                            near.get(id(hunk))) and m == n:
+                            near.get(id(hunk)), keep) and m == n:
                     notes.append(PatchOnlyNote(labels.get(m, str(m)), path,
                                                reason))
         steps.append(Step(labels.get(n, str(n)), n,
@@ -214,10 +227,12 @@ def _preimage(prev_state: TreeSource, n: int,
               failed: dict[int, list[tuple[str, Hunk, str]]],
               profile: Profile, hint: tuple[str, ...],
               context: SearchContext,
-              origin_of: Callable[[int, str, str], str]
+              origin_of: Callable[[int, str, str], str],
+              keep: frozenset[str] = frozenset()
               ) -> ConstantTable | None:
     """The table before patch ``n`` with its failed hunks' pre-image laid
-    on (``Step.before``), or None when that adds nothing."""
+    on (``Step.before``), or None when that adds nothing (``keep``: the
+    files the series created before ``n``)."""
     mine = [(path, hunk, reason) for path, hunk, reason in failed.get(n, ())
             if shows_enum_opening(hunk)]
     if not n or not mine:
@@ -225,8 +240,10 @@ def _preimage(prev_state: TreeSource, n: int,
     model = model_from(prev_state, profile, hint, context)
     for m in sorted(i for i in failed if i < n):
         for path, hunk, reason in failed[m]:
-            lay_hunk(model, path, hunk, profile, origin_of(m, path, reason))
-    laid = [lay_preimage(model, path, hunk, profile, origin_of(n, path, reason))
+            lay_hunk(model, path, hunk, profile, origin_of(m, path, reason),
+                     keep=keep)
+    laid = [lay_preimage(model, path, hunk, profile,
+                         origin_of(n, path, reason), keep)
             for path, hunk, reason in mine]
     return evaluate_model(model, profile) if any(laid) else None
 
@@ -340,12 +357,16 @@ def _moves(steps: list[Step]) -> tuple[DefinitionMove, ...]:
     groups: dict[tuple[str, str | None, str, str],
                  list[tuple[Constant, Constant]]] = {}
     for name in final.names:
-        start = steps[0].table if steps[0].table.get(name) else next(
-            (s.before for s in steps[1:]
-             if s.before is not None and s.before.get(name)), None)
-        if start is None:
+        if steps[0].table.get(name):
+            old = steps[0].table.all_named(name)
+        else:           # proven by a patch's pre-image, read from its text
+            old = next((tuple(c for c in s.before.all_named(name)
+                              if c.origin.startswith("patch-only"))
+                        for s in steps[1:] if s.before is not None
+                        and any(c.origin.startswith("patch-only")
+                                for c in s.before.all_named(name))), ())
+        if not old:
             continue
-        old = start.all_named(name)
         new = final.all_named(name)
         gone = [c for c in old if c.file not in {n.file for n in new}]
         came = [c for c in new if c.file not in {o.file for o in old}]
@@ -368,15 +389,34 @@ def _moves(steps: list[Step]) -> tuple[DefinitionMove, ...]:
             c.file == new_file for n in names for c in s.table.all_named(n))),
             steps[-1].label)
         removed = next((s.label for s in steps[1:] if not any(
-            c.file == old_file for n in names for c in s.table.all_named(n))),
-            steps[-1].label)
+            c.file == old_file for n in names for c in s.table.all_named(n))
+            and (s.before is None or not s.before.get(names[0])
+                 or any(c.file == old_file
+                        for c in s.before.all_named(names[0])))
+            and _seen(steps, s, names[0], old_file)), steps[-1].label)
         changed = tuple(a.name for a, b in pairs
                         if a.value.value != b.value.value)
-        out.append(DefinitionMove(what, family, names, old_file, old_line,
-                                  new_file, new_line, first_old.condition,
-                                  first_new.condition, added, removed,
-                                  changed))
+        out.append(DefinitionMove(
+            what, family, names, old_file, old_line, new_file, new_line,
+            first_old.condition, first_new.condition, added, removed,
+            changed, any(c.origin.startswith("patch-only")
+                         for c in (first_old, first_new))))
     return tuple(out)
+
+
+def _seen(steps: list[Step], upto: Step, name: str, file: str) -> bool:
+    """``name`` was defined in ``file`` at the base, or before ``upto``
+    (its pre-image included)."""
+    for s in steps:
+        tables = [s.before, s.table] if s is not upto else [s.before]
+        if s is steps[0]:
+            tables = [s.table]
+        if any(t is not None and any(c.file == file for c in t.all_named(name))
+               for t in tables):
+            return True
+        if s is upto:
+            break
+    return False
 
 
 def _enum_line(steps: list[Step], c: Constant) -> int:

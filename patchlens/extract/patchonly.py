@@ -89,6 +89,15 @@ def family_enumerators(hunk: Hunk, profile: Profile) -> frozenset[str]:
     return frozenset(out)
 
 
+def _file_of(model: Model, name: str) -> str | None:
+    """The file of the model's (first) definition of ``name``."""
+    hit = model.find_enumerator(name)
+    if hit is not None:
+        e = model.enums[hit[0]]
+        return e.items[hit[1]].file or e.file
+    return next((m.file for m in model.macros if m.name == name), None)
+
+
 def _relevant(name: str, profile: Profile, model: Model, tag: str | None) -> bool:
     if any(f.has_name(name) or name in f.masks for f in profile.families):
         return True
@@ -98,7 +107,8 @@ def _relevant(name: str, profile: Profile, model: Model, tag: str | None) -> boo
 
 
 def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
-                     origin: str, near: int | None = None) -> bool:
+                     origin: str, near: int | None = None,
+                     keep: frozenset[str] = frozenset()) -> bool:
     """Lay a hunk that did not apply onto the model: removed names go,
     added names are inserted after the enumerator that precedes them in
     the hunk (when the tree has it), explicit values come from the '+'
@@ -107,7 +117,12 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
     An added name's line is where it would land in the tree: after the
     enumerator it follows, else at ``near`` (the line where the hunk
     nearly fits) plus its place in the hunk, else the patch's own line
-    (its file is not in the tree)."""
+    (its file is not in the tree).
+
+    ``keep``: files whose content is a patch's own post-image (the
+    series wrote them): a removed line of this hunk, in another file,
+    does not remove their definitions (a move: the new copy stays when
+    the hunk dropping the old one fails)."""
     tag = _hunk_enum_tag(hunk)
     if tag and not any(e.tag == tag for e in model.enums) \
             and _new_enum_from_hunk(model, path, hunk, tag, profile, origin):
@@ -139,7 +154,8 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
                 prev_name, prev_no = name, hl.new_no
             continue
         if hl.kind == "-":
-            if _relevant(name, profile, model, tag):
+            if _relevant(name, profile, model, tag) and \
+                    _file_of(model, name) not in keep - {path}:
                 model.remove(name)
                 touched = True
             continue
@@ -212,6 +228,7 @@ def _new_enum_from_hunk(model: Model, path: str, hunk: Hunk, tag: str,
         return False
     items: list[RawEnumerator] = []
     inside = False
+    opening: int | None = None
     skip = "+" if side == "old" else "-"
     for hl in hunk.lines:
         if hl.kind == skip:
@@ -219,6 +236,7 @@ def _new_enum_from_hunk(model: Model, path: str, hunk: Hunk, tag: str,
         if not inside:
             m = _ENUM_OPEN.search(hl.text)
             inside = bool(m and (m.group(1) or "") == tag)
+            opening = (hl.old_no if side == "old" else hl.new_no) or None
             continue
         if hl.text.strip().startswith("}"):
             break
@@ -231,7 +249,7 @@ def _new_enum_from_hunk(model: Model, path: str, hunk: Hunk, tag: str,
                                    file=path))
     if not inside or not items:
         return False
-    start = hunk.old_start if side == "old" else hunk.new_start
+    start = opening or (hunk.old_start if side == "old" else hunk.new_start)
     model.enums.append(RawEnum(tag, path, start, tuple(items)))
     return True
 
@@ -271,15 +289,18 @@ def shows_enum_opening(hunk: Hunk) -> bool:
 
 
 def lay_preimage(model: Model, path: str, hunk: Hunk, profile: Profile,
-                 origin: str) -> bool:
+                 origin: str, keep: frozenset[str] = frozenset()) -> bool:
     """Lay a hunk's *pre-image* onto the model of the state before its
     patch: an enum of a family the model lacks, whose opening line the
     hunk shows, existed before the patch as the context and ``-`` lines
     say (the patch proves it: it was written against that text).  Only
-    what the model lacks is added; returns whether anything was."""
+    what the model lacks is added -- a copy the series itself wrote in
+    another file (``keep``: files it created) does not count, so the old
+    place of a moved enum is known; returns whether anything was added."""
     tag = _hunk_enum_tag(hunk)
     if tag is None or not shows_enum_opening(hunk) \
-            or any(e.tag == tag for e in model.enums):
+            or any(e.tag == tag and (e.file == path or e.file not in keep)
+                   for e in model.enums):
         return False
     return _new_enum_from_hunk(model, path, hunk, tag, profile, origin,
                                side="old")

@@ -131,6 +131,9 @@ def _collides(facts: Facts, name: str) -> bool:
 
 
 def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
+    # A moved definition whose value stays is no change (patch-only, its
+    # old place is known from the patch's pre-image, not from the base).
+    moved = {n for mv in facts.moves for n in mv.names if n not in mv.changed}
     out = []
     order = []
     for st in facts.states:
@@ -138,7 +141,8 @@ def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
     for name in order:
         b, a = facts.base.get(name), facts.final.get(name)
         c = a or b
-        assert c is not None
+        if c is None or name in moved:
+            continue        # added and removed again; moved, value kept
         if b is not None and a is not None and b.value == a.value:
             continue
         patch = _changed_at(facts, name)

@@ -98,9 +98,10 @@ def _moves(report: Report) -> list[str]:
         for word, where, guard in (
                 ("from", f"{mv.old_file}:{mv.old_line}", mv.old_guard),
                 ("to", f"{mv.new_file}:{mv.new_line}", mv.new_guard)):
-            out += wrap(f"{word:<5}{where}" + (f" (#if {guard})" if guard
-                                               else " (no #if guard)"),
-                        first="  ", rest=" " * 9)
+            shown = f" (#if {guard})" if guard else \
+                " (#if guard unknown: read from the patch text)" \
+                if mv.patch_only else " (no #if guard)"
+            out += wrap(f"{word:<5}{where}{shown}", first="  ", rest=" " * 9)
     return out
 
 

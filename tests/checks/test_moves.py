@@ -102,3 +102,35 @@ def test_same_guard_is_a_move_without_finding(tmp_path: Path,
     assert mv["old_guard"] == mv["new_guard"] == \
         "CONFIG_GENERIC_MSI_IRQ_DOMAIN"
     assert data["findings"] == [] and data["constants"] == []
+
+
+@pytest.mark.parametrize(("series", "patch"), [("move-enum.mbox", "1/1"),
+                                               ("move-enum-2.mbox", "1/2, 2/2")])
+def test_patch_only_move(series: str, patch: str, capsys) -> None:
+    """No tree: the old place comes from the patch's own pre-image (its
+    guard is unknown, so no guard change is claimed), the new one from
+    the header the series creates; no constant is "added" (today: the
+    9 tokens were new in one case, and the report crashed in the
+    other)."""
+    main(["report", str(FIXTURES / series), "--no-tree", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    (mv,) = data["moves"]
+    assert (mv["old_file"], mv["old_line"], mv["new_file"], mv["new_line"]) \
+        == ("include/linux/irqdomain.h", 25,
+            "include/linux/irqdomain_defs.h", 12)
+    assert mv["patch_only"] is True and mv["old_guard"] is None
+    assert ", ".join(dict.fromkeys((mv["added_by"], mv["removed_by"]))) \
+        == patch
+    assert data["constants"] == []
+    assert not [f for f in data["findings"]
+                if f["code"] in ("moved-definition", "stale-reference")]
+
+
+def test_constant_added_and_removed_inside_the_series() -> None:
+    """A name that exists only between two patches is in no row of the
+    constants table (base against final; it crashed the report)."""
+    from patchlens.extract.facts import ConstantAt, Facts
+    from patchlens.impact.report import constant_changes
+    tmp = ConstantAt("DOMAIN_BUS_GIZMO_MSI", "bus_token", "bus token", 6)
+    facts = Facts(states=({}, {tmp.name: tmp}, {}), labels=("1/2", "2/2"))
+    assert constant_changes(facts) == ()
