@@ -3,8 +3,9 @@
 Mailboxes and profiles are read whole, so the read itself must refuse
 what cannot be one: a file over the size limit (a 3 GB sparse file is
 refused by its size, before a byte is read), a special file or a pipe
-that never ends (``/dev/zero``, endless stdin: read in chunks, refused
-at the limit), and binary data (a NUL byte: refused at the first chunk
+that never ends (endless stdin or a named pipe: read in chunks, refused
+at the limit; a device such as ``/dev/zero`` is not read at all), and
+binary data (a NUL byte: refused at the first chunk
 holding one).  Each refusal is one :class:`InputError` line.
 """
 
@@ -58,6 +59,10 @@ def read_limited(path: str, limit: int, *, text: bool = True) -> bytes:
     try:
         if path == "-":
             return _gather(_chunks(sys.stdin.buffer), where, limit, text, "is")
+        st = os.stat(path)
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) or stat.S_ISSOCK(st.st_mode):
+            # /dev/zero, a disk, /dev/tty: never read (a pipe is, in chunks)
+            raise InputError(where, "is a device or socket, not a file")
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())
             if stat.S_ISDIR(st.st_mode):

@@ -411,6 +411,31 @@ def test_dev_zero_as_the_profile(tmp_path: Path) -> None:
     _one_line_exit_2(_child(["constants", "--no-tree", "--profile", "/dev/zero"], tmp_path))
 
 
+def test_devices_are_not_read(tmp_path: Path) -> None:
+    for dev in ("/dev/urandom", "/dev/null"):
+        status, _, err = run_cli(["series", dev])
+        assert status == 2 and "device" in err and err.count("\n") == 1
+
+
+def test_a_named_pipe_is_read(tmp_path: Path) -> None:
+    # as <(zcat x.mbox.gz) gives: read in bounded chunks, not refused
+    import threading
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(_patch_mail().encode())
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        series = read_series(str(fifo))
+    finally:
+        writer.join(10)
+    assert series.patches[0].files
+
+
 def test_sparse_3gb_file_as_mailbox_and_profile(tmp_path: Path) -> None:
     sparse = tmp_path / "sparse"
     with open(sparse, "wb") as fh:
