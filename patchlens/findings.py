@@ -106,6 +106,8 @@ class Message:
         if patch_only and self.evidence is not Evidence.PATCH \
                 and not proven_by_patch:
             severity = min(severity, Severity.WARNING)
+        if location_kind is None and patch_only and line is not None:
+            location_kind = PATCH_LINE   # no tree fact: a line of the patch
         return Finding(self.code, severity, message, file, line, patch,
                        subject, detail, location_kind, patch_only)
 

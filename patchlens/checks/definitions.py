@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from patchlens.checks.bits import exclusive, show_value
 from patchlens.extract.definitions import Constant
 from patchlens.extract.history import DefinitionMove
-from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
+                                Severity, declare)
 
 __all__ = ["DUPLICATE_NAME", "MOVED_DEFINITION", "duplicates",
            "moved_definitions"]
@@ -49,7 +50,8 @@ def duplicates(consts: Sequence[Constant], patch: str | None) -> list[Finding]:
             f"{name} is defined {len(cs)} times",
             file=at.file, line=at.line, patch=patch, subject=name,
             detail=tuple(f"{c.where}: {c.value.text or show_value(c.value.value)}"
-                         for c in cs)))
+                         for c in cs),
+            location_kind=TREE_LINE if at.origin == "tree" else PATCH_LINE))
     return out
 
 

@@ -10,7 +10,8 @@ a hunk) already in the tree.
 
 from __future__ import annotations
 
-from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
+                                Severity, declare)
 from patchlens.tree.apply import (AppliedSeries, FileResult, HunkResult,
                                   HunkStatus, NearMiss, PatchResult)
 
@@ -71,7 +72,7 @@ def hunk_findings(applied: AppliedSeries) -> tuple[Finding, ...]:
             out.append(ALREADY_APPLIED.finding(
                 f"patch {r.label} is already in the tree: not applied again",
                 file=f.path, line=f.hunks[0].already_at if f.hunks else None,
-                patch=r.label))
+                patch=r.label, location_kind=TREE_LINE))
             continue
         for f in r.files:
             for h in f.hunks:
@@ -89,12 +90,16 @@ def _finding(r: PatchResult, f: FileResult, h: HunkResult) -> Finding | None:
         return HUNK_FAILED.finding(
             f"hunk {h.number} of {f.path} does not apply: {h.message}",
             file=f.path, line=h.near.line if h.near else h.hunk.old_start,
-            patch=r.label, detail=detail)
+            patch=r.label, detail=detail,
+            # The nearly-fits line is the tree's; without one, the
+            # hunk's own pre-image line.
+            location_kind=TREE_LINE if h.near else PATCH_LINE)
     if h.status is HunkStatus.MERGED:
         return TREE_MOVED_ON.finding(
             f"hunk {h.number} of {f.path} applies only to the patch's "
             f"pre-image {f.preimage}: the tree has moved on",
-            file=f.path, line=h.new_start, patch=r.label)
+            file=f.path, line=h.new_start, patch=r.label,
+            location_kind=TREE_LINE)
     if h.status is HunkStatus.CONFLICT:
         c = h.conflict
         detail = () if c is None else (
@@ -104,16 +109,19 @@ def _finding(r: PatchResult, f: FileResult, h: HunkResult) -> Finding | None:
             f"hunk {h.number} of {f.path} conflicts in a 3-way merge from "
             f"the pre-image {f.file.old_id}: the tree changed these lines",
             file=f.path, line=c.line if c else h.hunk.old_start,
-            patch=r.label, detail=detail)
+            patch=r.label, detail=detail,
+            location_kind=TREE_LINE if c else PATCH_LINE)
     if h.status is HunkStatus.FUZZ:
         return HUNK_FUZZ.finding(
             f"hunk {h.number} of {f.path} applies with fuzz {h.fuzz}: "
             "git would refuse it",
-            file=f.path, line=h.new_start, patch=r.label)
+            file=f.path, line=h.new_start, patch=r.label,
+            location_kind=TREE_LINE)
     if h.status is HunkStatus.ALREADY:
         return ALREADY_APPLIED.finding(
             f"hunk {h.number} of {f.path} is already in the tree: not "
-            "applied again", file=f.path, line=h.already_at, patch=r.label)
+            "applied again", file=f.path, line=h.already_at, patch=r.label,
+            location_kind=TREE_LINE)
     return None
 
 

@@ -186,3 +186,22 @@ def test_two_new_flags_on_one_bit_the_patch_proves(
         "include/linux/msi.h:27: ERROR: bit-collision: MSI_FLAG_GADGET_IMS "
         "is bit 18 (0x40000), already used by MSI_FLAG_GADGET_DYN (MSI flag "
         "family) [patch line; patch-only] (1/1)"]
+
+
+def test_every_location_says_what_it_is() -> None:
+    """A finding resting on patch text alone is at a patch line unless
+    the check says otherwise; terse marks patch lines and patch-only
+    evidence, and says nothing for a tree line."""
+    from patchlens.checks.bits import BIT_COLLISION
+    from patchlens.findings import PATCH_LINE, TREE_LINE
+    from patchlens.render.terse import render
+    only = BIT_COLLISION.finding("A is bit 3, already used by B", file="x.h",
+                                 line=3, patch="1/1", patch_only=True)
+    assert only.location_kind == PATCH_LINE and only.patch_only
+    assert only.severity.name == "WARNING"
+    tree = BIT_COLLISION.finding("A is bit 3, already used by B", file="x.h",
+                                 line=3, patch="1/1", location_kind=TREE_LINE)
+    assert render([only, tree]).splitlines() == [
+        "x.h:3: ERROR: bit-collision: A is bit 3, already used by B (1/1)",
+        "x.h:3: WARNING: bit-collision: A is bit 3, already used by B "
+        "[patch line; patch-only] (1/1)"]
