@@ -84,3 +84,36 @@ def test_second_family_set_needs_no_code_change() -> None:
     assert all(c.file == "include/linux/irqdomain.h" for c in table.constants)
     # The default families are not there: the profile swapped them out.
     assert table.get("MSI_FLAG_PCI_MSIX") is None
+
+
+FAM = "[[family]]\nkey='a'\nprefix='A_'\n"
+
+
+@pytest.mark.parametrize("text, what", [
+    (FAM + "[[callback]]\nparams=['int']\n", "missing 'name'"),
+    (FAM + "[[callback]]\nname='cb'\n", "needs 'params'"),
+    (FAM + "[[callback]]\nname='cb'\nparams=['int']\nchild=['info']\n",
+     "not an origin"),
+    (FAM + "[[callback]]\nname='cb'\nparams=['int']\ncolour=['x']\n",
+     "unknown key 'colour'"),
+    (FAM + "[[selection]]\nstruct='s'\ntoken='t'\n", "missing 'mask'"),
+    (FAM + "[filters]\ncore='kernel/'\n", "must be a list"),
+])
+def test_bad_filter_tables(tmp_path: Path, text: str, what: str) -> None:
+    with pytest.raises(InputError) as exc:
+        load_profile(write(tmp_path, text))
+    assert what in exc.value.what
+
+
+def test_default_profile_filter_tables() -> None:
+    """Which filters decide on a child is data: callbacks by prototype,
+    the select fields, the core folder."""
+    p = load_profile(None)
+    cb = {c.name: c for c in p.callbacks}
+    assert cb["init_dev_msi_info"].child == ("arg 3",)
+    assert cb["init_dev_msi_info"].params[3] == "struct msi_domain_info *"
+    assert cb["msi_prepare"].child == ("arg 0", "arg 0->host_data")
+    assert cb["select"].lookup == ("arg 2",)
+    assert [(s.struct, s.token, s.mask) for s in p.selections] == [
+        ("msi_parent_ops", "bus_select_token", "bus_select_mask")]
+    assert p.core == ("kernel/irq/",)
