@@ -92,6 +92,10 @@ def _walk(tree: pygit2.Tree, prefix: str, ends: tuple[str, ...]) -> Iterator[str
             stack.pop()
 
 
+# The bytes a GitTree keeps of the files it read (see GitTree.read).
+_READ_MEMO_BYTES = 64 << 20
+
+
 class GitTree:
     """One revision of a git repository (:class:`TreeSource`).
 
@@ -104,6 +108,11 @@ class GitTree:
         self.repo = repo
         self.info = info
         self._tree = tree
+        # A run reads the same files of a revision once per tree state
+        # (32 states in a 33-patch report): the bytes are kept, up to
+        # _READ_MEMO_BYTES (a git object never changes).
+        self._reads: dict[str, bytes] = {}
+        self._kept = 0
 
     @classmethod
     def open(cls, root: str, rev: str, *, reason: str = "") -> "GitTree":
@@ -168,11 +177,18 @@ class GitTree:
     # -- TreeSource ----------------------------------------------------
 
     def read(self, path: str) -> bytes | None:
+        got = self._reads.get(path)
+        if got is not None:
+            return got
         obj = self._lookup(path)
         if not isinstance(obj, pygit2.Blob):
             return None
         try:
-            return obj.data
+            data: bytes = obj.data
+            if self._kept + len(data) <= _READ_MEMO_BYTES:
+                self._reads[path] = data
+                self._kept += len(data)
+            return data
         except (pygit2.GitError, KeyError) as exc:
             # A missing loose object (corrupt or partial clone): the
             # analysis would be wrong without it, so stop with one line.
