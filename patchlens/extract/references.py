@@ -16,10 +16,15 @@ tree-sitter tree of its file:
 
 Arguments of calls to functions that are neither profile setters nor
 matchers are left pending (``PendingCall``); the scanner resolves them
-one level deep against the parameter roles of the callee's definition
-(:func:`patchlens.extract.roles.call_role`), so
+against what the callee's definition does with the parameter, through
+the helpers it passes it on to, to any depth
+(:class:`patchlens.extract.roles.Helpers`), so
 ``pci_msi_domain_supports(dev, MSI_FLAG_PCI_MSIX, ...)`` is a check
-because the callee tests its ``feature_mask`` parameter.
+because the callee tests its ``feature_mask`` parameter, and
+``pci_match_device_domain(pdev, DOMAIN_BUS_PCI_DEVICE_MSI)`` is one
+because the callee hands its ``bus_token`` to
+``msi_match_device_irq_domain()``, which compares it (the site's
+``via`` names the chain).
 """
 
 from __future__ import annotations
@@ -51,6 +56,10 @@ class ReferenceSite:
     function: str             # enclosing function, macro or variable
     text: str                 # the source line, stripped
     subsystem: str = ""       # MAINTAINERS entry (or top two components)
+    # The helpers a constant passed to a call goes through, the last
+    # deciding its role ("pci_match_device_domain ->
+    # msi_match_device_irq_domain"); "" when the site decides itself.
+    via: str = ""
 
 
 @dataclass(frozen=True)

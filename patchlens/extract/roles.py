@@ -15,7 +15,8 @@ Every role is decided here, in one of five ways:
 - a function's parameters get the strongest role its body gives them
   (:func:`parameter_roles`, ordered by :data:`ROLE_PRIORITY`);
 - an argument passed to such a function gets the parameter's role,
-  one level deep (:func:`call_role`).
+  through helpers that pass it on, to any depth (:class:`Helpers`: a
+  fixed point over the calls, with the chain of helpers that decided).
 
 A :class:`Role` stays a ``Role`` up to the renderer, which prints its
 value.
@@ -43,7 +44,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Role", "ROLE_PRIORITY", "Rules", "rules_for", "Classified",
     "classify_node", "classify_line", "classify_code", "classify_in_macro",
-    "ParamRoles", "parameter_roles", "call_role",
+    "ParamRoles", "ParamForwards", "parameter_roles", "parameter_uses",
+    "call_role", "Helper", "Decided", "Helpers",
 ]
 
 
@@ -444,21 +446,26 @@ def classify_in_macro(inner: Node | None, text: str, col: int, name: str,
     return role, reason
 
 
-# -- the one-level call rule ---------------------------------------------------
+# -- the call rule, through helpers to any depth ---------------------------
 
 # Per defined function: (parameter index, role, reason) of the
 # parameters its body gives a role.
 ParamRoles = tuple[tuple[str, tuple[tuple[int, Role, str], ...]], ...]
+# Per defined function: (parameter index, callee, argument index) of the
+# parameters it passes on to another function.
+ParamForwards = tuple[tuple[str, tuple[tuple[int, str, int], ...]], ...]
 
 
-def parameter_roles(tree: Tree, rules: Rules, shapes: FileMatches | None = None
-                    ) -> ParamRoles:
+def parameter_uses(tree: Tree, rules: Rules, shapes: FileMatches | None = None
+                   ) -> tuple[ParamRoles, ParamForwards]:
     """Per defined function: (param index, role, reason) of its
     non-pointer parameters that it checks, sets, clears, matches or
-    bounds.  Calls it makes with the parameter are not followed (one
-    level deep).  ``shapes``: the file's
+    bounds, and (param index, callee, argument index) of those it
+    passes on to a call (what the callee does with them is decided
+    across files, by :class:`Helpers`).  ``shapes``: the file's
     :func:`patchlens.c.shapes.file_matches`, when the caller has them."""
-    out = []
+    roles_out = []
+    fwd_out = []
     shapes = shapes or file_matches(tree)
     for caps in shapes.functions:
         fname = node_text(caps["name"][0])
@@ -467,18 +474,30 @@ def parameter_roles(tree: Tree, rules: Rules, shapes: FileMatches | None = None
             continue
         by_name = {n: i for i, n in params}
         best: dict[int, tuple[Role, str]] = {}
+        passed: dict[tuple[int, str, int], None] = {}
         for ident in identifier_uses(caps["body"][0], by_name):
             i = by_name[node_text(ident)]
-            role, reason, _ = classify_node(ident, rules)
+            role, reason, call = classify_node(ident, rules)
+            if call is not None:
+                passed[(i, call[0], call[1])] = None
             if role not in ROLE_PRIORITY:
                 continue
             have = best.get(i)
             if have is None or ROLE_PRIORITY.index(role) < ROLE_PRIORITY.index(have[0]):
                 best[i] = (role, reason)
         if best:
-            out.append((fname, tuple((i, r, why) for i, (r, why)
-                                     in sorted(best.items()))))
-    return tuple(out)
+            roles_out.append((fname, tuple((i, r, why) for i, (r, why)
+                                           in sorted(best.items()))))
+        if passed:
+            fwd_out.append((fname, tuple(passed)))
+    return tuple(roles_out), tuple(fwd_out)
+
+
+def parameter_roles(tree: Tree, rules: Rules, shapes: FileMatches | None = None
+                    ) -> ParamRoles:
+    """The roles part of :func:`parameter_uses` (what a body does with
+    its parameters itself)."""
+    return parameter_uses(tree, rules, shapes)[0]
 
 
 _VERB = {Role.CHECK: "tests", Role.SET: "stores", Role.CLEAR: "clears",
@@ -497,3 +516,145 @@ def call_role(callee: str, arg: int,
             return hit[0], (f"passed to {callee}(), which "
                             f"{_VERB.get(hit[0], 'uses')} argument {arg + 1}")
     return None
+
+
+@dataclass(frozen=True)
+class Helper:
+    """One definition of a function, as the call rule reads it: what
+    its body does with each parameter (``roles``) and to which calls it
+    passes each on (``forwards``: param index -> (callee, arg index))."""
+
+    path: str
+    name: str
+    roles: Mapping[int, tuple[Role, str]]
+    forwards: Mapping[int, tuple[tuple[str, int], ...]]
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a call does with one argument: the ``role`` and ``reason``
+    the deciding function gives its parameter ``arg``, and the ``chain``
+    of functions the value is passed through (the first is the callee
+    of the call, the last decides)."""
+
+    role: Role
+    reason: str
+    chain: tuple[str, ...]
+    arg: int
+
+    def text(self) -> str:
+        """The reason a call site gets: who decides, through whom."""
+        verb = _VERB.get(self.role, "uses")
+        if len(self.chain) == 1:
+            return (f"passed to {self.chain[0]}(), which {verb} "
+                    f"argument {self.arg + 1}")
+        return (f"passed to {self.chain[0]}(), on to {self.chain[-1]}(), "
+                f"which {verb} argument {self.arg + 1}")
+
+    @property
+    def via(self) -> str:
+        return " -> ".join(self.chain)
+
+
+def _stronger(new: Decided, old: Decided | None) -> bool:
+    """A stronger role, or the same role through fewer helpers."""
+    if old is None:
+        return True
+    a, b = ROLE_PRIORITY.index(new.role), ROLE_PRIORITY.index(old.role)
+    return a < b or a == b and len(new.chain) < len(old.chain)
+
+
+class Helpers:
+    """The call rule over every known definition, to any depth.
+
+    A parameter's role is the strongest of what its function's body
+    does with it and what each function it passes it on to does with
+    that argument, found as a fixed point over the calls (each update
+    makes a role stronger or its chain shorter, so it ends; a chain
+    never passes through the same function twice: the cycle guard).
+    A call goes to the definition in the caller's own file when there
+    is one, else to the first other definition (by path) that gives
+    the argument a role -- a name defined in several files is a guess,
+    as the one-level rule always made it.
+
+    Only what a set of calls (:meth:`solve`) can reach is computed.
+    """
+
+    def __init__(self, helpers: Iterable[Helper]) -> None:
+        self.defs: dict[str, list[Helper]] = {}
+        for h in helpers:
+            self.defs.setdefault(h.name, []).append(h)
+        for defs in self.defs.values():
+            defs.sort(key=lambda h: h.path)
+        self.best: dict[tuple[str, str, int], Decided] = {}
+        self.solved: set[tuple[str, str, int]] = set()
+
+    def _targets(self, callee: str, path: str) -> list[Helper]:
+        defs = self.defs.get(callee, [])
+        own = [h for h in defs if h.path == path]
+        return own or defs
+
+    def reach(self, calls: Iterable[tuple[str, int, str]]
+              ) -> tuple[set[tuple[str, str, int]], set[str]]:
+        """(the parameters ``calls`` -- (callee, arg, caller's path) --
+        can reach, as (path, function, index); the called names with no
+        definition on the way)."""
+        seen: set[tuple[str, str, int]] = set()
+        missing: set[str] = set()
+        work = list(calls)
+        while work:
+            callee, arg, path = work.pop()
+            targets = self._targets(callee, path)
+            if not targets:
+                missing.add(callee)
+            for h in targets:
+                key = (h.path, h.name, arg)
+                if key in seen:
+                    continue
+                seen.add(key)
+                work.extend((c, j, h.path) for c, j in h.forwards.get(arg, ()))
+        return seen, missing
+
+    def missing(self, calls: Iterable[tuple[str, int, str]]) -> set[str]:
+        """The functions ``calls`` reach (through helpers) that have no
+        known definition: where to look next."""
+        return self.reach(calls)[1]
+
+    def solve(self, calls: Iterable[tuple[str, int, str]]) -> None:
+        """The fixed point over the parameters ``calls`` reach."""
+        nodes = sorted(self.reach(calls)[0] - self.solved)
+        if not nodes:
+            return
+        by_key = {(h.path, h.name): h for defs in self.defs.values() for h in defs}
+        for key in nodes:
+            path, name, i = key
+            hit = by_key[(path, name)].roles.get(i)
+            if hit is not None:
+                self.best[key] = Decided(hit[0], hit[1], (name,), i)
+        changed = True
+        while changed:
+            changed = False
+            for key in nodes:
+                path, name, i = key
+                for callee, j in by_key[(path, name)].forwards.get(i, ()):
+                    got = self._call(callee, j, path)
+                    if got is None or name in got.chain:
+                        continue        # the cycle guard
+                    cand = Decided(got.role, got.reason, (name, *got.chain), got.arg)
+                    if _stronger(cand, self.best.get(key)):
+                        self.best[key] = cand
+                        changed = True
+        self.solved.update(nodes)
+
+    def _call(self, callee: str, arg: int, path: str) -> Decided | None:
+        for h in self._targets(callee, path):
+            got = self.best.get((h.path, h.name, arg))
+            if got is not None:
+                return got
+        return None
+
+    def decide(self, callee: str, arg: int, path: str) -> Decided | None:
+        """What a call to ``callee`` in ``path`` does with argument
+        ``arg`` (None: no known definition gives it a role)."""
+        self.solve([(callee, arg, path)])
+        return self._call(callee, arg, path)

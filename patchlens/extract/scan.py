@@ -15,9 +15,13 @@
    cold directory search has already made it in the same pass
    (``follow``); one defined in a ``.c`` file is seen by that file
    alone, which is a candidate already.
-3. The facts of all files are put together: pending call arguments are
-   resolved one level deep (:func:`resolve_calls`), files get their
-   MAINTAINERS subsystem.
+3. Functions the pending call arguments reach (through helpers that
+   pass them on) but no candidate file defines are looked up in a
+   bounded second round (:func:`find_helpers`: one literal search of
+   their names, files that may define one parsed).
+4. The facts of all files are put together: pending call arguments get
+   the role the helpers give them, to any depth (:func:`resolve_calls`),
+   files get their MAINTAINERS subsystem.
 
 The facts and MAINTAINERS stores are in :mod:`patchlens.cache`'s
 table, with the search's.
@@ -39,14 +43,15 @@ from patchlens.cache import cache_dir, facts_store, maintainers_store
 from patchlens.extract.constants import (
     ConstantTable, extract_constants, flag_macros, scan_flag_sets)
 from patchlens.c.parse import parse_c
-from patchlens.c.shapes import file_matches, function_calls, names_regex
+from patchlens.c.shapes import (
+    definition_regex, file_matches, function_calls, names_regex)
 from patchlens.extract.filters import (TokenFilter, ValueMacro, find_filters,
                                        value_macros)
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
 from patchlens.extract.references import (
     FileSites, Mention, PendingCall, ReferenceSite, find_sites)
 from patchlens.extract.roles import (
-    ParamRoles, Role, Rules, call_role, parameter_roles, rules_for)
+    Helper, Helpers, ParamForwards, ParamRoles, Rules, parameter_uses, rules_for)
 from patchlens.extract.structs import StructInstance, find_structs
 from patchlens.search import (
     CODE, SearchContext, contains, is_scanned_path, search)
@@ -57,7 +62,7 @@ if TYPE_CHECKING:
     from patchlens.extract.profile import Profile
 
 __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
-           "resolve_calls", "cache_dir", "is_scanned_path",
+           "resolve_calls", "helper_index", "pending_calls", "find_helpers", "cache_dir", "is_scanned_path",
            "family_names"]
 
 T = TypeVar("T")
@@ -66,6 +71,13 @@ T = TypeVar("T")
 _CODE = CODE
 # Fewer files to parse than this: no process pool.
 _POOL_MIN = 8
+# The search for helpers defined outside the candidate files is bounded:
+# rounds (each a level of helpers not yet seen), names looked up per
+# round, hits read per round, files parsed per round.
+_HELPER_ROUNDS = 3
+_HELPER_NAMES = 32
+_HELPER_READS = 400
+_HELPER_FILES = 64
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,8 @@ class FileFacts:
     structs: tuple[StructInstance, ...] = ()
     filters: tuple[TokenFilter, ...] = ()
     params: ParamRoles = ()
+    # Parameters passed on to calls: (function, ((param, callee, arg), ...)).
+    forwards: ParamForwards = ()
     functions: tuple[str, ...] = ()
     calls: tuple[tuple[str, str], ...] = ()      # (caller, callee)
     # constants.flag_macros of the file, read from the same parse.
@@ -140,7 +154,8 @@ def _valid_facts(key: object, value: object) -> bool:
     if not isinstance(value, FileFacts) or not isinstance(value.path, str):
         return False
     parts = (value.sites, value.mentions, value.pending, value.flagsets,
-             value.structs, value.filters, value.params, value.functions,
+             value.structs, value.filters, value.params, value.forwards,
+             value.functions,
              value.calls, value.macros)
     return all(isinstance(p, tuple) for p in parts) and all(
         isinstance(s, ReferenceSite) and isinstance(s.line, int)
@@ -193,12 +208,13 @@ def analyse_file(path: str, data: bytes, rules: Rules,
                        pending=found.pending, flagsets=found.flagsets)
     shapes = file_matches(tree)
     functions, calls = function_calls(shapes)
+    params, forwards = parameter_uses(tree, rules, shapes)
     return FileFacts(
         path, found.sites, found.mentions, found.pending, found.flagsets,
         find_structs(path, tree, rules.structs, shapes),
         find_filters(path, tree, rules.names, rules.value_families, shapes)
         if _names_a_value(found, rules) else (),
-        parameter_roles(tree, rules, shapes), functions, calls,
+        params, forwards, functions, calls,
         flag_macros(path, data, flag_lits, tree),
         value_macros(path, tree, rules.names, rules.value_families))
 
@@ -253,19 +269,40 @@ def _relocate(facts: FileFacts, path: str) -> FileFacts:
 
 # -- putting it together ---------------------------------------------------------
 
-def resolve_calls(facts: Iterable[FileFacts]) -> list[FileFacts]:
-    """Pending call arguments get the role the callee gives its parameter
-    (:func:`patchlens.extract.roles.call_role`).
+def helper_index(facts: Iterable[FileFacts]) -> Helpers:
+    """The call rule's view of ``facts``: every defined function with
+    what it does with its parameters and where it passes them on."""
+    out = []
+    for f in facts:
+        roles = {fn: {i: (r, why) for i, r, why in rs} for fn, rs in f.params}
+        fwd: dict[str, dict[int, list[tuple[str, int]]]] = {}
+        for fn, edges in f.forwards:
+            for i, callee, j in edges:
+                fwd.setdefault(fn, {}).setdefault(i, []).append((callee, j))
+        for fn in dict.fromkeys([*roles, *fwd]):
+            out.append(Helper(f.path, fn, roles.get(fn, {}),
+                              {i: tuple(v) for i, v in fwd.get(fn, {}).items()}))
+    return Helpers(out)
 
-    One level deep: the callee's definition (in a scanned file; its own
-    file first) tests, sets, clears, matches or bounds the parameter.
+
+def pending_calls(facts: Iterable[FileFacts]) -> list[tuple[str, int, str]]:
+    """(callee, argument index, caller's file) of every pending site."""
+    return [(p.callee, p.arg, f.path) for f in facts for p in f.pending]
+
+
+def resolve_calls(facts: Iterable[FileFacts],
+                  helpers: Iterable[FileFacts] = ()) -> list[FileFacts]:
+    """Pending call arguments get the role the callee gives its
+    parameter, through the helpers it passes it on to, to any depth
+    (:class:`patchlens.extract.roles.Helpers`); the site's ``via``
+    names the chain.
+
+    ``helpers``: the facts of files read only for the definitions of
+    called functions (their sites are not the scan's).
     """
     facts = list(facts)
-    params: dict[str, list[tuple[str, dict[int, tuple[Role, str]]]]] = {}
-    for f in facts:
-        for fname, roles in f.params:
-            params.setdefault(fname, []).append(
-                (f.path, {i: (r, why) for i, r, why in roles}))
+    index = helper_index([*facts, *helpers])
+    index.solve(pending_calls(facts))
     out = []
     for f in facts:
         if not f.pending:
@@ -273,12 +310,53 @@ def resolve_calls(facts: Iterable[FileFacts]) -> list[FileFacts]:
             continue
         sites = list(f.sites)
         for p in f.pending:
-            defs = sorted(params.get(p.callee, []), key=lambda d: d[0] != f.path)
-            hit = call_role(p.callee, p.arg, (roles for _, roles in defs))
+            hit = index.decide(p.callee, p.arg, f.path)
             if hit is not None:
-                sites[p.index] = replace(sites[p.index], role=hit[0], reason=hit[1])
+                sites[p.index] = replace(sites[p.index], role=hit.role,
+                                         reason=hit.text(), via=hit.via)
         out.append(replace(f, sites=tuple(sites)))
     return out
+
+
+def find_helpers(source: TreeSource, context: SearchContext, an: "_Analyser",
+                 found: list[FileFacts]) -> list[FileFacts]:
+    """The facts of files defining functions the pending calls reach
+    (through helpers) that no candidate file defines: a static inline
+    in a header, an exported helper in a file naming no constant.
+
+    Bounded: a round looks up the names still missing (at most
+    ``_HELPER_NAMES``) with one literal search (cached like the scan's),
+    reads at most ``_HELPER_READS`` of its hits -- headers and the
+    callers' folders first -- for a line that may define one
+    (:func:`patchlens.c.shapes.definition_regex`) and parses at most
+    ``_HELPER_FILES`` of those; the next round follows what they pass
+    on, ``_HELPER_ROUNDS`` deep.  A name that is nowhere defined (a
+    macro, a builtin) is looked up once."""
+    extra: list[FileFacts] = []
+    known = {f.path for f in found}
+    looked: set[str] = set()
+    calls = pending_calls(found)
+    if not calls:
+        return extra
+    near = {os.path.dirname(p) for _, _, p in calls}
+    for _ in range(_HELPER_ROUNDS):
+        names = sorted(helper_index([*found, *extra]).missing(calls) - looked)
+        names = names[:_HELPER_NAMES]
+        if not names:
+            break
+        looked.update(names)
+        hits = search(context, source, [n.encode() for n in names])
+        order = sorted((p for p in hits if p.endswith(_CODE) and p not in known),
+                       key=lambda p: (not p.endswith(".h"),
+                                      os.path.dirname(p) not in near, p))
+        rx = definition_regex(names)
+        defining = [p for p in order[:_HELPER_READS]
+                    if rx.search(source.read(p) or b"")][:_HELPER_FILES]
+        for p in defining:
+            known.add(p)
+            an.add(p, hits[p])
+        extra += an.finish()
+    return extra
 
 
 def _progress(done: int, total: int, on: bool) -> None:
@@ -513,9 +591,10 @@ def _scan(source: TreeSource, names: dict[str, str], profile: Profile,
                 an.add(p, c, rules2, priors.get(p))
             found = [f for f in found if f.path not in redo] + an.finish()
         names = {**names, **extra}
+    helpers = find_helpers(source, context, an, found)
     maint = maintainers()
     store.flush()
-    found = resolve_calls(sorted(found, key=lambda f: f.path))
+    found = resolve_calls(sorted(found, key=lambda f: f.path), helpers)
     subsystems = {f.path: maint.subsystem(f.path) for f in found}
     sites = tuple(replace(s, subsystem=subsystems[f.path].name)
                   for f in found for s in f.sites)

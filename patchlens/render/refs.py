@@ -25,14 +25,17 @@ __all__ = ["as_text", "as_json"]
 
 def _site_lines(s: ReferenceSite,
                 functions: Collection[str] = ()) -> list[str]:
-    """``role  file:line`` then who and why, wrapped (never cut: a cut
-    path or reason is worse than a longer listing)."""
+    """``role  file:line`` then who and why, and the helpers that
+    decided (``via``), wrapped (never cut: a cut path or reason is worse
+    than a longer listing)."""
     who = (f"{s.function}()" if s.function in functions else s.function) \
         if s.function else "(file scope)"
+    via = wrap(f"via {s.via}", first=" " * 13, rest=" " * 17) \
+        if getattr(s, "via", "") else []
     return (wrap(f"{s.file}:{s.line}", first=f"    {s.role.value:<8} ",
                  rest=" " * 13)
             + wrap(f"{who}: {s.reason}" if s.reason else who,
-                   first=" " * 13))
+                   first=" " * 13) + via)
 
 
 def as_text(label: str, wanted: Sequence[str], names: Mapping[str, str],
