@@ -19,8 +19,7 @@ from patchlens.c.parse import load_query, matches, node_text
 
 __all__ = [
     "declarator_name", "scope_name", "callee_name", "has_error_ancestor",
-    "param_names", "identifier_uses", "names_regex", "definition_regex",
-    "FileMatches",
+    "param_names", "identifier_uses", "names_regex", "FileMatches",
     "file_matches", "function_calls", "Captures", "MENTION_TYPES",
 ]
 
@@ -42,18 +41,6 @@ def names_regex(names: Iterable[str]) -> re.Pattern[bytes]:
     """One bytes regex matching any of ``names`` as a whole C word."""
     alts = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
     return re.compile(rb"(?<![A-Za-z0-9_])(?:" + (alts or b"(?!x)x") + rb")(?![A-Za-z0-9_])")
-
-
-def definition_regex(names: Iterable[str]) -> re.Pattern[bytes]:
-    """A bytes regex finding where one of ``names`` may be defined (or
-    declared) as a function: a line starting in column 0, not a
-    preprocessor line, naming it before an opening parenthesis -- the
-    kernel's shape for both ``static inline int foo(...)`` and a return
-    type on the line above.  Calls are indented; the few false hits
-    (prototypes) cost a parse, and a parse decides."""
-    alts = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rb"^(?![\s#])[^;{}()\n]*?(?<![A-Za-z0-9_])(?:"
-                      + (alts or b"(?!x)x") + rb")\s*\(", re.M)
 
 
 def declarator_name(node: Node | None) -> str:

@@ -595,18 +595,18 @@ class Helpers:
         return own or defs
 
     def reach(self, calls: Iterable[tuple[str, int, str]]
-              ) -> tuple[set[tuple[str, str, int]], set[str]]:
+              ) -> tuple[set[tuple[str, str, int]], dict[str, set[str]]]:
         """(the parameters ``calls`` -- (callee, arg, caller's path) --
         can reach, as (path, function, index); the called names with no
-        definition on the way)."""
+        definition on the way, with the files calling them)."""
         seen: set[tuple[str, str, int]] = set()
-        missing: set[str] = set()
+        missing: dict[str, set[str]] = {}
         work = list(calls)
         while work:
             callee, arg, path = work.pop()
             targets = self._targets(callee, path)
             if not targets:
-                missing.add(callee)
+                missing.setdefault(callee, set()).add(path)
             for h in targets:
                 key = (h.path, h.name, arg)
                 if key in seen:
@@ -615,9 +615,10 @@ class Helpers:
                 work.extend((c, j, h.path) for c, j in h.forwards.get(arg, ()))
         return seen, missing
 
-    def missing(self, calls: Iterable[tuple[str, int, str]]) -> set[str]:
+    def missing(self, calls: Iterable[tuple[str, int, str]]) -> dict[str, set[str]]:
         """The functions ``calls`` reach (through helpers) that have no
-        known definition: where to look next."""
+        known definition, with the files calling them: where to look
+        next."""
         return self.reach(calls)[1]
 
     def solve(self, calls: Iterable[tuple[str, int, str]]) -> None:

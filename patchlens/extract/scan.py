@@ -17,8 +17,8 @@
    alone, which is a candidate already.
 3. Functions the pending call arguments reach (through helpers that
    pass them on) but no candidate file defines are looked up in a
-   bounded second round (:func:`find_helpers`: one literal search of
-   their names, files that may define one parsed).
+   bounded second round (:func:`find_helpers`: the headers the calling
+   files include are parsed, no search).
 4. The facts of all files are put together: pending call arguments get
    the role the helpers give them, to any depth (:func:`resolve_calls`),
    files get their MAINTAINERS subsystem.
@@ -43,8 +43,7 @@ from patchlens.cache import cache_dir, facts_store, maintainers_store
 from patchlens.extract.constants import (
     ConstantTable, extract_constants, flag_macros, scan_flag_sets)
 from patchlens.c.parse import parse_c
-from patchlens.c.shapes import (
-    definition_regex, file_matches, function_calls, names_regex)
+from patchlens.c.shapes import file_matches, function_calls, names_regex
 from patchlens.extract.filters import (TokenFilter, ValueMacro, find_filters,
                                        value_macros)
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
@@ -62,7 +61,8 @@ if TYPE_CHECKING:
     from patchlens.extract.profile import Profile
 
 __all__ = ["Scan", "FileFacts", "scan_references", "analyse_file",
-           "resolve_calls", "helper_index", "pending_calls", "find_helpers", "cache_dir", "is_scanned_path",
+           "resolve_calls", "helper_index", "pending_calls", "find_helpers",
+           "included_paths", "cache_dir", "is_scanned_path",
            "family_names"]
 
 T = TypeVar("T")
@@ -71,12 +71,9 @@ T = TypeVar("T")
 _CODE = CODE
 # Fewer files to parse than this: no process pool.
 _POOL_MIN = 8
-# The search for helpers defined outside the candidate files is bounded:
-# rounds (each a level of helpers not yet seen), names looked up per
-# round, hits read per round, files parsed per round.
-_HELPER_ROUNDS = 3
-_HELPER_NAMES = 32
-_HELPER_READS = 400
+# The look-up of helpers defined outside the candidate files is bounded:
+# rounds (each a level of headers included), headers parsed per round.
+_HELPER_ROUNDS = 4
 _HELPER_FILES = 64
 
 
@@ -100,6 +97,8 @@ class FileFacts:
     macros: tuple[RawMacro, ...] = ()
     # #defines naming value-family constants, with their #if condition.
     value_macros: tuple[ValueMacro, ...] = ()
+    # The paths its #include lines may name (where its helpers are).
+    includes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ def _valid_facts(key: object, value: object) -> bool:
         return False
     parts = (value.sites, value.mentions, value.pending, value.flagsets,
              value.structs, value.filters, value.params, value.forwards,
-             value.functions,
+             value.includes, value.functions,
              value.calls, value.macros)
     return all(isinstance(p, tuple) for p in parts) and all(
         isinstance(s, ReferenceSite) and isinstance(s.line, int)
@@ -216,7 +215,8 @@ def analyse_file(path: str, data: bytes, rules: Rules,
         if _names_a_value(found, rules) else (),
         params, forwards, functions, calls,
         flag_macros(path, data, flag_lits, tree),
-        value_macros(path, tree, rules.names, rules.value_families))
+        value_macros(path, tree, rules.names, rules.value_families),
+        included_paths(path, data))
 
 
 def _names_a_value(found: FileSites, rules: Rules) -> bool:
@@ -318,44 +318,68 @@ def resolve_calls(facts: Iterable[FileFacts],
     return out
 
 
-def find_helpers(source: TreeSource, context: SearchContext, an: "_Analyser",
-                 found: list[FileFacts]) -> list[FileFacts]:
-    """The facts of files defining functions the pending calls reach
-    (through helpers) that no candidate file defines: a static inline
-    in a header, an exported helper in a file naming no constant.
+_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
 
-    Bounded: a round looks up the names still missing (at most
-    ``_HELPER_NAMES``) with one literal search (cached like the scan's),
-    reads at most ``_HELPER_READS`` of its hits -- headers and the
-    callers' folders first -- for a line that may define one
-    (:func:`patchlens.c.shapes.definition_regex`) and parses at most
-    ``_HELPER_FILES`` of those; the next round follows what they pass
-    on, ``_HELPER_ROUNDS`` deep.  A name that is nowhere defined (a
-    macro, a builtin) is looked up once."""
+
+def included_paths(path: str, data: bytes) -> tuple[str, ...]:
+    """The tree paths the ``#include`` lines of ``path`` may name:
+    ``<x/y.h>`` in ``include/`` (and the file's architecture's
+    ``arch/A/include/``), ``"y.h"`` beside the file."""
+    out: list[str] = []
+    arch = path.split("/")[1] if path.startswith("arch/") and path.count("/") > 1 else ""
+    for m in _INCLUDE.finditer(data):
+        name = m.group(2).decode("utf-8", "replace").strip()
+        if m.group(1) == b"<":
+            out.append(f"include/{name}")
+            if arch:
+                out.append(f"arch/{arch}/include/{name}")
+        else:
+            out.append(os.path.normpath(os.path.join(os.path.dirname(path), name)))
+    return tuple(p for p in dict.fromkeys(out) if not p.startswith(".."))
+
+
+def find_helpers(source: TreeSource, an: "_Analyser",
+                 found: list[FileFacts]) -> list[FileFacts]:
+    """The facts of headers defining functions the pending calls reach
+    (through helpers) that no candidate file defines: a static inline
+    in a header the calling file includes.
+
+    C says where to look: a function a file calls is declared there or
+    in a header it includes, and a static inline is defined there.  So
+    no search: a round parses (facts cached by content id, like every
+    file's) the headers that the files calling a still-missing name
+    include -- and those the sites' files include --, at most
+    ``_HELPER_FILES`` of them; the next round follows what those pass
+    on, through their own includes, ``_HELPER_ROUNDS`` deep.  A helper
+    defined in a ``.c`` file no candidate is (an exported function
+    whose file names no constant) is not found: its calls keep their
+    one-level role."""
     extra: list[FileFacts] = []
-    known = {f.path for f in found}
-    looked: set[str] = set()
+    by_path = {f.path: f for f in found}
     calls = pending_calls(found)
-    if not calls:
-        return extra
-    near = {os.path.dirname(p) for _, _, p in calls}
-    for _ in range(_HELPER_ROUNDS):
-        names = sorted(helper_index([*found, *extra]).missing(calls) - looked)
-        names = names[:_HELPER_NAMES]
-        if not names:
+    sites = sorted({p for _, _, p in calls})
+    for _ in range(_HELPER_ROUNDS if calls else 0):
+        missing = helper_index([*found, *extra]).missing(calls)
+        if not missing:
             break
-        looked.update(names)
-        hits = search(context, source, [n.encode() for n in names])
-        order = sorted((p for p in hits if p.endswith(_CODE) and p not in known),
-                       key=lambda p: (not p.endswith(".h"),
-                                      os.path.dirname(p) not in near, p))
-        rx = definition_regex(names)
-        defining = [p for p in order[:_HELPER_READS]
-                    if rx.search(source.read(p) or b"")][:_HELPER_FILES]
-        for p in defining:
-            known.add(p)
-            an.add(p, hits[p])
-        extra += an.finish()
+        callers = sorted({p for paths in missing.values() for p in paths})
+        wanted = [inc for p in [*callers, *sites] if p in by_path
+                  for inc in by_path[p].includes]
+        todo = [p for p in dict.fromkeys(wanted) if p not in by_path]
+        added = 0
+        for p in todo:
+            if added >= _HELPER_FILES:
+                break
+            cid = source.content_id(p)
+            by_path.setdefault(p, FileFacts(p))   # looked at once
+            if cid is not None:
+                an.add(p, cid)
+                added += 1
+        if not added:
+            break
+        got = an.finish()
+        extra += got
+        by_path.update((f.path, f) for f in got)
     return extra
 
 
@@ -591,7 +615,7 @@ def _scan(source: TreeSource, names: dict[str, str], profile: Profile,
                 an.add(p, c, rules2, priors.get(p))
             found = [f for f in found if f.path not in redo] + an.finish()
         names = {**names, **extra}
-    helpers = find_helpers(source, context, an, found)
+    helpers = find_helpers(source, an, found)
     maint = maintainers()
     store.flush()
     found = resolve_calls(sorted(found, key=lambda f: f.path), helpers)

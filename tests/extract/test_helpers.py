@@ -13,7 +13,8 @@ from patchlens.c.parse import parse_c
 from patchlens.extract.profile import load_profile
 from patchlens.extract.roles import (
     Decided, Helper, Helpers, Role, Rules, parameter_roles, parameter_uses)
-from patchlens.extract.scan import FileFacts, resolve_calls, scan_references
+from patchlens.extract.scan import (
+    FileFacts, included_paths, resolve_calls, scan_references)
 from patchlens.render.refs import as_json, as_text
 from patchlens.tree.directory import DirectoryTree
 
@@ -50,9 +51,12 @@ static int demo_setup(struct pci_dev *pdev)
 """
 
 # Three levels across two files: drivers/demo/a.c calls demo_outer()
-# (b.c), which calls demo_middle() (b.c), which calls demo_inner()
+# (a static inline of a header it includes, which names no constant),
+# which calls demo_middle() (the header), which calls demo_inner()
 # (a.c), which tests the flag.
 THREE_A = b"""\
+#include <linux/demo_b.h>
+
 bool demo_inner(struct device *dev, unsigned long feature)
 {
 	return dev->msi_flags & feature;
@@ -64,12 +68,14 @@ static int demo_probe(struct device *dev)
 }
 """
 THREE_B = b"""\
-static bool demo_middle(struct device *dev, unsigned long mask)
+bool demo_inner(struct device *dev, unsigned long feature);
+
+static inline bool demo_middle(struct device *dev, unsigned long mask)
 {
 	return demo_inner(dev, mask);
 }
 
-bool demo_outer(struct device *dev, unsigned long mask)
+static inline bool demo_outer(struct device *dev, unsigned long mask)
 {
 	if (!dev)
 		return false;
@@ -139,12 +145,13 @@ static void demo_init(struct demo_info *info)
 
 # A helper defined as a static inline in a header that names no
 # constant (the literal search does not return it), which hands the
-# mask on to a function in another file that names none either.
+# mask on to a static inline of another header it includes; and a
+# driver's own header (a quoted include) whose helper stores.
 HEADER = b"""\
 #ifndef _DEMO_HELPERS_H
 #define _DEMO_HELPERS_H
 
-bool demo_core_supports(struct device *dev, unsigned long mask);
+#include <linux/demo_core.h>
 
 static inline bool demo_supports(struct device *dev, unsigned long mask)
 {
@@ -154,22 +161,28 @@ static inline bool demo_supports(struct device *dev, unsigned long mask)
 #endif
 """
 CORE = b"""\
-#include <linux/demo_helpers.h>
-
-bool demo_core_supports(struct device *dev, unsigned long mask)
+static inline bool demo_core_supports(struct device *dev, unsigned long mask)
 {
 	struct msi_domain_info *info = dev->msi.domain->host_data;
 
 	return (info->flags & mask) == mask;
 }
 """
+LOCAL_HEADER = b"""\
+static inline void demo_local_set(struct demo_info *info, unsigned long flags)
+{
+	info->flags |= flags;
+}
+"""
 USER = b"""\
 #include <linux/demo_helpers.h>
+#include "demo_local.h"
 
-static int demo_enable(struct device *dev)
+static int demo_enable(struct device *dev, struct demo_info *info)
 {
 	if (!demo_supports(dev, MSI_FLAG_MULTI_PCI_MSI))
 		return -ENOTSUPP;
+	demo_local_set(info, MSI_FLAG_PCI_MSIX);
 	undefined_helper(dev, MSI_FLAG_PCI_MSIX);
 	return 0;
 }
@@ -206,7 +219,7 @@ def test_two_level_helper_in_one_file(tmp_path):
 
 def test_three_levels_across_two_files(tmp_path):
     scan = _scan(tmp_path, {"drivers/demo/a.c": THREE_A,
-                            "drivers/demo/b.c": THREE_B})
+                            "include/linux/demo_b.h": THREE_B})
     s = _site(scan, "MSI_FLAG_PCI_MSIX", "drivers/demo/a.c")
     assert s.role is Role.CHECK
     assert s.via == "demo_outer -> demo_middle -> demo_inner"
@@ -233,18 +246,27 @@ def test_a_helper_that_stores_is_set_one_that_compares_is_check(tmp_path):
     assert compared.via == "demo_is_token -> demo_compare"
 
 
-def test_helpers_outside_the_candidate_files_are_found(tmp_path):
+def test_helpers_in_included_headers_are_found(tmp_path):
     scan = _scan(tmp_path, {"include/linux/demo_helpers.h": HEADER,
-                            "kernel/demo/core.c": CORE,
+                            "include/linux/demo_core.h": CORE,
+                            "drivers/demo/demo_local.h": LOCAL_HEADER,
                             "drivers/demo/user.c": USER})
-    s = _site(scan, "MSI_FLAG_MULTI_PCI_MSI", "drivers/demo/user.c")
-    assert s.role is Role.CHECK
-    assert s.via == "demo_supports -> demo_core_supports"
-    # A name defined nowhere stays a plain argument.
-    u = _site(scan, "MSI_FLAG_PCI_MSIX", "drivers/demo/user.c")
-    assert u.role is Role.OTHER and u.via == ""
-    # The helper files are read for their definitions only.
+    sites = [s for s in scan.sites if s.file == "drivers/demo/user.c"]
+    assert [(s.line, s.role, s.via) for s in sites] == [
+        (6, Role.CHECK, "demo_supports -> demo_core_supports"),
+        (8, Role.SET, "demo_local_set"),
+        # A name defined nowhere stays a plain argument.
+        (9, Role.OTHER, "")]
+    # The headers are read for their definitions only.
     assert scan.files == ("drivers/demo/user.c",)
+
+
+def test_included_paths():
+    data = b'#include <linux/msi.h>\n# include "local.h"\n#include "../up.h"\n'
+    assert included_paths("drivers/demo/x.c", data) == (
+        "include/linux/msi.h", "drivers/demo/local.h", "drivers/up.h")
+    assert included_paths("arch/x86/kernel/a.c", b"#include <asm/msi.h>\n") == (
+        "include/asm/msi.h", "arch/x86/include/asm/msi.h")
 
 
 def test_refs_shows_the_chain(tmp_path):
@@ -281,7 +303,7 @@ def test_own_file_definition_first_then_the_first_giving_a_role() -> None:
     assert got is not None and got.chain == ("demo_get", "demo_deep")
     assert helpers.decide("demo_get", 1, "z.c") is None
     assert helpers.missing([("demo_none", 0, "a.c"), ("demo_get", 0, "a.c")]) \
-        == {"demo_none"}
+        == {"demo_none": {"a.c"}}
 
 
 def test_the_strongest_role_wins_then_the_shortest_chain() -> None:
