@@ -4,7 +4,8 @@ Every role is decided here, in one of five ways:
 
 - in parsed C code, :func:`classify_node` climbs from the identifier
   through ``|`` chains, parentheses, casts and bit macros
-  (``BIT()``) to the construct that gives the value its meaning; each
+  (``BIT()``) to the construct that gives the value its meaning (a
+  local scalar's initial value: what the local's uses do); each
   construct is a handler in :data:`_HANDLERS`, keyed by the tree-sitter
   node type (the visitor idea of pycparser's ``NodeVisitor``);
 - in a region tree-sitter could not parse, :func:`classify_line` reads
@@ -122,6 +123,7 @@ class _Climb:
     in_macro: bool
     negated: bool = False        # under a ~
     arithmetic: str = ""         # the first arithmetic operator passed
+    follow_locals: bool = True   # a local's initial value: read its uses
 
 
 # A handler reads ``parent`` (the parent of ``climb.node``): it gives
@@ -266,7 +268,40 @@ def _init_declarator(parent: Node, climb: _Climb) -> Classified:
     name = declarator_name(parent.child_by_field_name("declarator"))
     if climb.arithmetic:
         return Role.OTHER, f"{climb.arithmetic} in initial value of {name}", None
+    if climb.follow_locals:
+        use = _local_use(parent, name, climb.rules)
+        if use is not None:
+            return use[0], f"initial value of {name}, {use[1]}"[:80], None
     return Role.SET, f"initial value of {name}", None
+
+
+def _local_use(init: Node, name: str, rules: Rules) -> tuple[Role, str] | None:
+    """The strongest role the uses of a local scalar variable give the
+    value it starts with (``unsigned int domid = MSI_DEFAULT_DOMAIN;``
+    then ``msi_get_device_domain(dev, domid)``: a key), or None (not a
+    plain local, or no use decides: it is stored)."""
+    decl, var = init.parent, init.child_by_field_name("declarator")
+    if decl is None or decl.type != "declaration" or decl.parent is None or \
+            decl.parent.type != "compound_statement" or \
+            var is None or var.type != "identifier":
+        return None
+    if any(c.type == "storage_class_specifier" for c in decl.children):
+        return None                     # static: state, not an alias
+    ty = decl.child_by_field_name("type")
+    if ty is None or ty.type in ("struct_specifier", "union_specifier"):
+        return None
+    body = decl.parent
+    while body.parent is not None and body.parent.type != "function_definition":
+        body = body.parent
+    best: tuple[Role, str] | None = None
+    for ident in identifier_uses(body, [name]):
+        if ident.start_byte < init.end_byte:
+            continue
+        role, reason, _ = classify_node(ident, rules, follow_locals=False)
+        if role in ROLE_PRIORITY and (best is None or ROLE_PRIORITY.index(role)
+                                      < ROLE_PRIORITY.index(best[0])):
+            best = (role, reason)
+    return best
 
 
 def _initializer_pair(parent: Node, climb: _Climb) -> Classified:
@@ -355,14 +390,17 @@ _HANDLERS: Mapping[str, _Handler] = {
 }
 
 
-def classify_node(node: Node, rules: Rules, *, in_macro: bool = False) -> Classified:
+def classify_node(node: Node, rules: Rules, *, in_macro: bool = False,
+                  follow_locals: bool = True) -> Classified:
     """(role, reason, pending call) for an identifier node in parsed code.
 
     The pending call is ``(callee, argument index)`` when the role
     depends on what the callee does with the argument.  ``in_macro``:
     the node is in a macro body, where a ``&`` is a test.
+    ``follow_locals``: the initial value of a local scalar takes the
+    strongest role its uses give it (one alias deep).
     """
-    climb = _Climb(node, rules, in_macro)
+    climb = _Climb(node, rules, in_macro, follow_locals=follow_locals)
     while True:
         parent = climb.node.parent
         if parent is None:

@@ -112,3 +112,21 @@ def test_a_role_prints_as_its_value() -> None:
     # The renderers print roles as they are: a Role must read as its word.
     assert f"{Role.SET:<5}|" == "set  |"
     assert str(Role.COMPOSE) == "compose" and Role.CHECK == "check"
+
+
+def test_a_local_takes_the_role_of_its_uses() -> None:
+    rules = Rules(names={"X": "f"}, matchers={"demo_find": 1})
+    data = (b"int f(struct d *d)\n{\n\tunsigned int id = X;\n\tint n = X;\n"
+            b"\tstatic unsigned int s = X;\n\n\tif (demo_find(d, id))\n"
+            b"\t\treturn 1;\n\treturn n;\n}\n")
+    tree = parse_c(data)
+    roles = []
+    for m in names_regex(["X"]).finditer(data):
+        node = tree.root_node.descendant_for_byte_range(m.start(), m.end())
+        assert node is not None
+        roles.append(classify_node(node, rules)[:2])
+    assert roles == [
+        (Role.MATCH, "initial value of id, key argument of demo_find()"),
+        # No use decides (returned): stored; a static is state.
+        (Role.SET, "initial value of n"),
+        (Role.SET, "initial value of s")]
