@@ -99,4 +99,5 @@ def accept(facts: Facts, token: str) -> AcceptAnswer:
     return AcceptAnswer(token, None if const is None else const.value,
                         defined, verdicts(facts, token, ("child",)),
                         verdicts(facts, token, ("select",)),
-                        tuple(sorted(unlisted.items())))
+                        tuple(sorted(unlisted.items())),
+                        token in facts.lookup_tokens)

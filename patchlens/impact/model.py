@@ -310,6 +310,9 @@ class AcceptAnswer:
     filters: tuple[FilterVerdict, ...]
     selections: tuple[FilterVerdict, ...] = ()
     unlisted: tuple[tuple[str, int], ...] = ()
+    # The code uses the token only as a lookup key or a domain's own
+    # token: no child domain carries it, so no parent decides on it.
+    lookup_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -495,6 +495,11 @@ def _(ans: AcceptAnswer) -> str:
     value = "not defined" if ans.value is None else f"value {ans.value}"
     where = f", {ans.defined}" if ans.defined else ""
     out = wrap(f"ACCEPT {ans.token} ({value}{where})", rest="  ")
+    if ans.lookup_only:
+        out += wrap(f"{ans.token} is used only as a lookup key or a "
+                    "domain's own token: no child domain carries it, so "
+                    "no parent's decision on a child meets it",
+                    first="  ", rest="  ")
     out.append("")
     if not ans.filters and not ans.selections:
         out.append("no parent-domain path filters bus tokens")

@@ -209,7 +209,10 @@ def test_lookup_key_is_not_a_child_token(
         "{",
         "\tirq_domain_update_bus_token(d, DOMAIN_BUS_TOY_NEXUS);",
         "\treturn irq_find_matching_fwspec(fwspec, DOMAIN_BUS_TOY_NEXUS) != NULL;",
-        "}"])
+        "}",
+        "static const struct msi_parent_ops toy_nexus_ops = {",
+        "\t.bus_select_token\t= DOMAIN_BUS_TOY_NEXUS,",
+        "};"])
     assert _unhandled(series, tmp_path, monkeypatch, capsys) == []
 
 
@@ -235,3 +238,15 @@ def test_a_case_the_series_adds_is_handled_even_if_its_hunk_fails(
         "};"], extra)
     assert _unhandled(series, tmp_path, monkeypatch, capsys) == [
         "arch/demo/kernel/msi.c:13"]
+
+
+def test_accept_says_when_no_child_carries_the_token(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # The toy tree uses GENERIC_MSI only as a select token, a lookup key
+    # and a domain's own token; PCI_DEVICE_MSIX is a child's (tested in
+    # the parents' decisions).
+    assert _accept("DOMAIN_BUS_GENERIC_MSI", tmp_path, monkeypatch,
+                   capsys)["lookup_only"] is True
+    assert _accept("DOMAIN_BUS_PCI_DEVICE_MSIX", tmp_path, monkeypatch,
+                   capsys)["lookup_only"] is False
