@@ -18,6 +18,7 @@ from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 
 from patchlens.checks.usage import new_constants
+from patchlens.c.evaluate import evaluate
 from patchlens.diff import Hunk
 from patchlens.extract.facts import Facts
 from patchlens.extract.roles import Role, Rules, classify_line
@@ -26,7 +27,7 @@ from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
 from patchlens.mail.model import Series
 
 __all__ = ["UNCHECKED_FLAG", "UNSET_FLAG", "unused_flags", "PatchUse",
-           "patch_uses", "existed_before"]
+           "patch_uses", "existed_before", "preimage_value"]
 
 UNCHECKED_FLAG = declare(
     "unchecked-flag", Severity.CHECK, Evidence.BOTH,
@@ -185,6 +186,22 @@ def existed_before(series: Series, name: str) -> bool:
                for h in hunks for l in h.lines):
             return False
     return False
+
+
+def preimage_value(series: Series, name: str) -> int | None:
+    """The value the series shows ``name`` having before it: from the
+    first context or removed line defining it (``-X = (1 << 2),``),
+    when its expression can be evaluated on its own."""
+    rx = re.compile(rf"^\s*(?:#\s*define\s+)?{re.escape(name)}\b\s*=?\s*"
+                    r"(.*?)\s*,?\s*(?:/\*.*?\*/\s*)?$")
+    for p in sorted(series.patches, key=lambda p: p.index):
+        for fp in p.files:
+            for h in fp.hunks:
+                for l in h.lines:
+                    m = rx.match(l.text) if l.kind != "+" else None
+                    if m and m.group(1):
+                        return evaluate(m.group(1)).value
+    return None
 
 
 def _set_in_tables(facts: Facts, name: str) -> bool:

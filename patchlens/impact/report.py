@@ -17,7 +17,8 @@ from dataclasses import replace
 from patchlens.c.lexical import code_only
 from patchlens.checks import run_checks
 from patchlens.checks.bits import collision_effects
-from patchlens.checks.flags import patch_uses
+from patchlens.checks.flags import (existed_before, patch_uses,
+                                    preimage_value)
 from patchlens.checks.hunks import hunk_findings as _hunk_findings
 from patchlens.extract.roles import Role
 from patchlens.findings import Finding
@@ -130,7 +131,12 @@ def _collides(facts: Facts, name: str) -> bool:
         and o.origin == "tree" for o in facts.final.values())
 
 
-def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
+def constant_changes(facts: Facts, series: Series | None = None
+                     ) -> tuple[ConstantChange, ...]:
+    """What the series adds, removes, changes or shifts.  ``series``: a
+    name it shows existing before it (on a context or removed line
+    before any patch adds it: a renumbered flag) is changed, not added,
+    even where the base cannot say its old value (no tree)."""
     # A moved definition whose value stays is no change (patch-only, its
     # old place is known from the patch's pre-image, not from the base).
     moved = {n for mv in facts.moves for n in mv.names if n not in mv.changed}
@@ -148,8 +154,12 @@ def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
         patch = _changed_at(facts, name)
         edited = name not in facts.shifted if facts.shifted else \
             facts.first_patch_adding(name) is not None
+        before = b.value if b is not None else None
         if b is None:
-            kind = "added"
+            kind = "changed" if series is not None and \
+                existed_before(series, name) else "added"
+            if kind == "changed" and series is not None:
+                before = preimage_value(series, name)
         elif a is None:
             kind = "removed"
         else:
@@ -161,8 +171,7 @@ def constant_changes(facts: Facts) -> tuple[ConstantChange, ...]:
             marks.append("collision")
         if a is not None and a.value is None:
             marks.append("unknown")
-        out.append(ConstantChange(c.title, c.family, name, kind,
-                                  b.value if b else None,
+        out.append(ConstantChange(c.title, c.family, name, kind, before,
                                   a.value if a else None, c.bit, patch,
                                   c.file, c.line, tuple(marks)))
     fam_order = []
@@ -381,7 +390,7 @@ def patch_only_note(tree: TreeInfo) -> str | None:
 
 def build_report(series: Series, tree: TreeInfo, applied: object | None,
                  facts: Facts) -> Report:
-    changes = constant_changes(facts)
+    changes = constant_changes(facts, series)
     names = {c.name for c in changes}
     refs = tuple(s for s in facts.sites if s.name in names)
     return Report(series_info(series, tree),

@@ -182,3 +182,22 @@ def test_renumbered_flags_are_not_new(tmp_path: Path,
                                       ) -> None:
     assert _check(tmp_path, monkeypatch, capsys, RENUMBER,
                   "Rearrange MSI domain flags", tree=False) == []
+
+
+def test_the_report_calls_a_renumbered_flag_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a tree, the renumbered flags are changed (their old value
+    read from the removed line), not new."""
+    import json
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(_HEAD.format(subject="Rearrange MSI domain flags",
+                                 tag="renumber-report")
+                    + RENUMBER + "-- \n2.39.5\n")
+    main(["report", str(mbox), "--no-tree", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    got = {c["name"]: (c["kind"], c["before"], c["after"])
+           for c in data["constants"]}
+    assert got["MSI_FLAG_USE_DEF_DOM_OPS"] == ("changed", 1 << 0, 1 << 4)
+    assert got["MSI_FLAG_USE_DEF_CHIP_OPS"] == ("changed", 1 << 1, 1 << 5)
