@@ -153,6 +153,10 @@ class SearchContext:
         # (when it started, changed after when, files, folders).
         self._changes: WeakKeyDictionary[
             Any, tuple[int, int, list[str], dict[str, int]]] = WeakKeyDictionary()
+        # Per directory tree object: a listing of changed files begun
+        # early (when, changed after when, the find process).
+        self.pending_finds: WeakKeyDictionary[
+            Any, tuple[int, int, "subprocess.Popen[bytes]"]] = WeakKeyDictionary()
         # Per directory tree object: folder -> inode, listed this run.
         self._folders: WeakKeyDictionary[Any, dict[str, int]] = WeakKeyDictionary()
         # The listing of the last git top tree asked (bounded memory).
@@ -243,6 +247,9 @@ class SearchContext:
             for _, procs, _ in table.values():
                 reap(procs)
             table.clear()
+        for _, _, proc in list(self.pending_finds.values()):
+            reap([proc])
+        self.pending_finds.clear()
 
 
 def reap(procs: list[subprocess.Popen[bytes]]) -> None:

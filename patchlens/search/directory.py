@@ -34,7 +34,7 @@ from patchlens.search.context import (
 from patchlens.search.system import pattern_args, search_env
 from patchlens.tree.source import TreeSource, blob_id
 
-__all__ = ["dir_search", "dir_greps", "ripgrep", "engine_of", "RG_ARGS",
+__all__ = ["dir_search", "dir_greps", "begin_find", "ripgrep", "engine_of", "RG_ARGS",
            "grep_paths", "read_file", "walk_of", "identity", "root_identity",
            "DirAnswer", "Identity", "Part", "EVERYTHING", "HEADERS", "SOURCES"]
 
@@ -140,21 +140,49 @@ def _find(root: str, newer_ns: int | None = None
     left out -- what :func:`_walk` tells, without a Python call per
     file: 0.15 s where the walk takes 0.6 s on linux 6.12.  None when
     find is missing or not GNU's (no ``-printf``)."""
+    try:
+        res = subprocess.run(_find_cmd(newer_ns), cwd=root, capture_output=True,
+                             timeout=600, env=search_env(repository=False))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return _find_output(res.stdout, res.returncode)
+
+
+def _find_cmd(newer_ns: int | None) -> list[str]:
     cmd = ["find", ".", "-name", ".git", "-prune", "-o",
            "-type", "d", "-printf", r"d%i %P\0"]
     if newer_ns is not None:
         sec, ns = divmod(newer_ns, 10**9)
         cmd += ["-o", "-type", "f", "-newerct", f"@{sec}.{ns:09d}", "-printf", r"f%P\0"]
+    return cmd
+
+
+def begin_find(ctx: SearchContext, source: TreeSource, then: int) -> None:
+    """Start the listing of what changed since ``then`` (a warm
+    search's last run) now, in the background: a warm search picks it
+    up (:func:`_warm_by_find`) instead of listing then."""
+    if ctx.changes_of(source) is not None or source in ctx.pending_finds:
+        return
+    started = time.time_ns()
     try:
-        res = subprocess.run(cmd, cwd=root, capture_output=True, timeout=600,
-                             env=search_env(repository=False))
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if res.returncode not in (0, 1) or (res.returncode and not res.stdout):
+        proc = subprocess.Popen(_find_cmd(then - 1), cwd=_root(source),
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                env=search_env(repository=False))
+    except OSError:
+        return
+    ctx.pending_finds[source] = (started, then - 1, proc)
+    import atexit
+    from patchlens.search.context import reap
+    atexit.register(reap, [proc])
+
+
+def _find_output(out: bytes, status: int) -> tuple[list[str], dict[str, int]] | None:
+    """What :func:`_find_cmd` printed: (changed files, folder -> inode)."""
+    if status not in (0, 1) or (status and not out):
         return None
     files: list[str] = []
     folders: dict[str, int] = {}
-    for rec in res.stdout.split(b"\0"):
+    for rec in out.split(b"\0"):
         kind, text = rec[:1], rec[1:].decode("utf-8", "surrogateescape")
         if kind == b"f":
             files.append(text)
@@ -453,6 +481,13 @@ def _warm_by_find(ctx: SearchContext, source: TreeSource, lits: Lits,
     root = _root(source)
     # A run's searches share one listing when it covers them: files
     # changed since an earlier time are a superset (each is read again).
+    pending = ctx.pending_finds.pop(source, None)
+    if pending is not None:
+        early_started, early_newer, proc = pending
+        out, _ = proc.communicate()
+        got = _find_output(out, proc.returncode)
+        if got is not None:
+            ctx.keep_changes(source, (early_started, early_newer, *got))
     known_changes = ctx.changes_of(source)
     if known_changes is not None and known_changes[1] <= then - 1 \
             and len(known_changes[2]) <= 256:

@@ -23,7 +23,8 @@ from patchlens.cache import search_store
 from patchlens.search.context import (
     Follow, Found, Lits, OnHit, SearchContext, contains, is_scanned_path,
     literal_set, overlay_parts, reap, report)
-from patchlens.search.directory import HEADERS, dir_greps, dir_search, root_identity
+from patchlens.search.directory import (
+    HEADERS, begin_find, dir_greps, dir_search, root_identity)
 from patchlens.search.git import git_search
 from patchlens.tree.source import TreeSource, blob_id
 
@@ -179,7 +180,9 @@ def start(ctx: SearchContext, source: TreeSource, literals: Iterable[bytes | str
     root: str = getattr(source, "root")
     known = search_store(ctx.cache, lits).get("dirs").get(root)
     if known is not None and known[2][:2] == root_identity(root):
-        return                  # a warm search: it runs no grep to start
+        # A warm search runs no grep; what changed since is listed now.
+        begin_find(ctx, source, known[0])
+        return
     early = ctx.early(source)
     if lits not in early:
         started = time.time_ns()

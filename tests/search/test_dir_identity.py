@@ -32,7 +32,9 @@ def lister(request, monkeypatch) -> str:
     """Every test twice: a warm run lists the changes with find(1), and
     with the Python walk (what runs without GNU find)."""
     if request.param == "walk":
+        from patchlens.search import front
         monkeypatch.setattr(directory, "_find", lambda *a, **k: None)
+        monkeypatch.setattr(front, "begin_find", lambda *a, **k: None)
     elif directory._find(str(Path(__file__).parent)) is None:
         pytest.skip("no GNU find")
     return request.param
@@ -147,3 +149,19 @@ def test_a_folder_turned_into_a_symbolic_link_is_not_followed(trees, tmp_path):
     os.symlink(tmp_path / "pci-elsewhere", linux / "drivers" / "pci")
     warm = search(run(), DirectoryTree(str(linux)), [LIT])
     assert not [p for p in warm if p.startswith("drivers/pci/")]
+
+
+def test_a_warm_start_lists_the_changes_while_the_caller_works(trees, lister):
+    from patchlens.c.defines import header_macros
+    from patchlens.search import start
+    linux, _ = trees
+    search(run(), DirectoryTree(str(linux)), [LIT])
+    time.sleep(0.05)
+    (linux / "drivers" / "late.c").write_bytes(NEW_DRIVER)
+    ctx, tree = run(), DirectoryTree(str(linux))
+    start(ctx, tree, [LIT], header_macros)
+    assert ctx.stats.early_started == 0          # no grep for a warm search
+    assert bool(ctx.pending_finds) == (lister == "find")
+    found = search(ctx, tree, [LIT])
+    assert "drivers/late.c" in found and ctx.stats.store_hits == 1
+    assert not ctx.pending_finds                  # picked up, or none begun
