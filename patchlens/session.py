@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from patchlens.search import SearchContext
-from patchlens.tree import TreeSource
+from patchlens.tree import TreeKind, TreeSource
 
 if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
     from patchlens.extract.history import ConstantHistory
@@ -158,7 +158,7 @@ class Subset:
     def __init__(self, tree: TreeSource, paths: frozenset[str]) -> None:
         self.tree = tree
         self.paths = paths
-        self.info = replace(tree.info, kind="subset")
+        self.info = replace(tree.info, kind=TreeKind.SUBSET)
 
     def read(self, path: str) -> bytes | None:
         return self.tree.read(path)

@@ -52,8 +52,8 @@ def test_invert_lists_setters_others_checks_flagsets() -> None:
 
 
 def test_inverse_name() -> None:
-    assert inverse_name("MSI_FLAG_PCI_MSIX") == "MSI_FLAG_NO_PCI_MSIX"
-    assert inverse_name("MSI_FLAG_NO_MASK") == "MSI_FLAG_MASK"
+    assert inverse_name("MSI_FLAG_PCI_MSIX", "MSI_FLAG_") == "MSI_FLAG_NO_PCI_MSIX"
+    assert inverse_name("MSI_FLAG_NO_MASK", "MSI_FLAG_") == "MSI_FLAG_MASK"
 
 
 def test_rename_collision_prefix_and_respin() -> None:

@@ -15,6 +15,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from functools import cached_property
 from importlib.resources import files
 from typing import Any
@@ -23,13 +24,27 @@ from patchlens.c.widths import STORAGE_TYPES
 from patchlens.errors import InputError
 from patchlens.inputfile import read_limited
 
-__all__ = ["Family", "StructSpec", "CallRole", "QuestionSpec", "Profile",
-           "CallbackSpec", "SelectionSpec",
+__all__ = ["Family", "FamilyKind", "FieldMeaning", "StructSpec", "CallRole",
+           "QuestionSpec", "Profile", "CallbackSpec", "SelectionSpec",
            "load_profile", "ASKS",
            "parse_profile", "DEFAULT_PROFILE", "default_profile_text"]
 
 DEFAULT_PROFILE = "genirq-msi.toml"
-_KINDS = ("value", "bit")
+
+
+class FamilyKind(StrEnum):
+    """What a family's values are (a ``StrEnum``: compares and prints as
+    its word, as the profile spells it)."""
+    VALUE = "value"      # small integers: indexes, tokens
+    BIT = "bit"          # each value one bit of a flags word
+
+
+class FieldMeaning(StrEnum):
+    """What a struct field says about the family constants it names
+    (profile ``[[struct]] fields``)."""
+    SETS = "sets"            # the instance has these (flags, bus_token)
+    SUPPORTS = "supports"    # a parent accepts these from its children
+    REQUIRES = "requires"    # a parent insists on these
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,7 @@ class Family:
     """
     key: str                         # "msi_flag"
     title: str                       # "MSI flag"
-    kind: str                        # "value" or "bit"
+    kind: FamilyKind
     enum: str | None = None          # enum tag: "irq_domain_bus_token"
     prefix: str | None = None        # "MSI_FLAG_"
     masks: tuple[str, ...] = ()
@@ -67,7 +82,7 @@ class Family:
 class StructSpec:
     """A struct whose instances set/support/require family constants."""
     name: str                        # "msi_domain_info"
-    fields: tuple[tuple[str, str], ...]  # (field, role): ("flags", "sets")
+    fields: tuple[tuple[str, FieldMeaning], ...]  # ("flags", SETS)
 
 
 @dataclass(frozen=True)
@@ -248,9 +263,11 @@ def _family(where: str, t: dict[str, Any], n: int) -> Family:
     _unknown(where, t, _FAMILY, ctx)
     key = _str(where, t, "key", ctx, required=True) or ""
     ctx = f"family {key!r}"
-    kind = _str(where, t, "kind", ctx) or "value"
-    if kind not in _KINDS:
-        raise InputError(where, f"{ctx}: kind must be one of {', '.join(_KINDS)}")
+    word = _str(where, t, "kind", ctx) or "value"
+    if word not in set(FamilyKind):
+        raise InputError(where, f"{ctx}: kind must be one of "
+                                f"{', '.join(FamilyKind)}")
+    kind = FamilyKind(word)
     enum = _str(where, t, "enum", ctx)
     prefix = _str(where, t, "prefix", ctx)
     if enum is None and prefix is None:
@@ -381,7 +398,15 @@ def parse_profile(data: bytes, where: str) -> Profile:
                 isinstance(v, str) for v in fields.values()):
             raise InputError(where, f"struct {name!r}: 'fields' must map "
                                     "field names to roles")
-        structs.append(StructSpec(name, tuple(fields.items())))
+        # A misspelt meaning would silently turn the checks that read
+        # the field off: refuse it.
+        for field, meaning in fields.items():
+            if meaning not in set(FieldMeaning):
+                raise InputError(where, f"struct {name!r}: field {field!r}: "
+                                        f"meaning {meaning!r} is not one of "
+                                        f"{', '.join(FieldMeaning)}")
+        structs.append(StructSpec(name, tuple(
+            (f, FieldMeaning(m)) for f, m in fields.items())))
     return Profile(name=_str(where, doc, "name", "profile") or where,
                    description=_str(where, doc, "description", "profile") or "",
                    families=tuple(fams), literals=literals,

@@ -100,4 +100,5 @@ def accept(facts: Facts, token: str) -> AcceptAnswer:
                         defined, verdicts(facts, token, ("child",)),
                         verdicts(facts, token, ("select",)),
                         tuple(sorted(unlisted.items())),
-                        token in facts.lookup_tokens)
+                        token in facts.lookup_tokens,
+                        const.title if const is not None else "")

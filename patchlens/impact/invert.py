@@ -13,12 +13,15 @@ from __future__ import annotations
 from patchlens.extract.roles import Role
 from patchlens.impact.facts import Facts, Instance
 from patchlens.impact.model import InstanceRow, InvertAnswer, Site
+from patchlens.impact.rename import family_prefix
 
 __all__ = ["invert", "inverse_name"]
 
 
-def inverse_name(flag: str, prefix: str = "MSI_FLAG_") -> str:
-    """``MSI_FLAG_PCI_MSIX`` -> ``MSI_FLAG_NO_PCI_MSIX`` (and back)."""
+def inverse_name(flag: str, prefix: str = "") -> str:
+    """``MSI_FLAG_PCI_MSIX`` -> ``MSI_FLAG_NO_PCI_MSIX`` (and back) with
+    the family's ``prefix`` (``MSI_FLAG_``, found from the family's
+    members); without one, ``NO_`` goes before the last word."""
     for p in (prefix, ""):
         if p and flag.startswith(p):
             rest = flag[len(p):]
@@ -39,7 +42,7 @@ def invert(facts: Facts, flag: str, new_name: str | None = None
            ) -> InvertAnswer:
     const = facts.final.get(flag) or facts.base.get(flag)
     new_name = new_name or inverse_name(
-        flag, _family_prefix(facts, const.family) if const else "")
+        flag, family_prefix(facts, const.family) if const else "")
     rows = [_row(i, flag) for i in facts.instances]
     setters = tuple(r for r in rows if r.sets)
     kinds = {r.struct for r in setters}
@@ -89,8 +92,3 @@ def _flagset_sites(facts: Facts, flag: str) -> tuple[Site, ...]:
                     s.function, s.subsystem, s.patch)
                for s in facts.sites if s.name == flag and s.role == Role.COMPOSE]
     return tuple(out)
-
-
-def _family_prefix(facts: Facts, family: str) -> str:
-    from patchlens.impact.rename import family_prefix
-    return family_prefix(facts, family)

@@ -313,6 +313,8 @@ class AcceptAnswer:
     # The code uses the token only as a lookup key or a domain's own
     # token: no child domain carries it, so no parent decides on it.
     lookup_only: bool = False
+    # The token's family title ("bus token"): for the text only.
+    family: str = field(default="", metadata={"json": False})
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,12 @@ _QUESTIONS = {RenameAnswer: "rename", InvertAnswer: "invert",
 
 
 def to_data(obj: Any) -> Any:
-    """Dataclasses, enums and tuples as plain JSON values."""
+    """Dataclasses, enums and tuples as plain JSON values (a field
+    with ``metadata={"json": False}`` is words for the text only)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_data(getattr(obj, f.name))
-                for f in dataclasses.fields(obj)}
+                for f in dataclasses.fields(obj)
+                if f.metadata.get("json", True)}
     if isinstance(obj, Enum):
         return obj.name if isinstance(obj.value, int) else obj.value
     if isinstance(obj, (list, tuple)):

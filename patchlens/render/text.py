@@ -241,6 +241,11 @@ def _paths(filters: Sequence[FilterVerdict], select: bool) -> list[str]:
                  shrink=(3,))
 
 
+def _many(title: str) -> str:
+    """A family's title in the plural: "bus token" -> "bus tokens"."""
+    return f"{title or 'token'}s"
+
+
 def _filters(filters: Sequence[FilterVerdict], token_label: str
              ) -> list[str]:
     """A parent's decisions on a child's token (kind a) in one table,
@@ -343,7 +348,7 @@ def _impact(imp: Impact) -> list[str]:
                         rest=" " * 10)
     if imp.filters:
         out.append("")
-        out += _filters(imp.filters, "bus tokens")
+        out += _filters(imp.filters, _many(imp.family))
     if imp.advertisers:
         out.append("")
         shown = [a for a in imp.advertisers if a.today or a.with_series]
@@ -502,11 +507,12 @@ def _(ans: AcceptAnswer) -> str:
                     first="  ", rest="  ")
     out.append("")
     if not ans.filters and not ans.selections:
-        out.append("no parent-domain path filters bus tokens")
+        out.append(f"no parent-domain path filters {_many(ans.family)}")
     else:
         if not ans.filters:
-            out.append("no parent decides on a child's bus token")
-        out += _filters((*ans.filters, *ans.selections), "bus tokens")
+            out.append("no parent decides on a child's "
+                       f"{ans.family or 'token'}")
+        out += _filters((*ans.filters, *ans.selections), _many(ans.family))
     if ans.unlisted:
         out.append("")
         out += wrap("not parents, never listed: " + ", ".join(

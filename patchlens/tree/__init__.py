@@ -6,6 +6,6 @@ in memory.  Start with :func:`open_tree` and
 from __future__ import annotations
 
 from patchlens.tree.open import open_tree
-from patchlens.tree.source import TreeInfo, TreeSource
+from patchlens.tree.source import TreeInfo, TreeKind, TreeSource
 
-__all__ = ["open_tree", "TreeSource", "TreeInfo"]
+__all__ = ["open_tree", "TreeSource", "TreeInfo", "TreeKind"]

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from patchlens.errors import InputError, Warning_
 from patchlens.tree.paths import normalise_path
-from patchlens.tree.source import TreeInfo, blob_id
+from patchlens.tree.source import TreeInfo, TreeKind, blob_id
 
 __all__ = ["DirectoryTree"]
 
@@ -29,7 +29,7 @@ class DirectoryTree:
             raise InputError(root, "not a directory")
         self.root = os.path.realpath(root)
         name = os.path.basename(self.root) or self.root
-        self.info = TreeInfo(kind="directory", label=f"{name} (directory)",
+        self.info = TreeInfo(kind=TreeKind.DIRECTORY, label=f"{name} (directory)",
                              root=root, revision=None, commit=None,
                              reason=reason)
         # path -> ((size, mtime_ns), blob id)

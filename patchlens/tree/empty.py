@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from patchlens.tree.source import TreeInfo
+from patchlens.tree.source import TreeInfo, TreeKind
 
 __all__ = ["EmptyTree"]
 
@@ -13,7 +13,7 @@ class EmptyTree:
     """A tree with no files (:class:`TreeSource`, ``info.kind == "none"``)."""
 
     def __init__(self, reason: str = "") -> None:
-        self.info = TreeInfo(kind="none", label="no tree (patch-only analysis)",
+        self.info = TreeInfo(kind=TreeKind.NONE, label="no tree (patch-only analysis)",
                              root=None, revision=None, commit=None,
                              reason=reason)
 

@@ -15,7 +15,7 @@ import pygit2
 
 from patchlens.errors import InputError
 from patchlens.tree.paths import normalise_path
-from patchlens.tree.source import TreeInfo
+from patchlens.tree.source import TreeInfo, TreeKind
 
 __all__ = ["GitTree", "open_repository", "resolve_revision"]
 
@@ -123,7 +123,7 @@ class GitTree:
         tree, commit = resolve_revision(repo, rev, root)
         name = posixpath.basename(posixpath.realpath(root).rstrip("/")) or root
         short = str(commit.id)[:12] if commit is not None else str(tree.id)[:12]
-        info = TreeInfo(kind="git", label=f"{name} at {rev} ({short})",
+        info = TreeInfo(kind=TreeKind.GIT, label=f"{name} at {rev} ({short})",
                         root=root, revision=rev,
                         commit=str(commit.id) if commit is not None else None,
                         reason=reason)

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from patchlens.tree.paths import is_under, normalise_path
-from patchlens.tree.source import TreeInfo, TreeSource, blob_id
+from patchlens.tree.source import TreeInfo, TreeKind, TreeSource, blob_id
 
 __all__ = ["OverlayTree"]
 
@@ -31,7 +31,7 @@ class OverlayTree:
         self.changes: Mapping[str, bytes | None] = MappingProxyType(
             {normalise_path(p, where): v for p, v in changes.items()})
         b = base.info
-        self.info = TreeInfo(kind="overlay", label=label or b.label,
+        self.info = TreeInfo(kind=TreeKind.OVERLAY, label=label or b.label,
                              root=b.root, revision=b.revision, commit=b.commit,
                              reason=b.reason)
         self._ids: dict[str, str] = {}

@@ -10,14 +10,25 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-__all__ = ["TreeSource", "TreeInfo", "blob_id"]
+__all__ = ["TreeSource", "TreeInfo", "TreeKind", "blob_id"]
+
+
+class TreeKind(StrEnum):
+    """What a :class:`TreeSource` reads from.  A ``StrEnum``: it prints
+    and serialises as its word ("git"), as the JSON always said."""
+    GIT = "git"                # a revision of a git repository (pygit2)
+    DIRECTORY = "directory"    # files on disk
+    NONE = "none"              # no tree: patch-only analysis
+    OVERLAY = "overlay"        # a tree with a series' changes on top
+    SUBSET = "subset"          # some files of a tree (the base re-scan)
 
 
 @dataclass(frozen=True)
 class TreeInfo:
-    kind: str                 # "git", "directory", "none", "overlay"
+    kind: TreeKind
     label: str                # what the report prints: "linux-6.12 (directory)"
     root: str | None          # filesystem path of the repository / directory
     revision: str | None      # the revision asked for (git only)

@@ -11,7 +11,7 @@ from patchlens.extract.constants import extract_constants
 from patchlens.extract.profile import load_profile
 from patchlens.tree import open_tree
 
-EXTRACT = Path(__file__).resolve().parents[1] / "fixtures" / "extract"
+EXTRACT = Path(__file__).resolve().parents[2] / "fixtures" / "extract"
 
 
 def test_default_profile() -> None:
@@ -57,6 +57,24 @@ def test_bad_profiles_name_the_file(tmp_path: Path, text: str, what: str) -> Non
         load_profile(path)
     assert exc.value.where == path
     assert what in exc.value.what
+
+
+def test_misspelt_field_meaning_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A typo in a struct field's meaning used to disable the checks
+    reading that field silently; now the profile is refused in one
+    line and the run exits 2."""
+    from patchlens.cli import main
+    from patchlens.extract.profile import default_profile_text
+    text = default_profile_text().decode().replace(
+        'supported_flags = "supports"', 'supported_flags = "suports"')
+    assert "suports" in text
+    path = write(tmp_path, text)
+    rc = main(["constants", "--tree", str(EXTRACT / "tree"), "--profile", path])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err == (f"patchlens: {path}: struct 'msi_parent_ops': field "
+                   "'supported_flags': meaning 'suports' is not one of "
+                   "sets, supports, requires\n")
 
 
 def test_missing_and_binary_profile(tmp_path: Path) -> None:
