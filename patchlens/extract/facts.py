@@ -165,6 +165,9 @@ class Facts:
     questions: tuple[QuestionCue, ...] = ()
     # Definitions the series moves to another file (the history's).
     moves: tuple[DefinitionMove, ...] = ()
+    # Capitalised words of the subsystem's prose that are not names
+    # ("MSI", "PCI"; profile ``[review] prose``).
+    prose: frozenset[str] = frozenset()
     # The values of each state's family sets and masks
     # (``MSI_GENERIC_FLAGS_MASK`` = ``GENMASK(15, 0)``), aligned with
     # ``states``: a field naming a mask carries every bit in it.

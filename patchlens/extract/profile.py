@@ -143,6 +143,9 @@ class Profile:
     setters: tuple[CallRole, ...] = ()
     matchers: tuple[CallRole, ...] = ()
     questions: tuple[QuestionSpec, ...] = ()
+    # Capitalised words of the subsystem's prose that a reviewer's
+    # comment uses without proposing a name ("MSI", "PCI", "IRQ").
+    prose: tuple[str, ...] = ()
     source: str = ""                 # the file it was read from
     # Which token filters decide on a child (extract.filters.filter_kind).
     callbacks: tuple[CallbackSpec, ...] = ()
@@ -220,7 +223,8 @@ def load_profile(path: str | None) -> Profile:
 
 
 _TOP = {"name", "description", "family", "prefilter", "struct", "setter",
-        "matcher", "question", "callback", "selection", "filters"}
+        "matcher", "question", "callback", "selection", "filters",
+        "review"}
 _ORIGIN = re.compile(r"^arg \d+((->|\.)\w+)*$")
 _FAMILY = {"key", "title", "enum", "prefix", "kind", "masks", "storage",
            "set_suffixes", "flagset_scan", "own_subjects"}
@@ -357,6 +361,14 @@ def _selections(where: str, doc: dict[str, Any]) -> tuple[SelectionSpec, ...]:
     return tuple(out)
 
 
+def _review(where: str, doc: dict[str, Any]) -> tuple[str, ...]:
+    review = doc.get("review", {})
+    if not isinstance(review, dict):
+        raise InputError(where, "'review' must be a table")
+    _unknown(where, review, {"prose"}, "review")
+    return _strs(where, review, "prose", "review")
+
+
 def parse_profile(data: bytes, where: str) -> Profile:
     """Validate a profile's TOML text; errors name ``where``."""
     try:
@@ -415,4 +427,5 @@ def parse_profile(data: bytes, where: str) -> Profile:
                    matchers=_calls(where, doc, "matcher"),
                    questions=_questions(where, doc), source=where,
                    callbacks=_callbacks(where, doc),
-                   selections=_selections(where, doc), core=core)
+                   selections=_selections(where, doc), core=core,
+                   prose=_review(where, doc))

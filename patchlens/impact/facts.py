@@ -424,7 +424,8 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  field_meaning=meaning, added=added,
                  questions=question_cues(profile),
                  set_values=_set_values(history),
-                 moves=tuple(getattr(history, "moves", ())))
+                 moves=tuple(getattr(history, "moves", ())),
+                 prose=frozenset(getattr(profile, "prose", ())))
 
 
 def question_cues(profile: Any) -> tuple[QuestionCue, ...]:

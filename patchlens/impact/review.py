@@ -39,8 +39,9 @@ __all__ = ["review_notes", "suggested_names", "asked_questions",
            "named_flags"]
 
 _IDENT = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
-# Capitalised words that are prose, not a name suggestion.
-_PROSE = frozenset({"MSI", "PCI", "IRQ", "API", "CPU", "ABI", "BUG", "FIXME",
+# Capitalised words that are prose, not a name suggestion (the
+# subsystem's own, "MSI", "PCI", come from the profile: Facts.prose).
+_PROSE = frozenset({"API", "CPU", "ABI", "BUG", "FIXME",
                     "TODO", "NAK", "ACK", "LGTM", "IMO", "IMHO", "AFAIK",
                     "AFAICT", "WARN", "NOTE", "XXX", "THE", "AND", "NOT"})
 
@@ -78,7 +79,7 @@ def suggested_names(facts: Facts, subject: str, text: str) -> list[str]:
                     and word not in out:
                 out.append(word)
             continue
-        if word in own or word in _PROSE:
+        if word in own or word in _PROSE or word in facts.prose:
             continue
         for name, fam in sorted(known.items()):
             if fam == family and word in name.split("_") and name not in out:
