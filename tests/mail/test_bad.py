@@ -11,7 +11,7 @@ from patchlens.cli import main
 from patchlens.errors import InputError
 from patchlens.mail import read_series
 
-MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+MAIL = Path(__file__).resolve().parents[2] / "fixtures" / "mail"
 BAD = MAIL / "bad"
 
 

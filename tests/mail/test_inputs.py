@@ -13,7 +13,7 @@ from patchlens.diff import FileStatus
 from patchlens.mail import read_series
 from patchlens.mail.model import Series
 
-MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+MAIL = Path(__file__).resolve().parents[2] / "fixtures" / "mail"
 COVER_ID = "cover.1700000000.git.ann@example.org"
 
 

@@ -38,7 +38,7 @@ def test_json_report_schema() -> None:
 
 def test_json_schema_doc_names_every_report_key() -> None:
     from pathlib import Path
-    doc = (Path(__file__).resolve().parents[1] / "docs" /
+    doc = (Path(__file__).resolve().parents[2] / "docs" /
            "json-schema.md").read_text()
     data = json.loads(render(sample_report(), "json"))
     assert "patchlens-report/1" in doc
