@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from patchlens.extract.facts import Facts
@@ -103,15 +103,44 @@ def _sightings(applied: AppliedSeries, is_name: Callable[[str], bool]
             added[p] |= texts
 
 
-def preimage_evidence(applied: AppliedSeries, is_name: Callable[[str], bool]
+def preimage_evidence(applied: AppliedSeries, is_name: Callable[[str], bool],
+                      states: Sequence[tuple[str, Collection[str]]] = ()
                       ) -> dict[str, tuple[Sighting, ...]]:
     """Per name, the context and ``-`` lines that prove it existed before
-    the patch showing it: lines the series' earlier patches did not add."""
+    the series: lines its earlier patches did not add, in a patch no
+    earlier than the first that defines the name (``states``: each
+    patch's label and the names defined after it, in order; a patch
+    defines a name when it first has it and adds a line naming it).  A
+    context line after that patch proves only that the series has it by
+    then (a patch missing from the mailbox may have added the line)."""
+    return _evidence(applied, is_name, states)[0]
+
+
+def _evidence(applied: AppliedSeries, is_name: Callable[[str], bool],
+              states: Sequence[tuple[str, Collection[str]]]
+              ) -> tuple[dict[str, tuple[Sighting, ...]], dict[str, int]]:
+    """:func:`preimage_evidence`, and per name the position (in the
+    applied results) of the first patch that defines it."""
     out: dict[str, list[Sighting]] = defaultdict(list)
+    plus: dict[str, set[str]] = defaultdict(set)
     for name, s, before in _sightings(applied, is_name):
-        if s.kind != "+" and not before:
+        if s.kind == "+":
+            plus[name].add(s.patch)
+        elif not before:
             out[name].append(s)
-    return {n: tuple(v) for n, v in out.items()}
+    order = {r.label: i for i, r in enumerate(applied.results)}
+    defined: dict[str, int] = {}
+    prev: Collection[str] = ()
+    for label, names in states:
+        for n in names:
+            if n not in prev and label in plus.get(n, ()) \
+                    and label in order:
+                defined.setdefault(n, order[label])
+        prev = names
+    return ({n: tuple(s for s in v if s.index <= defined.get(n, s.index))
+             for n, v in out.items()
+             if any(s.index <= defined.get(n, s.index) for s in v)},
+            defined)
 
 
 def _state_index(facts: Facts) -> dict[str, int]:
@@ -131,7 +160,8 @@ def mid_series_breakage(series: Series | None, applied: AppliedSeries,
     known: set[str] = set()
     for st in facts.states:
         known |= set(st)
-    evidence = preimage_evidence(applied, known.__contains__)
+    states = list(zip(("base", *facts.labels), facts.states))
+    evidence = preimage_evidence(applied, known.__contains__, states)
     at = _state_index(facts)
     patch_only = applied.base.info.kind == "none"
     note = " (patch text only: no tree)" if patch_only else ""
@@ -182,7 +212,10 @@ def family_name_test(profile: Profile, known: Iterable[str] = ()
     or one the profile's literals cover (every family name starts with
     one of them: its pre-filter)."""
     names = frozenset(known)
-    starts = tuple(profile.search_literals)
+    # Enum tags are in the search literals too, but name no constant.
+    starts = tuple(profile.literals) + tuple(
+        f.prefix for f in profile.families if f.prefix)
+    names |= {m for f in profile.families for m in f.masks}
 
     def test(word: str) -> bool:
         return word in names or word.startswith(starts)
@@ -205,32 +238,26 @@ def needs_prerequisites(history: ConstantHistory, applied: AppliedSeries,
         known |= set(step.table.by_name)
     is_name = family_name_test(profile, known | _shown_in_enums(applied,
                                                                profile))
-    first_defined: dict[str, str] = {}
-    for prev, step in zip(steps, steps[1:]):
-        for n in set(step.table.by_name) - set(prev.table.by_name):
-            first_defined.setdefault(n, step.label)
-    evidence: dict[str, list[Sighting]] = defaultdict(list)
+    all_evidence, defined = _evidence(
+        applied, is_name, [(s.label, s.table.by_name) for s in steps])
+    # A patch already in the tree says nothing about what it lacks.
+    evidence = {n: [s for s in v if not s.present]
+                for n, v in all_evidence.items() if n not in base}
     uses: dict[str, list[Sighting]] = defaultdict(list)
-    for name, s, before in _sightings(applied, is_name):
-        if name in base or s.present:
-            continue
-        if s.kind != "+" and not before:
-            evidence[name].append(s)
-        if s.kind != " ":
+    for name, s, _ in _sightings(applied, is_name):
+        if name not in base and not s.present and s.kind != " ":
             uses[name].append(s)
     order = {r.label: i for i, r in enumerate(applied.results)}
     wanted = []
     for name, used in uses.items():
-        if name in evidence:
+        if evidence.get(name):
             # Existed before the series: whatever step brings it into
             # the analysis (a hunk read from the patch text) is no
             # definition.
             wanted.append(name)
-            continue
-        # No evidence: a prerequisite only if no patch defines it before
-        # its first use (a later definition is used-before-defined).
-        defined = first_defined.get(name)
-        if defined is None:
+        elif name not in defined:
+            # No evidence and no patch defines it (a later definition
+            # is used-before-defined, an earlier one is fine).
             wanted.append(name)
     if not wanted:
         return []
@@ -250,7 +277,7 @@ def needs_prerequisites(history: ConstantHistory, applied: AppliedSeries,
             gone = _labels(s for s in ev if s.kind == "-")
             what = "; ".join(x for x in (
                 f"context in {shown}" if shown else "",
-                f"removed by {gone}" if gone else "") if x)
+                f"on a removed line in {gone}" if gone else "") if x)
             message = f"{name} is {what} but not in {label}"
         else:
             message = (f"{name} is defined neither in "

@@ -192,3 +192,50 @@ def test_used_after_removed_both_ways(
         # From the patch text alone the removal is not known to be the
         # name's only definition: at most a WARNING.
         assert all(": WARNING: " in l for l in found), out
+
+
+# 1/3 adds MSI_GADGET_DOMAIN; 2/3 (not in the mailbox) used it in
+# kernel/irq/msi.c; 3/3 shows that use as context.  The context line
+# comes after the patch defining the name: it proves only that the
+# series has it by then, not that the base had it.
+LATE = """\
+diff --git a/kernel/irq/msi.c b/kernel/irq/msi.c
+--- a/kernel/irq/msi.c
++++ b/kernel/irq/msi.c
+@@ -24,10 +24,15 @@ bool msi_can_mask(struct msi_domain_info *info)
+ \treturn (info->flags & MSI_FLAG_PCI_MSIX) != 0;
+ }
+ 
+ bool msi_has_gadget_domain(struct msi_device_data *md)
+ {
+ \treturn md->__domains[MSI_GADGET_DOMAIN].domain != NULL;
+ }
+ 
++bool msi_gadget_is_default(struct msi_device_data *md)
++{
++\treturn MSI_GADGET_DOMAIN == MSI_DEFAULT_DOMAIN;
++}
++
+ bool msi_early(struct msi_domain_info *info)
+ {
+ \treturn info->flags & (MSI_FLAG_ACTIVATE_EARLY | MSI_FLAG_USE_DEF_DOM_OPS |
+"""
+
+
+def test_context_after_the_defining_patch_is_no_prerequisite(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Failed on the first version of the rule: needs-prerequisite
+    MSI_GADGET_DOMAIN 'context in 3/3' although 1/3 adds it (seen on
+    Part 3 V2 at 6.1: DOMAIN_BUS_PCI_DEVICE_MSI, added by 11/33, is
+    context in 30/33 on lines from the missing 20/33)."""
+    series = _series(tmp_path, [
+        ("genirq/msi: Add the gadget domain", ADD),
+        ("genirq/msi: Look up the gadget domain", USE),
+        ("genirq/msi: Compare the gadget domain", LATE)])
+    text = series.read_text()
+    start = text.index("From mboxrd", text.index("[PATCH 2/3]") - 200)
+    end = text.index("From mboxrd", text.index("[PATCH 3/3]") - 200)
+    series.write_text(text[:start] + text[end:])      # 2/3 is missing
+    _, out = _check(capsys, series, "--tree", str(_tree(tmp_path)))
+    assert not [l for l in out if "needs-prerequisite" in l
+                or "used-before" in l], out

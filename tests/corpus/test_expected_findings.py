@@ -50,7 +50,8 @@ FAMILY_CODES = frozenset({
     "duplicate-name", "bit-width", "bit-outside-mask", "bit-index-width",
     "array-growth", "needs-prerequisite", "moved-definition",
 })
-HUNK_CODES = frozenset({"hunk-failed", "hunk-fuzz", "tree-moved-on"})
+HUNK_CODES = frozenset({"hunk-failed", "hunk-fuzz", "tree-moved-on",
+                        "hunk-conflict", "already-applied"})
 
 _SEVERITY = re.compile(r"\b(ERROR|WARNING|CHECK)\b:?\s*")
 _CODE = re.compile(r"([a-z][a-z0-9]*(?:-[a-z0-9]+)+)")
@@ -212,15 +213,9 @@ def _tree(setting: str) -> Path | None:
 
 
 # (series, setting) cases that already match exactly: no xfail for them.
-FAMILY_EXACT: frozenset[tuple[str, str]] = frozenset({
-    ("ims-part2-v1", "patch-only"), ("ims-part2-v2", "patch-only"),
-    ("ims-part2-v1v2", "patch-only"), ("arm-devmsi-v2-2022", "patch-only"),
-    ("arm-msi-parent-v4-2024", "patch-only"),
-    ("msi-no-affinity-rfc1-v4", "patch-only"),
-    ("msi-no-affinity-v4", "patch-only"),
-    ("msi-no-mask-xen-v1v2v3", "patch-only"),
-    ("msi-no-mask-xen-v3", "patch-only"),
-})
+FAMILY_EXACT: frozenset[tuple[str, str]] = frozenset(
+    (s, t) for s in SERIES for t in ("patch-only", "linux-6.1", "linux-6.12")
+) - {("arm-devmsi-v2-2022", "linux-6.12")}   # its_init_dev_msi_info (issue 13)
 HUNKS_EXACT: frozenset[tuple[str, str]] = frozenset(
     (s, "patch-only") for s in SERIES)    # no hunk findings without a tree
 
