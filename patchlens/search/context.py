@@ -157,6 +157,9 @@ class SearchContext:
         # early (when, changed after when, the find process).
         self.pending_finds: WeakKeyDictionary[
             Any, tuple[int, int, "subprocess.Popen[bytes]"]] = WeakKeyDictionary()
+        # Per directory tree object: the literal set of a warm search
+        # begun early (its answer is near: narrowed searches use it).
+        self.warm_started: WeakKeyDictionary[Any, Lits] = WeakKeyDictionary()
         # Per directory tree object: folder -> inode, listed this run.
         self._folders: WeakKeyDictionary[Any, dict[str, int]] = WeakKeyDictionary()
         # The listing of the last git top tree asked (bounded memory).

@@ -182,6 +182,10 @@ def start(ctx: SearchContext, source: TreeSource, literals: Iterable[bytes | str
     if known is not None and known[2][:2] == root_identity(root):
         # A warm search runs no grep; what changed since is listed now.
         begin_find(ctx, source, known[0])
+        try:
+            ctx.warm_started[source] = lits
+        except TypeError:
+            pass
         return
     early = ctx.early(source)
     if lits not in early:

@@ -64,6 +64,14 @@ def files_containing(ctx: SearchContext, source: TreeSource, literals: Iterable[
         base = overlay_parts(source)
         memo = ctx.answers(base[0] if base else source)
         wide = next((k for k in memo if _covered(lits, k)), ())
+        # A warm search begun early (``start``) costs a stat of its
+        # hits: narrowing it beats a search of the scope.
+        try:
+            early = ctx.warm_started.get(base[0] if base else source, ())
+        except TypeError:
+            early = ()
+        if not wide and early and _covered(lits, early):
+            wide = early
     if scope_ok and wide:
         extra = tuple(lit for lit in lits if not _covered((lit,), wide))
         found = search(ctx, source, wide + extra)
