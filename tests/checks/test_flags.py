@@ -201,3 +201,30 @@ def test_the_report_calls_a_renumbered_flag_changed(
            for c in data["constants"]}
     assert got["MSI_FLAG_USE_DEF_DOM_OPS"] == ("changed", 1 << 0, 1 << 4)
     assert got["MSI_FLAG_USE_DEF_CHIP_OPS"] == ("changed", 1 << 1, 1 << 5)
+
+
+def test_a_parent_advertises_by_bits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The report's advertiser table agrees with unset-flag: the gadget
+    parent's supported_flags (MSI_GENERIC_FLAGS_MASK | MSI_FLAG_NO_MASK)
+    keeps a new flag at bit 3 through the mask, not one at bit 18."""
+    import json
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    shutil.copytree(CHECK_TREE, tmp_path / "linux")
+    got = {}
+    for diff in (GENERIC_FLAG, DOMAIN_FLAG):
+        mbox = tmp_path / "series.mbox"
+        mbox.write_text(_HEAD.format(subject="Add MSI_FLAG_GADGET_QUIRK",
+                                     tag="advertise") + diff + "-- \n2.39.5\n")
+        main(["report", str(mbox), "--tree", str(tmp_path / "linux"),
+              "--format", "json"])
+        data = json.loads(capsys.readouterr().out)
+        (imp,) = [i for i in data["impacts"]
+                  if i["name"] == "MSI_FLAG_GADGET_QUIRK"]
+        got[diff is GENERIC_FLAG] = [
+            (a["instance"], a["today"], a["with_series"], a["via"])
+            for a in imp["advertisers"]]
+    assert got[True] == [("gadget_msi_parent_ops", False, True,
+                          "MSI_GENERIC_FLAGS_MASK")]
+    assert got[False] == [("gadget_msi_parent_ops", False, False, None)]
