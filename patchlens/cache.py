@@ -63,7 +63,7 @@ __all__ = ["cache_home", "cache_dir", "Store", "Check",
 SEARCH_VERSION = 8
 # 8: roles are Role in params, the site classes moved (extract.roles);
 # 9: the key holds the profile fingerprint.
-FACTS_VERSION = 12
+FACTS_VERSION = 13
 MAINTAINERS_VERSION = 1
 FLAGSET_VERSION = 2        # 2: one file per profile fingerprint
 

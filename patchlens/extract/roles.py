@@ -46,7 +46,7 @@ __all__ = [
     "Role", "ROLE_PRIORITY", "Rules", "rules_for", "Classified",
     "classify_node", "classify_line", "classify_code", "classify_in_macro",
     "ParamRoles", "ParamForwards", "parameter_roles", "parameter_uses",
-    "call_role", "Helper", "Decided", "Helpers",
+    "call_role", "Helper", "Decided", "Helpers", "MAX_CHAIN",
 ]
 
 
@@ -275,6 +275,12 @@ def _init_declarator(parent: Node, climb: _Climb) -> Classified:
     return Role.SET, f"initial value of {name}", None
 
 
+# A function body longer than this is not read for a local's uses (a
+# kernel function is a few KiB; a generated one must not make each
+# site a walk of the whole body).
+_LOCAL_BODY_MAX = 64 * 1024
+
+
 def _local_use(init: Node, name: str, rules: Rules) -> tuple[Role, str] | None:
     """The strongest role the uses of a local scalar variable give the
     value it starts with (``unsigned int domid = MSI_DEFAULT_DOMAIN;``
@@ -293,6 +299,8 @@ def _local_use(init: Node, name: str, rules: Rules) -> tuple[Role, str] | None:
     body = decl.parent
     while body.parent is not None and body.parent.type != "function_definition":
         body = body.parent
+    if body.end_byte - body.start_byte > _LOCAL_BODY_MAX:
+        return None                     # each site reads the body: bounded
     best: tuple[Role, str] | None = None
     for ident in identifier_uses(body, [name]):
         if ident.start_byte < init.end_byte:
@@ -515,7 +523,9 @@ def parameter_uses(tree: Tree, rules: Rules, shapes: FileMatches | None = None
         passed: dict[tuple[int, str, int], None] = {}
         for ident in identifier_uses(caps["body"][0], by_name):
             i = by_name[node_text(ident)]
-            role, reason, call = classify_node(ident, rules)
+            # A parameter copied into a local is not followed (the
+            # rule stays one walk of each body).
+            role, reason, call = classify_node(ident, rules, follow_locals=False)
             if call is not None:
                 passed[(i, call[0], call[1])] = None
             if role not in ROLE_PRIORITY:
@@ -594,6 +604,12 @@ class Decided:
         return " -> ".join(self.chain)
 
 
+# Helpers a chain goes through at most: kernel chains are a handful
+# deep; the bound keeps a generated file of thousands of chained helpers
+# linear (each step copies and searches the chain).
+MAX_CHAIN = 64
+
+
 def _stronger(new: Decided, old: Decided | None) -> bool:
     """A stronger role, or the same role through fewer helpers."""
     if old is None:
@@ -609,7 +625,8 @@ class Helpers:
     does with it and what each function it passes it on to does with
     that argument, found as a fixed point over the calls (each update
     makes a role stronger or its chain shorter, so it ends; a chain
-    never passes through the same function twice: the cycle guard).
+    never passes through the same function twice: the cycle guard; and
+    is at most :data:`MAX_CHAIN` functions long).
     A call goes to the definition in the caller's own file when there
     is one, else to the first other definition (by path) that gives
     the argument a role -- a name defined in several files is a guess,
@@ -660,29 +677,39 @@ class Helpers:
         return self.reach(calls)[1]
 
     def solve(self, calls: Iterable[tuple[str, int, str]]) -> None:
-        """The fixed point over the parameters ``calls`` reach."""
+        """The fixed point over the parameters ``calls`` reach: a
+        worklist from the parameters a body decides itself, up the
+        calls that pass them on (each caller is looked at again only
+        when a callee's answer got better)."""
         nodes = sorted(self.reach(calls)[0] - self.solved)
         if not nodes:
             return
         by_key = {(h.path, h.name): h for defs in self.defs.values() for h in defs}
+        callers: dict[tuple[str, str, int], list[tuple[str, str, int]]] = {}
+        work: list[tuple[str, str, int]] = []
         for key in nodes:
             path, name, i = key
-            hit = by_key[(path, name)].roles.get(i)
+            h = by_key[(path, name)]
+            hit = h.roles.get(i)
             if hit is not None:
                 self.best[key] = Decided(hit[0], hit[1], (name,), i)
-        changed = True
-        while changed:
-            changed = False
-            for key in nodes:
+            for callee, j in h.forwards.get(i, ()):
+                for t in self._targets(callee, path):
+                    callers.setdefault((t.path, t.name, j), []).append(key)
+            work.append(key)
+        while work:
+            done = work.pop()
+            for key in callers.get(done, ()):
                 path, name, i = key
                 for callee, j in by_key[(path, name)].forwards.get(i, ()):
                     got = self._call(callee, j, path)
-                    if got is None or name in got.chain:
-                        continue        # the cycle guard
+                    if got is None or name in got.chain or \
+                            len(got.chain) >= MAX_CHAIN:
+                        continue        # the cycle guard; the bound
                     cand = Decided(got.role, got.reason, (name, *got.chain), got.arg)
                     if _stronger(cand, self.best.get(key)):
                         self.best[key] = cand
-                        changed = True
+                        work.append(key)
         self.solved.update(nodes)
 
     def _call(self, callee: str, arg: int, path: str) -> Decided | None:

@@ -12,7 +12,8 @@ import pytest
 from patchlens.c.parse import parse_c
 from patchlens.extract.profile import load_profile
 from patchlens.extract.roles import (
-    Decided, Helper, Helpers, Role, Rules, parameter_roles, parameter_uses)
+    MAX_CHAIN, Decided, Helper, Helpers, Role, Rules, parameter_roles,
+    parameter_uses)
 from patchlens.extract.scan import (
     FileFacts, included_paths, resolve_calls, scan_references)
 from patchlens.render.refs import as_json, as_text
@@ -318,7 +319,7 @@ def test_the_strongest_role_wins_then_the_shortest_chain() -> None:
     assert got.text() == "passed to f(), on to g(), which tests argument 1"
 
 
-@pytest.mark.parametrize("depth", [1, 5, 40])
+@pytest.mark.parametrize("depth", [1, 5, 40, MAX_CHAIN - 1])
 def test_any_depth(depth: int) -> None:
     chain = [Helper("a.c", f"h{k}", {}, {0: ((f"h{k + 1}", 0),)})
              for k in range(depth)]
@@ -326,6 +327,18 @@ def test_any_depth(depth: int) -> None:
     got = Helpers(chain).decide("h0", 0, "a.c")
     assert got is not None and got.role is Role.CLEAR
     assert len(got.chain) == depth + 1
+
+
+def test_a_generated_chain_of_thousands_stays_linear() -> None:
+    # Deeper than MAX_CHAIN: not followed to the end, and quickly.
+    n = 20000
+    chain = [Helper("a.c", f"h{k:06d}", {}, {0: ((f"h{k + 1:06d}", 0),)})
+             for k in range(n)]
+    chain.append(Helper("a.c", f"h{n:06d}", {0: (Role.CLEAR, "&= ~")}, {}))
+    helpers = Helpers(chain)
+    assert helpers.decide("h000000", 0, "a.c") is None
+    got = helpers.decide(f"h{n - MAX_CHAIN + 1:06d}", 0, "a.c")
+    assert got is not None and len(got.chain) == MAX_CHAIN
 
 
 def test_resolve_calls_keeps_files_without_pending_calls() -> None:
