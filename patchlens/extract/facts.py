@@ -168,6 +168,12 @@ class Facts:
     # Capitalised words of the subsystem's prose that are not names
     # ("MSI", "PCI"; profile ``[review] prose``).
     prose: frozenset[str] = frozenset()
+    # Constants the base lacks (no tree, or not this file) that a patch's
+    # own pre-image proves existed before it -- and so before the series,
+    # no earlier patch having added them: name -> (value then, the patch
+    # whose pre-image shows it).
+    proven: Mapping[str, tuple[ConstantAt, str]] = field(
+        default_factory=dict)
     # The values of each state's family sets and masks
     # (``MSI_GENERIC_FLAGS_MASK`` = ``GENMASK(15, 0)``), aligned with
     # ``states``: a field naming a mask carries every bit in it.

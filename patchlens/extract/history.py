@@ -19,7 +19,7 @@ from patchlens.extract.constants import evaluate_model, extract_constants, model
 from patchlens.extract.definitions import Constant, ConstantTable
 from patchlens.extract.patchonly import (PatchOnlyNote, hunk_enum_tag,
                                          hunk_shifts, lay_hunk, lay_preimage,
-                                         shows_enum_opening)
+                                         preimage_values, shows_enum_opening)
 from patchlens.extract.profile import Profile
 from patchlens.mail.model import Series
 from patchlens.search import SearchContext
@@ -197,6 +197,11 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
     # Files the series creates (applied): their definitions are a patch's
     # own post-image, which a failed hunk elsewhere does not undo.
     written: set[str] = set()
+    # Files of failed hunks the base has: the patch text is laid onto the
+    # tree's own definitions there (its context proves nothing more).
+    tree_files = frozenset(path for hunks in failed.values()
+                           for path, _, _ in hunks
+                           if applied.base.read(path) is not None)
     for n in indexes:
         state = applied.state_after(n) if n else applied.base
         before = _preimage(prev_state, n, failed, profile, hint_t, context,
@@ -211,7 +216,8 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
             for path, hunk, reason in failed[m]:
                 origin = origin_of(m, path, reason)
                 if lay_hunk(model, path, hunk, profile, origin,
-                            near.get(id(hunk)), keep) and m == n:
+                            near.get(id(hunk)), keep,
+                            path not in tree_files) and m == n:
                     notes.append(PatchOnlyNote(labels.get(m, str(m)), path,
                                                reason))
         steps.append(Step(labels.get(n, str(n)), n,
@@ -233,17 +239,22 @@ def _preimage(prev_state: TreeSource, n: int,
     """The table before patch ``n`` with its failed hunks' pre-image laid
     on (``Step.before``), or None when that adds nothing (``keep``: the
     files the series created before ``n``)."""
+    # Explicit values of the pre-image count only where the tree has no
+    # file to hold the names (else they are the tree's business).
     mine = [(path, hunk, reason) for path, hunk, reason in failed.get(n, ())
-            if shows_enum_opening(hunk)]
+            if shows_enum_opening(hunk) or (
+                preimage_values(hunk, profile)
+                and prev_state.read(path) is None)]
     if not n or not mine:
         return None
     model = model_from(prev_state, profile, hint, context)
     for m in sorted(i for i in failed if i < n):
         for path, hunk, reason in failed[m]:
             lay_hunk(model, path, hunk, profile, origin_of(m, path, reason),
-                     keep=keep)
+                     keep=keep, context_defines=prev_state.read(path) is None)
     laid = [lay_preimage(model, path, hunk, profile,
-                         origin_of(n, path, reason), keep)
+                         origin_of(n, path, reason), keep,
+                         explicit=prev_state.read(path) is None)
             for path, hunk, reason in mine]
     return evaluate_model(model, profile) if any(laid) else None
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from patchlens.diff import Hunk
+from patchlens.diff import Hunk, HunkLine
 from patchlens.extract.definitions import Model, RawEnum, RawEnumerator, RawMacro
 from patchlens.extract.profile import Profile
 
 __all__ = ["PatchOnlyNote", "lay_hunk", "lay_preimage", "shows_enum_opening",
-           "hunk_shifts", "hunk_enum_tag", "family_enumerators"]
+           "hunk_shifts", "hunk_enum_tag", "preimage_values", "family_enumerators"]
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,8 @@ def _relevant(name: str, profile: Profile, model: Model, tag: str | None) -> boo
 
 def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
                      origin: str, near: int | None = None,
-                     keep: frozenset[str] = frozenset()) -> bool:
+                     keep: frozenset[str] = frozenset(),
+                     context_defines: bool = False) -> bool:
     """Lay a hunk that did not apply onto the model: removed names go,
     added names are inserted after the enumerator that precedes them in
     the hunk (when the tree has it), explicit values come from the '+'
@@ -122,7 +123,12 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
     ``keep``: files whose content is a patch's own post-image (the
     series wrote them): a removed line of this hunk, in another file,
     does not remove their definitions (a move: the new copy stays when
-    the hunk dropping the old one fails)."""
+    the hunk dropping the old one fails).
+
+    ``context_defines``: the file is not in the tree, so the patch text
+    is all there is: a context line giving a family name an explicit
+    value defines it (the patch shows it before and after itself), as
+    ``lay_preimage`` reads it before the patch."""
     tag = _hunk_enum_tag(hunk)
     if tag and not any(e.tag == tag for e in model.enums) \
             and _new_enum_from_hunk(model, path, hunk, tag, profile, origin):
@@ -159,7 +165,10 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
                 model.remove(name)
                 touched = True
             continue
-        if hl.kind == " ":
+        if hl.kind == " " and not (
+                context_defines and expr is not None
+                and not model.expr_of(name)[0]
+                and any(f.has_name(name) for f in profile.families)):
             if kind == "enumerator":
                 prev_name, prev_no = name, hl.new_no
                 if pending_front:
@@ -289,7 +298,8 @@ def shows_enum_opening(hunk: Hunk) -> bool:
 
 
 def lay_preimage(model: Model, path: str, hunk: Hunk, profile: Profile,
-                 origin: str, keep: frozenset[str] = frozenset()) -> bool:
+                 origin: str, keep: frozenset[str] = frozenset(),
+                 explicit: bool = False) -> bool:
     """Lay a hunk's *pre-image* onto the model of the state before its
     patch: an enum of a family the model lacks, whose opening line the
     hunk shows, existed before the patch as the context and ``-`` lines
@@ -298,12 +308,50 @@ def lay_preimage(model: Model, path: str, hunk: Hunk, profile: Profile,
     another file (``keep``: files it created) does not count, so the old
     place of a moved enum is known; returns whether anything was added."""
     tag = _hunk_enum_tag(hunk)
-    if tag is None or not shows_enum_opening(hunk) \
-            or any(e.tag == tag and (e.file == path or e.file not in keep)
-                   for e in model.enums):
+    if tag is not None and shows_enum_opening(hunk) \
+            and not any(e.tag == tag and (e.file == path or e.file not in keep)
+                        for e in model.enums) \
+            and _new_enum_from_hunk(model, path, hunk, tag, profile, origin,
+                                    side="old"):
+        return True
+    # Explicit values on the pre-image side (a renumbering patch's "-"
+    # lines, context) of family names the model lacks: proven too, where
+    # the tree has no such file (``explicit``).
+    laid = False
+    if not explicit:
         return False
-    return _new_enum_from_hunk(model, path, hunk, tag, profile, origin,
-                               side="old")
+    for hl, kind, name, expr in preimage_values(hunk, profile):
+        if model.expr_of(name)[0]:
+            continue
+        line = hl.old_no or hunk.old_start
+        if kind == "macro":
+            model.macros.append(RawMacro(name, expr, path, line, None, origin))
+        else:
+            model.enums.append(RawEnum(tag or "", path, line, (RawEnumerator(
+                name, expr, line, None, origin, file=path),)))
+        laid = True
+    return laid
+
+
+def preimage_values(hunk: Hunk, profile: Profile
+                    ) -> list[tuple[HunkLine, str, str, str]]:
+    """(line, "macro" or "enumerator", name, expression) for the family
+    names a hunk's pre-image (context and ``-`` lines) gives an explicit
+    value: ``MSI_FLAG_X = (1 << 4),``, ``#define MSI_FLAG_Y BIT(5)``."""
+    tag = _hunk_enum_tag(hunk)
+    out = []
+    for hl in hunk.lines:
+        if hl.kind == "+":
+            continue
+        entry = _line_entry(hl.text)
+        if entry is None:
+            continue
+        kind, name, expr = entry
+        if expr is None or kind == "enumerator" and tag is None:
+            continue
+        if any(f.has_name(name) for f in profile.families):
+            out.append((hl, kind, name, expr))
+    return out
 
 
 def hunk_shifts(hunk: Hunk) -> tuple[tuple[str, int, int], ...]:

@@ -425,7 +425,25 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  questions=question_cues(profile),
                  set_values=_set_values(history),
                  moves=tuple(getattr(history, "moves", ())),
-                 prose=frozenset(getattr(profile, "prose", ())))
+                 prose=frozenset(getattr(profile, "prose", ())),
+                 proven=_proven(history, profile, states))
+
+
+def _proven(history: Any, profile: Any,
+            states: tuple[dict[str, ConstantAt], ...]
+            ) -> dict[str, tuple[ConstantAt, str]]:
+    """Constants no state has before a patch whose own pre-image shows
+    them (``Step.before``): they existed before the series."""
+    out: dict[str, tuple[ConstantAt, str]] = {}
+    steps = getattr(history, "steps", None) or ()
+    for k, step in enumerate(steps[1:], start=1):
+        before = getattr(step, "before", None)
+        if before is None:
+            continue
+        for name, c in _states(before, profile)[0].items():
+            if name not in out and not any(name in st for st in states[:k]):
+                out[name] = (c, step.label)
+    return out
 
 
 def question_cues(profile: Any) -> tuple[QuestionCue, ...]:

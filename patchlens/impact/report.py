@@ -116,6 +116,18 @@ def _changed_at(facts: Facts, name: str) -> str | None:
     return None
 
 
+def _proven_changed_at(facts: Facts, name: str) -> str:
+    """The first patch, from the one whose pre-image proves ``name``,
+    after which its value differs from the proven one (or it is gone)."""
+    value, label = facts.proven[name]
+    start = facts.labels.index(label) + 1 if label in facts.labels else 1
+    for k in range(start, len(facts.states)):
+        if name not in facts.states[k] or \
+                facts.states[k][name].value != value.value:
+            return facts.labels[k - 1]
+    return label
+
+
 def _collides(facts: Facts, name: str) -> bool:
     c = facts.final.get(name)
     if c is None or not c.bit or not c.value or c.value & (c.value - 1):
@@ -142,16 +154,20 @@ def constant_changes(facts: Facts, series: Series | None = None
     moved = {n for mv in facts.moves for n in mv.names if n not in mv.changed}
     out = []
     order = []
-    for st in facts.states:
+    for st in (*facts.states, facts.proven):
         order += [n for n in st if n not in order]
     for name in order:
-        b, a = facts.base.get(name), facts.final.get(name)
+        # Before the series: the base, or what a patch's pre-image proves.
+        b = facts.base.get(name) or (facts.proven[name][0]
+                                     if name in facts.proven else None)
+        a = facts.final.get(name)
         c = a or b
         if c is None or name in moved:
             continue        # added and removed again; moved, value kept
         if b is not None and a is not None and b.value == a.value:
             continue
-        patch = _changed_at(facts, name)
+        patch = _changed_at(facts, name) if name in facts.base \
+            or name not in facts.proven else _proven_changed_at(facts, name)
         edited = name not in facts.shifted if facts.shifted else \
             facts.first_patch_adding(name) is not None
         before = b.value if b is not None else None

@@ -152,3 +152,70 @@ def test_shift_found_once(diff: str) -> None:
     h = _history(EmptyTree(), diff)
     subjects = [s for s, _, _ in _shifts(h)]
     assert len(subjects) == len(set(subjects))
+
+
+# -- what the report's constants table says, patch-only ---------------------
+
+# A revert-shaped patch on a whole enum, and a renumbering of explicit
+# flags whose context keeps one flag: written for these tests.
+REVERT_DOMAIN_ID = ADD_DOMAIN_ID.replace("@@ -11,6 +11,7 @@", "@@ -11,7 +11,6 @@") \
+    .replace("+\tMSI_SECONDARY_DOMAIN,", "-\tMSI_SECONDARY_DOMAIN,")
+RENUMBER_FLAGS = """\
+--- a/include/linux/msi_flags.h
++++ b/include/linux/msi_flags.h
+@@ -20,9 +20,8 @@ enum {
+ \tMSI_FLAG_USE_DEF_CHIP_OPS\t= (1 << 1),
+-\t/* Support multiple PCI MSI interrupts */
+-\tMSI_FLAG_MULTI_PCI_MSI\t\t= (1 << 2),
+ \t/* Needs early activate, required for PCI */
+-\tMSI_FLAG_ACTIVATE_EARLY\t\t= (1 << 3),
++\tMSI_FLAG_ACTIVATE_EARLY\t\t= (1 << 2),
++\tMSI_FLAG_MULTI_PCI_MSI\t\t= (1 << 16),
+ };
+ 
+"""
+
+
+def _mbox(tmp_path: Path, diff: str) -> Path:
+    path = tmp_path / "series.mbox"
+    path.write_text(
+        "From mboxrd@z Thu Jan  1 00:00:00 1970\n"
+        "From: Cy Checker <cy@example.org>\n"
+        "Subject: [PATCH 1/1] genirq/msi: Rework the domain ids\n"
+        "Date: Tue, 03 Mar 2026 09:01:00 +0000\n"
+        "Message-ID: <shift-paths-1@example.org>\n\n"
+        "Rework.\n\nSigned-off-by: Cy Checker <cy@example.org>\n---\n"
+        + diff + "-- \n2.39.5\n")
+    return path
+
+
+def _constants(tmp_path: Path, diff: str, capsys) -> dict[str, tuple]:
+    import json
+    from patchlens.cli import main
+    main(["report", str(_mbox(tmp_path, diff)), "--no-tree", "--format",
+          "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert not [f for f in data["findings"]
+                if f["code"] == "stale-reference"]
+    return {c["name"]: (c["kind"], c["before"], c["after"])
+            for c in data["constants"]}
+
+
+def test_patch_only_table_revert(tmp_path: Path, capsys,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The context name is not "new", the removed one is removed, the
+    count shifts (today: MSI_DEFAULT_DOMAIN and the count were "new")."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert _constants(tmp_path, REVERT_DOMAIN_ID, capsys) == {
+        "MSI_SECONDARY_DOMAIN": ("removed", 1, None),
+        "MSI_MAX_DEVICE_IRQDOMAINS": ("shifted", 2, 1)}
+
+
+def test_patch_only_table_renumbering(tmp_path: Path, capsys,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Explicit values on "-" lines are the values before the patch: a
+    renumbered flag is changed, not new; a context flag is unchanged."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert _constants(tmp_path, RENUMBER_FLAGS, capsys) == {
+        "MSI_FLAG_ACTIVATE_EARLY": ("changed", 8, 4),
+        "MSI_FLAG_MULTI_PCI_MSI": ("changed", 4, 65536)}
