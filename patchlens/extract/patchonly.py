@@ -165,10 +165,28 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
                 model.remove(name)
                 touched = True
             continue
-        if hl.kind == " " and not (
-                context_defines and expr is not None
-                and not model.expr_of(name)[0]
-                and any(f.has_name(name) for f in profile.families)):
+        if hl.kind == " " and context_defines and expr is not None \
+                and not model.expr_of(name)[0] \
+                and any(f.has_name(name) for f in profile.families):
+            # Shown by the patch, kept by it: defined (explicit value).
+            line = hl.new_no or hunk.new_start
+            if kind == "macro":
+                model.macros.append(RawMacro(name, expr, path, line, None,
+                                              origin))
+                continue
+            at = model.find_enumerator(prev_name) \
+                if prev_name is not None else None
+            item = RawEnumerator(name, expr, line, None, origin, file=path)
+            if at is not None:
+                e = model.enums[at[0]]
+                model.enums[at[0]] = replace(
+                    e, items=e.items[:at[1] + 1] + (item,)
+                    + e.items[at[1] + 1:])
+            else:
+                _orphan(model, tag, path, item, prev_name)
+            prev_name, prev_no = name, hl.new_no
+            continue
+        if hl.kind == " ":
             if kind == "enumerator":
                 prev_name, prev_no = name, hl.new_no
                 if pending_front:
