@@ -214,8 +214,7 @@ def _tree(setting: str) -> Path | None:
 
 # (series, setting) cases that already match exactly: no xfail for them.
 FAMILY_EXACT: frozenset[tuple[str, str]] = frozenset(
-    (s, t) for s in SERIES for t in ("patch-only", "linux-6.1", "linux-6.12")
-) - {("arm-devmsi-v2-2022", "linux-6.12")}   # its_init_dev_msi_info (issue 13)
+    (s, t) for s in SERIES for t in ("patch-only", "linux-6.1", "linux-6.12"))
 HUNKS_EXACT: frozenset[tuple[str, str]] = frozenset(
     (s, "patch-only") for s in SERIES)    # no hunk findings without a tree
 
