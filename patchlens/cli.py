@@ -155,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("old", metavar="OLD")
     r.add_argument("new", metavar="NEW")
     r.add_argument("--emit-patch", metavar="FILE",
-                   help="write a unified diff doing the rename")
+                   help="write a unified diff doing the rename ('-': "
+                        "stdout); refused (exit 1) when NEW already "
+                        "exists, unless --force")
     i = q.add_parser("invert", help="invert FLAG's meaning")
     i.add_argument("flag", metavar="FLAG")
     i.add_argument("--as", dest="new_name", metavar="NEWNAME")

@@ -57,10 +57,16 @@ def test_report_text_is_quotable(kernel_tree: Path, corpus: Path,
 def test_rename_generic_msi_exists(kernel_tree: Path, corpus: Path,
                                    capsys, tmp_path: Path) -> None:
     diff = tmp_path / "rename.diff"
+    # A collision: nothing written without --force (issue 13), exit 1.
+    rc, out = _run(capsys, "impact", "rename", "DOMAIN_BUS_PCI_DEVICE_IMS",
+                   "DOMAIN_BUS_GENERIC_MSI", "--series",
+                   str(corpus / "ims-part3-v1.mbox"), "--tree",
+                   str(kernel_tree), "--emit-patch", str(diff))
+    assert rc == 1 and not diff.exists() and "not written" in out
     _, out = _run(capsys, "impact", "rename", "DOMAIN_BUS_PCI_DEVICE_IMS",
                   "DOMAIN_BUS_GENERIC_MSI", "--series",
                   str(corpus / "ims-part3-v1.mbox"), "--tree",
-                  str(kernel_tree), "--emit-patch", str(diff))
+                  str(kernel_tree), "--emit-patch", str(diff), "--force")
     assert ("DOMAIN_BUS_GENERIC_MSI already exists: value 2,\n"
             "  include/linux/irqdomain_defs.h:15") in out
     assert "27/33 genirq/msi: Provide constants for PCI/IMS support" in out

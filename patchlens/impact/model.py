@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from patchlens.extract.facts import Site
 from patchlens.extract.history import DefinitionMove
 from patchlens.findings import Finding
+from patchlens.text import site
 
 __all__ = [
     "SeriesInfo", "PatchApplied", "Application", "ConstantChange", "Site",
     "DefinitionMove", "SubsystemUse", "FilterVerdict", "Advertiser", "RemovedUse", "Impact",
     "ReviewAnswer",
     "ReviewNote",
-    "Report", "CheckAnswer", "RenameAnswer", "InstanceRow", "InvertAnswer", "AcceptAnswer",
+    "Report", "CheckAnswer", "Collision", "RenameAnswer", "InstanceRow", "InvertAnswer", "AcceptAnswer",
     "PatchDiff", "SeriesDiff", "REPORT_SCHEMA",
 ]
 
@@ -250,6 +251,40 @@ class CheckAnswer:
 
 
 @dataclass(frozen=True)
+class Collision:
+    """Why a rename's new name is not free.
+
+    ``kind``: ``exists`` (a definition of the name: ``value``, ``file``,
+    ``line``; ``with_series`` when only the series adds it), ``used`` (a
+    use of the name without a definition we read), ``prefix`` (the name
+    leaves the family's common prefix).  ``exists`` and ``used`` block
+    an emitted patch: it would declare or mean the name twice."""
+    kind: str
+    name: str
+    value: int | str | None
+    file: str | None
+    line: int | None
+    with_series: bool = False
+    prefix: str | None = None
+    family: str | None = None
+
+    @property
+    def blocks(self) -> bool:
+        return self.kind in ("exists", "used")
+
+    @property
+    def text(self) -> str:
+        where = site(self.file, self.line) if self.file else "?"
+        if self.kind == "exists":
+            when = " (with the series)" if self.with_series else ""
+            value = "unknown" if self.value is None else self.value
+            return f"{self.name} already exists{when}: value {value}, {where}"
+        if self.kind == "used":
+            return f"{self.name} is already used: {where}"
+        return f"{self.name} breaks the {self.family} prefix {self.prefix}"
+
+
+@dataclass(frozen=True)
 class RenameAnswer:
     old: str
     new: str
@@ -261,6 +296,9 @@ class RenameAnswer:
     respin: tuple[tuple[str, str, int], ...]  # (label, title, lines)
     patch_file: str | None = None
     patch_files: int = 0             # files the emitted diff touches
+    conflicts: tuple[Collision, ...] = ()   # ``collisions`` as records
+    # The patch was not written: a blocking collision and no --force.
+    patch_refused: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ import re
 from collections.abc import Iterable
 
 from patchlens.impact.facts import Facts
-from patchlens.impact.model import RenameAnswer
+from patchlens.impact.model import Collision, RenameAnswer
 from patchlens.mail.model import Series
 from patchlens.text import site
 from patchlens.tree.source import TreeSource
 
-__all__ = ["rename", "rename_patch", "family_prefix", "collisions"]
+__all__ = ["rename", "rename_patch", "family_prefix", "collisions",
+           "collision_records"]
 
 
 def family_prefix(facts: Facts, family: str) -> str:
@@ -32,30 +33,41 @@ def family_prefix(facts: Facts, family: str) -> str:
     return prefix[: prefix.rfind("_") + 1] if "_" in prefix else ""
 
 
-def collisions(facts: Facts, old: str, new: str) -> tuple[str, ...]:
-    out = []
+def collision_records(facts: Facts, old: str, new: str
+                      ) -> tuple[Collision, ...]:
+    """Why ``new`` cannot simply replace ``old``: a definition of that
+    name (in the tree, else one the series adds), else a use of it, and
+    a family prefix it breaks.  The first two block a rename patch
+    (``Collision.blocks``); a broken prefix is only said."""
+    out: list[Collision] = []
     for k, st in ((len(facts.states) - 1, facts.final), (0, facts.base)):
         c = st.get(new)
         if c is not None:
-            when = "" if k == 0 else " (with the series)"
             if new in facts.base and k != 0:
                 continue
-            value = c.value if c.value is not None else "unknown"
+            value: int | str | None = c.value
             if c.bit and isinstance(c.value, int) and c.value > 0:
                 value = f"bit {c.value.bit_length() - 1}"
-            out.append(f"{new} already exists{when}: value {value}, "
-                       f"{site(c.file, c.line)}")
+            out.append(Collision("exists", new, value, c.file, c.line,
+                                 with_series=k != 0))
             break
-    if not out and any(s.name == new for s in (*facts.sites,
-                                               *facts.mentions)):
-        s = next(s for s in (*facts.sites, *facts.mentions) if s.name == new)
-        out.append(f"{new} is already used: {site(s.file, s.line)}")
+    if not out:
+        s = next((s for s in (*facts.sites, *facts.mentions)
+                  if s.name == new), None)
+        if s is not None:
+            out.append(Collision("used", new, None, s.file, s.line))
     const = facts.final.get(old) or facts.base.get(old)
     if const is not None:
         prefix = family_prefix(facts, const.family)
         if prefix and not new.startswith(prefix):
-            out.append(f"{new} breaks the {const.title} prefix {prefix}")
+            out.append(Collision("prefix", new, None, None, None,
+                                 prefix=prefix, family=const.title))
     return tuple(out)
+
+
+def collisions(facts: Facts, old: str, new: str) -> tuple[str, ...]:
+    """:func:`collision_records` as sentences."""
+    return tuple(c.text for c in collision_records(facts, old, new))
 
 
 def _respin(series: Series | None, old: str
@@ -78,9 +90,11 @@ def rename(facts: Facts, old: str, new: str, series: Series | None = None
     const = facts.final.get(old) or facts.base.get(old)
     sites = tuple(s for s in facts.sites if s.name == old)
     mentions = tuple(s for s in facts.mentions if s.name == old)
+    found = collision_records(facts, old, new)
     return RenameAnswer(old, new, const.title if const else None,
                         const.value if const else None, sites, mentions,
-                        collisions(facts, old, new), _respin(series, old))
+                        tuple(c.text for c in found), _respin(series, old),
+                        conflicts=found)
 
 
 def rename_patch(source: TreeSource, files: Iterable[str], old: str,

@@ -80,6 +80,13 @@ def render(answer: Any) -> str:
                 dict(zip(("subsystem", "set", "unset", "checks", "flagsets"),
                          row)) for row in answer.per_subsystem()]
         body = to_data(answer)
+        if isinstance(answer, RenameAnswer):
+            # The collisions as records (kind, name, value, file, line,
+            # with_series, prefix, family, text), not sentences.
+            body["collisions"] = [{**to_data(c), "blocks": c.blocks,
+                                   "text": c.text}
+                                  for c in answer.conflicts]
+            del body["conflicts"]
         if isinstance(answer, AcceptAnswer):
             _filter_records(body["filters"])
             _filter_records(body["selections"])

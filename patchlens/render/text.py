@@ -451,9 +451,16 @@ def _(ans: RenameAnswer) -> str:
             out += wrap(f"{label} {title} ({plural(n, 'line')})", rest="      ")
     else:
         out.append("none")
-    if ans.patch_file:
+    if ans.patch_refused:
+        why = "; ".join(c.text for c in ans.conflicts if c.blocks)
         out.append("")
-        out += wrap(f"wrote {ans.patch_file}: "
+        out += wrap(f"not written: {ans.patch_file}: the patch would "
+                    f"leave two meanings of {ans.new} ({why}); --force "
+                    "writes it anyway", rest="  ")
+    elif ans.patch_file:
+        where = "stdout" if ans.patch_file == "-" else ans.patch_file
+        out.append("")
+        out += wrap(f"wrote {where}: "
                     f"{plural(ans.patch_files, 'file')} changed")
     return "\n".join(out) + "\n"
 
