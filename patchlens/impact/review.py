@@ -31,7 +31,9 @@ from patchlens.impact.facts import Facts
 from patchlens.impact.invert import invert
 from patchlens.impact.model import ReviewAnswer, ReviewNote
 from patchlens.impact.rename import collisions, family_prefix
-from patchlens.mail.model import Series
+from patchlens.mail.body import has_diff
+from patchlens.mail.model import Comment, Series
+from patchlens.mail.quoted import split_pasted
 from patchlens.text import plural
 
 __all__ = ["review_notes", "suggested_names", "asked_questions",
@@ -39,6 +41,9 @@ __all__ = ["review_notes", "suggested_names", "asked_questions",
            "named_flags"]
 
 _IDENT = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
+# A sentence about what something is called.
+_NAMING = re.compile(r"\b(?:call(?:ed)? (?:it|this|that|them)|name[ds]? "
+                     r"(?:it|this|that)|renam)", re.IGNORECASE)
 # Capitalised words that are prose, not a name suggestion (the
 # subsystem's own, "MSI", "PCI", come from the profile: Facts.prose).
 _PROSE = frozenset({"API", "CPU", "ABI", "BUG", "FIXME",
@@ -65,10 +70,15 @@ def suggested_names(facts: Facts, subject: str, text: str) -> list[str]:
     prefix = family_prefix(facts, family) if family else ""
     own = set(subject.split("_"))
     out: list[str] = []
-    # Proposals are questions ("GENERIC maybe?") or spelled-out names.
-    asked = " ".join(q for q in re.split(r"(?<=[.?!])\s+", text)
-                     if q.rstrip().endswith("?"))
-    words = [w for w in _IDENT.findall(text) if "_" in w]
+    # Proposals are questions ("GENERIC maybe?"), or spelled-out names
+    # in a question or a sentence about naming ("call it X", "rename to
+    # X"): a name merely mentioned ("let the parent set a new flag, e.g.
+    # MSI_FLAG_X") proposes nothing.
+    sentences = re.split(r"(?<=[.?!])\s+", " ".join(text.split()))
+    asked = " ".join(q for q in sentences if q.rstrip().endswith("?"))
+    naming = " ".join(q for q in sentences if q.rstrip().endswith("?")
+                      or _NAMING.search(q))
+    words = [w for w in _IDENT.findall(naming) if "_" in w]
     words += [w for w in _IDENT.findall(asked) if "_" not in w]
     for word in words:
         if word == subject:
@@ -95,24 +105,34 @@ def review_notes(series: Series | None, facts: Facts,
         return ()
     known = _names(facts)
     focus = set(focus)
+    under_fix = _under_fix(series)
     out = []
     for reply in series.replies:
         for c in reply.comments:
             if len(re.sub(r"[^A-Za-z]", "", c.text)) < 3:
                 continue
-            subjects = _subjects(c.quoted, c.text, known, focus)
+            # What the reviewer wrote, apart from what they pasted (a
+            # fix diff, a bisect log, build output): only their own
+            # words say what the comment is about or propose a name.
+            own, shown = split_pasted(c.text)
+            quoted = _patch_lines(c, reply.message.msgid in under_fix)
+            from_quote = _names_in(_last_change(quoted), known, focus)
+            subjects = from_quote or _names_in([own], known, focus)[:3] \
+                or _names_in(quoted[-1:], known, focus)
             label = None
             if c.patch_index is not None:
                 p = series.patch(c.patch_index)
                 label = p.label if p else f"{c.patch_index}/{series.total}"
             asked: list[ReviewAnswer] = []
-            for s in subjects:
-                asked += rename_answers(facts, s, c.text)
+            # A rename is proposed for a constant on the patch lines the
+            # comment quotes, never for one it merely names.
+            for s in from_quote:
+                asked += rename_answers(facts, s, own)
             if subjects:
-                asked += _impact_answers(facts, c.text, subjects, label)
+                asked += _impact_answers(facts, own, subjects, label)
             out.append(ReviewNote(
                 _who(c.author), label, c.file, c.new_line,
-                tuple(c.quoted), " ".join(c.text.split()), tuple(subjects),
+                tuple(c.quoted), " ".join(shown.split()), tuple(subjects),
                 tuple(a.line for a in asked), tuple(asked)))
     # Notes about constants first, then the rest, each in thread order.
     return tuple(sorted(out, key=lambda n: not n.subjects))
@@ -291,21 +311,57 @@ def _area(path: str) -> str:
     return parts[-1].rsplit(".", 1)[0]
 
 
-def _subjects(quoted: tuple[str, ...], text: str, known: dict[str, str],
+def _names_in(lines: Iterable[str], known: dict[str, str],
               focus: set[str]) -> list[str]:
-    """The constants a comment is about: those on the changed lines it
-    quotes, else those its words name, else those on its last quoted
-    line (the line it answers)."""
-    def names(lines: Iterable[str]) -> list[str]:
-        out: list[str] = []
-        for line in lines:
-            for w in _IDENT.findall(line):
-                if (w in known or w in focus) and w not in out:
-                    out.append(w)
-        return out
-    changed = [q for q in quoted if q[:1] in "+-" and q[:3] not in
-               ("+++", "---")]
-    return (names(changed) or names([text])[:3] or names(quoted[-1:]))
+    out: list[str] = []
+    for line in lines:
+        for w in _IDENT.findall(line):
+            if (w in known or w in focus) and w not in out:
+                out.append(w)
+    return out
+
+
+def _patch_lines(c: Comment, under_fix: bool) -> tuple[str, ...]:
+    """The patch lines a comment quotes: none when its quote matched no
+    line of the patch, or when the reply answers a diff posted in the
+    thread (what it quotes is that diff, not the patch)."""
+    if c.file is None or under_fix:
+        return ()
+    return c.quoted
+
+
+def _last_change(quoted: tuple[str, ...]) -> list[str]:
+    """The last run of +/- lines of a quote: the change the comment
+    under it answers (a reviewer quoting a whole hunk comments on the
+    lines just above their words)."""
+    run: list[str] = []
+    broken = False
+    for q in quoted:
+        if q[:1] in "+-" and q[:3] not in ("+++", "---"):
+            if broken:
+                run, broken = [], False
+            run.append(q)
+        elif run and q.strip():
+            broken = True       # a context line ends the run
+    return run
+
+
+def _under_fix(series: Series) -> set[str]:
+    """Replies that answer (directly or through other replies) a reply
+    carrying a diff of its own: a fix or a suggestion posted in the
+    thread."""
+    by_id = {r.message.msgid: r for r in series.replies}
+    out: set[str] = set()
+    for r in series.replies:
+        parent, seen = r.parent_msgid, set()
+        while parent in by_id and parent not in seen:
+            seen.add(parent)
+            above = by_id[parent]
+            if has_diff(above.message.body):
+                out.add(r.message.msgid)
+                break
+            parent = above.parent_msgid
+    return out
 
 
 def _short(collision: str, name: str) -> str:

@@ -2,7 +2,8 @@
 
 Between two revisions of a series: which constants and values changed,
 which uses (roles) the series adds, and patch by patch -- matched by
-subject -- what each patch does differently to the constants.
+normalised subject, else by the files it touches -- what each patch
+does differently to the constants.
 """
 
 from __future__ import annotations
@@ -20,8 +21,50 @@ __all__ = ["series_diff", "patch_effects", "subject_key"]
 
 def subject_key(title: str) -> str:
     """A subject as patches are matched: case, spacing and a trailing
-    period do not count."""
-    return re.sub(r"\s+", " ", title).strip().rstrip(".").lower()
+    period do not count, nor how the subsystem prefix separates its
+    words (``fsl_mc: x`` and ``fsl-mc: x`` are one patch)."""
+    text = re.sub(r"\s+", " ", title).strip().rstrip(".").lower()
+    prefix, sep, rest = text.rpartition(": ")
+    if not sep:
+        return text
+    return re.sub(r"[^a-z0-9:]+", "-", prefix) + ": " + rest
+
+
+def _pairs(old: tuple[Patch, ...], new: tuple[Patch, ...]
+           ) -> dict[int, Patch]:
+    """new patch index -> the old patch it is a revision of: the same
+    normalised subject, else (a subject reworded) the unpaired old patch
+    touching the most of the same files -- at least half of both sides'
+    files (Jaccard >= 0.5), nearest in the series on a tie."""
+    by_subject: dict[str, Patch] = {}
+    for q in old:
+        by_subject.setdefault(subject_key(q.title), q)
+    out: dict[int, Patch] = {}
+    used: set[int] = set()
+    for p in new:
+        same = by_subject.get(subject_key(p.title))
+        if same is not None and same.index not in used:
+            out[p.index] = same
+            used.add(same.index)
+    for p in new:
+        if p.index in out or not p.files:
+            continue
+        mine = _files(p)
+        best: tuple[float, int, Patch] | None = None
+        for q in old:
+            if q.index in used or not q.files:
+                continue
+            theirs = _files(q)
+            score = len(mine & theirs) / len(mine | theirs)
+            if score < 0.5:
+                continue
+            cand = (score, -abs(q.index - p.index), q)
+            if best is None or cand[:2] > best[:2]:
+                best = cand
+        if best is not None:
+            out[p.index] = best[2]
+            used.add(best[2].index)
+    return out
 
 
 def _show(c: ConstantAt | None) -> str:
@@ -86,11 +129,11 @@ def series_diff(old: Series, old_facts: Facts, new: Series,
              for n in sorted(set(old_roles) | set(new_roles))
              if old_roles.get(n) != new_roles.get(n)]
     old_fx, new_fx = patch_effects(old_facts), patch_effects(new_facts)
-    by_subject = {subject_key(p.title): p for p in old.patches}
-    matched: set[str] = set()
+    pairs = _pairs(old.patches, new.patches)
+    matched: set[int] = set()
     patches = []
     for p in new.patches:
-        q = by_subject.get(subject_key(p.title))
+        q = pairs.get(p.index)
         changes: list[str] = []
         if q is None:
             changes.append(f"not in the v{old.revision} mailbox"
@@ -98,7 +141,10 @@ def series_diff(old: Series, old_facts: Facts, new: Series,
                            else "new in this revision")
             changes += new_fx.get(p.label, ())
         else:
-            matched.add(subject_key(q.title))
+            matched.add(q.index)
+            if subject_key(q.title) != subject_key(p.title):
+                changes.append(f"subject was: {q.title} (paired by the "
+                               "files it touches)")
             was, now = set(old_fx.get(q.label, ())), set(new_fx.get(p.label,
                                                                     ()))
             changes += [f"no longer {x}" for x in sorted(was - now)]
@@ -111,7 +157,7 @@ def series_diff(old: Series, old_facts: Facts, new: Series,
         patches.append(PatchDiff(q.label if q else None, p.label, p.title,
                                  tuple(changes)))
     for q in old.patches:
-        if subject_key(q.title) not in matched:
+        if q.index not in matched:
             patches.append(PatchDiff(q.label, None, q.title,
                                      (f"not in the v{new.revision} mailbox"
                                       if q.index in new.missing else

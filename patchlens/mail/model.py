@@ -37,6 +37,8 @@ class Trailer:
     name: str                     # canonical case: "Reviewed-by"
     value: str
     msgid: str                    # message that gave it (patch or a reply)
+    # Why a reply's trailer is not credited to the patch ("" if it is).
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Patch:
     trailers: tuple[Trailer, ...]  # own trailers plus those given in replies
     # The patch author: an in-body "From:" line overrides the sender.
     author: str = ""
+    # Trailers in replies that are not the patch's (each with its why).
+    set_aside: tuple[Trailer, ...] = ()
 
     @property
     def label(self) -> str:

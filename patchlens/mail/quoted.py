@@ -18,7 +18,8 @@ from patchlens.diff import FilePatch, FileStatus, Hunk, HunkLine
 from patchlens.mail.model import Comment, Message, Patch
 
 __all__ = ["Fragment", "QuotedBlock", "FlatCache", "read_quotes",
-           "anchor_comments", "rebuild_files"]
+           "anchor_comments", "rebuild_files", "Pasted", "pasted_blocks",
+           "split_pasted"]
 
 _QUOTE_RE = re.compile(r"^(>(?:[ \t]?>)*) ?")
 _HUNK_RE = re.compile(r"^@@ -(\d++)(?:,(\d++))? \+(\d++)(?:,(\d++))? @@ ?(.*)$")
@@ -26,8 +27,10 @@ _MAX_DIGITS = 18
 _FILE_RE = re.compile(r"^(?:\+\+\+|---) (?:[abiwco12]/)?(\S+)")
 _GIT_RE = re.compile(r"^diff --git \S+ (?:[abiwco12]/)?(\S+)")
 _ATTRIBUTION_RE = re.compile(r"(wrote|writes|said):\s*$")
-# how many comment lines a Comment keeps: the reviewer's paragraph(s)
-_MAX_COMMENT_LINES = 40
+# how many comment lines a Comment keeps: the reviewer's paragraphs and
+# what they paste (a log or a diff is cut later, counted: see
+# split_pasted)
+_MAX_COMMENT_LINES = 400
 
 
 @dataclass(frozen=True)
@@ -452,3 +455,108 @@ def rebuild_files(fragments: list[Fragment]) -> tuple[FilePatch, ...]:
     return tuple(FilePatch(path, path, FileStatus.MODIFIED,
                            tuple(sorted(hunks, key=lambda h: h.new_start)))
                  for path, hunks in by_file.items())
+
+
+# Lines a reviewer pastes rather than writes.  One regex per shape, each
+# anchored and without nested repetition (linear on any line).
+_DIFF_HEAD_RE = re.compile(
+    r"^(?:diff --git |index [0-9a-f]+\.\.[0-9a-f]+|--- (?:a/|/dev/null)|"
+    r"\+\+\+ (?:b/|/dev/null)|@@ -\d)")
+_DIFF_BODY = (" ", "+", "-", "@@", "\\", "diff ", "index ", "\t")
+_LOG_RE = re.compile(
+    r"^\s*+(?:"
+    r"\[\s*+\d++\.\d++\]"                       # dmesg: [   12.345678]
+    r"|git bisect\b|#\s?(?:good|bad|skip|status|first bad commit)\b"
+    r"|\[[0-9a-f]{7,40}\] "                     # bisect: [sha] subject
+    r"|[0-9a-f]{12,40} is the first bad commit"
+    r"|[\w./-]+\.[chS]:\d++(?::\d++)?+: "        # gcc: file.c:12:3: error
+    r"|In file included from |In function |cc1\w*: "
+    r"|make(?:\[\d++\])?+: \*\*\* "
+    r"|\d*+ *+\| "                               # gcc: " 288 |   code"
+    r"|(?:Call Trace|RIP|RSP|RAX|Code|Hardware name|CPU|Modules linked in"
+    r"|Workqueue|BUG|WARNING|Oops):"
+    r"|Kernel panic - "
+    r"|\?? ?\w++\+0x[0-9a-f]++/0x[0-9a-f]++"      # stack: func+0x1/0x2
+    r"|(?:commit [0-9a-f]{12,40}|Author: |Date: )"   # git log
+    r"|\$ \S"                                    # shell prompt
+    r"|(?:CC|LD|AR) ++\S"                         # kbuild: "  CC  x.o"
+    r"|\S.* \\$"                                 # command continued: ... \\
+    r")")
+
+
+@dataclass(frozen=True)
+class Pasted:
+    """Lines ``start`` to ``end`` (exclusive) of a comment are pasted:
+    a ``diff`` (a fix or a suggestion) or a ``log`` (bisect log, build
+    output, a crash, a command line)."""
+    start: int
+    end: int
+    kind: str
+
+
+def _diff_line(line: str) -> bool:
+    return line.startswith(_DIFF_BODY) or _DIFF_HEAD_RE.match(line) is not None
+
+
+def pasted_blocks(lines: list[str], least: int = 3) -> tuple[Pasted, ...]:
+    """The pasted runs of ``lines``, each at least ``least`` lines long.
+
+    A diff starts at a diff header (``diff --git``, ``--- a/``, ``@@``)
+    and runs while lines are diff lines (a blank line inside it too, when
+    a diff line follows).  A log is a run of log-shaped lines; one
+    other line between two of them (a wrapped message) stays in it."""
+    out: list[Pasted] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        line = lines[i]
+        if _DIFF_HEAD_RE.match(line):
+            j = i + 1
+            while j < n and (_diff_line(lines[j]) or (
+                    not lines[j].strip() and j + 1 < n
+                    and lines[j + 1][:1] in (" ", "+", "-", "@"))):
+                j += 1
+            if j - i >= least:
+                out.append(Pasted(i, j, "diff"))
+            i = max(j, i + 1)
+            continue
+        if _LOG_RE.match(line):
+            j = i + 1
+            while j < n:
+                if _LOG_RE.match(lines[j]):
+                    j += 1
+                elif lines[j].strip() and j + 1 < n \
+                        and _LOG_RE.match(lines[j + 1]):
+                    j += 2
+                else:
+                    break
+            if j - i >= least:
+                out.append(Pasted(i, j, "log"))
+            i = j
+            continue
+        i += 1
+    return tuple(out)
+
+
+def split_pasted(text: str, keep: int = 2) -> tuple[str, str]:
+    """(the reviewer's own words, the text with every pasted run cut to
+    its first ``keep`` lines and ``[... N lines]``).  The first is what
+    a comment *says* (names in it are what it is about); the second is
+    what a report shows."""
+    lines = text.split("\n")
+    own: list[str] = []
+    shown: list[str] = []
+    at = 0
+    for block in pasted_blocks(lines):
+        own += lines[at:block.start]
+        shown += lines[at:block.start]
+        length = block.end - block.start
+        if length > keep + 1:
+            shown += lines[block.start:block.start + keep]
+            shown.append(f"[... {length - keep} lines]")
+        else:
+            shown += lines[block.start:block.end]
+        at = block.end
+    own += lines[at:]
+    shown += lines[at:]
+    return "\n".join(own), "\n".join(shown)

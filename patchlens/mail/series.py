@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from patchlens.diff import FilePatch, parse_diff
 from patchlens.errors import InputError
-from patchlens.mail.body import find_meta, split_patch
+from patchlens.mail.body import find_meta, has_diff, split_patch
 from patchlens.mail.mailbox import read_mailbox
 from patchlens.mail.model import Message, Patch, Reply, Series, Trailer
 from patchlens.mail.quoted import FlatCache, Fragment, anchor_comments, read_quotes, rebuild_files
 from patchlens.mail.subject import SubjectTag, parse_subject
 from patchlens.mail.thread import MAX_PATCHES, Revision, choose_revision, group_revisions, link_replies
-from patchlens.mail.trailers import find_trailers
+from patchlens.mail.trailers import find_trailers, merge_trailers, reply_trailers
 
 __all__ = ["read_series"]
 
@@ -36,7 +36,8 @@ def _build_patch(msg: Message, tag: SubjectTag, index: int, total: int,
     return Patch(revision=tag.revision, index=index, total=total,
                  title=tag.title, message=msg,
                  commit_message=parts.commit_message, files=files,
-                 trailers=find_trailers(parts.commit_message, msg.msgid),
+                 trailers=merge_trailers(find_trailers(parts.commit_message,
+                                                        msg.msgid)),
                  author=parts.author or msg.author)
 
 
@@ -109,7 +110,33 @@ def read_series(path: str, revision: int | None = None) -> Series:
     replies: list[Reply] = []
     fragments: list[tuple[int, Fragment]] = []
     extra_trailers: dict[int, list[Trailer]] = {}
+    aside_trailers: dict[int, list[Trailer]] = {}
     flat_cache: FlatCache = {}  # flattened hunks per FilePatch
+    by_msgid = {m.msgid: m for m in messages}
+    series_ids = {m.msgid for m in ([chosen.cover] if chosen.cover else [])
+                  + list(chosen.patches.values())}
+    diff_memo: dict[str, bool] = {}
+
+    def diff_in(msg: Message) -> bool:
+        got = diff_memo.get(msg.msgid)
+        if got is None:
+            got = diff_memo[msg.msgid] = has_diff(msg.body)
+        return got
+
+    def diff_above(parent: str | None) -> Message | None:
+        """The nearest message between a reply and its patch that posts
+        a diff of its own (a fix in the thread), walking In-Reply-To."""
+        seen: set[str] = set()
+        while parent and parent not in series_ids and parent not in seen:
+            seen.add(parent)
+            msg = by_msgid.get(parent)
+            if msg is None:
+                return None
+            if diff_in(msg):
+                return msg
+            parent = msg.in_reply_to or (msg.references[-1]
+                                         if msg.references else None)
+        return None
     for link in links:
         patch = by_index.get(link.patch_index)
         blocks = read_quotes(link.message.body)
@@ -118,16 +145,20 @@ def read_series(path: str, revision: int | None = None) -> Series:
         replies.append(Reply(link.message, link.parent_msgid, link.patch_index, comments))
         if patch is None and link.patch_index:
             fragments.extend((link.patch_index, f) for b in blocks for f in b.fragments)
-        given = find_trailers(link.message.body, link.message.msgid)
-        if given:
+        if ":" in link.message.body:
+            given, aside = reply_trailers(link.message, diff_in(link.message),
+                                          diff_above(link.parent_msgid))
             # a trailer given to the cover letter applies to every patch
             targets = list(by_index) if link.patch_index == 0 else [link.patch_index]
             for t in targets:
                 extra_trailers.setdefault(t, []).extend(given)
-    if extra_trailers:
+                aside_trailers.setdefault(t, []).extend(aside)
+    if extra_trailers or aside_trailers:
         patches = [Patch(p.revision, p.index, p.total, p.title, p.message,
                          p.commit_message, p.files,
-                         p.trailers + tuple(extra_trailers.get(p.index, ())), p.author)
+                         merge_trailers(p.trailers, extra_trailers.get(p.index, ())),
+                         p.author,
+                         merge_trailers(aside_trailers.get(p.index, ())))
                    for p in patches]
 
     rebuilt: list[FilePatch] = []

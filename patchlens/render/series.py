@@ -63,7 +63,12 @@ def as_text(s: Series) -> str:
             status = "" if f.status.value == "modified" else f" ({f.status.value})"
             out += wrap(f"{f.path}{status} {stat}", "    ", "      ")
         for t in p.trailers:
-            out += wrap(f"{t.name}: {t.value}", "    ", "      ")
+            # Where it came from: the patch itself, or the reply giving it.
+            src = "" if t.msgid == p.message.msgid else f" (from <{t.msgid}>)"
+            out += wrap(f"{t.name}: {t.value}{src}", "    ", "      ")
+        for t in p.set_aside:
+            out += wrap(f"not credited: {t.name}: {t.value} (<{t.msgid}>: "
+                        f"{t.why})", "    ", "      ")
     if s.replies:
         out.append("")
         out.append(f"replies: {len(s.replies)}")

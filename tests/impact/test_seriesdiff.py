@@ -58,3 +58,40 @@ def test_diff_needs_two_revisions(v1_v2, capsys) -> None:
     _, _, both = v1_v2
     assert main(["diff", str(both), "-v", "1"]) == 2
     assert "two revisions" in capsys.readouterr().err
+
+
+def test_diff_pairs_a_renamed_prefix(v1_v2, fixtures_dir: Path, tmp_path: Path,
+                                     capsys) -> None:
+    """A subsystem prefix spelled differently (``_`` / ``-``) and a
+    reworded subject are the same patch, not dropped + added (issue 13)."""
+    v1, v2, _ = v1_v2
+    text = v2.read_text()
+    text = (text.replace("genirq/msi: Add MSI_FLAG_WIDGET_IMS",
+                         "genirq_msi: Add MSI_FLAG_WIDGET_IMS")
+            .replace("widget: Allocate IMS vectors from a secondary domain",
+                     "widget: Use a second per device domain for IMS"))
+    v3 = tmp_path / "v2b.mbox"
+    v3.write_text(text)
+    tree = str(fixtures_dir / "demo" / "tree")
+    assert main(["diff", str(v1), str(v3), "--tree", tree,
+                 "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    pairs = {(p["old"], p["new"]) for p in data["patches"]}
+    assert pairs == {("1/4", "1/4"), ("2/4", "2/4"), ("3/4", "3/4"),
+                     ("4/4", "4/4")}
+    p3 = next(p for p in data["patches"] if p["new"] == "3/4")
+    assert not any("subject was" in c for c in p3["changes"])
+    p4 = next(p for p in data["patches"] if p["new"] == "4/4")
+    assert p4["changes"][0].startswith(
+        "subject was: widget: Allocate IMS vectors from a secondary domain")
+    assert not any("dropped" in c or "new in this" in c
+                   for p in data["patches"] for c in p["changes"])
+
+
+def test_subject_key_prefix_spelling() -> None:
+    from patchlens.impact.seriesdiff import subject_key
+    assert subject_key("fsl_mc: Use the MSI parent") == \
+        subject_key("fsl-mc: Use the MSI parent.")
+    assert subject_key("PCI/MSI: Split it") == subject_key("pci/msi:  split it")
+    # Only the prefix: words of the subject itself still count.
+    assert subject_key("x: use fsl_mc") != subject_key("x: use fsl-mc")
