@@ -330,10 +330,11 @@ def _patch_lines(c: Comment, under_fix: bool) -> tuple[str, ...]:
     return c.quoted
 
 
-def _last_change(quoted: tuple[str, ...]) -> list[str]:
-    """The last run of +/- lines of a quote: the change the comment
-    under it answers (a reviewer quoting a whole hunk comments on the
-    lines just above their words)."""
+def _last_change(quoted: tuple[str, ...], lines: int = 3) -> list[str]:
+    """The last ``lines`` lines of the last run of +/- lines of a quote:
+    the change the comment under it answers (a reviewer quoting a whole
+    hunk or a long added function comments on the lines just above
+    their words)."""
     run: list[str] = []
     broken = False
     for q in quoted:
@@ -343,7 +344,7 @@ def _last_change(quoted: tuple[str, ...]) -> list[str]:
             run.append(q)
         elif run and q.strip():
             broken = True       # a context line ends the run
-    return run
+    return run[-lines:]
 
 
 def _under_fix(series: Series) -> set[str]:

@@ -479,6 +479,10 @@ _LOG_RE = re.compile(
     r"|\?? ?\w++\+0x[0-9a-f]++/0x[0-9a-f]++"      # stack: func+0x1/0x2
     r"|(?:commit [0-9a-f]{12,40}|Author: |Date: )"   # git log
     r"|\$ \S"                                    # shell prompt
+    r"|>?+ *+\d++(?:\t| {2,}|$)"                  # numbered source listing
+    r"|vim \+\d"                                  # 0-day robot: vim +288 f.c
+    r"|#(?:include|define|if|endif|else) "        # C source
+    r"|[{}]\s*+$|\S.*[;{]\s*$"                     # C source: ...; / ... {
     r"|(?:CC|LD|AR) ++\S"                         # kbuild: "  CC  x.o"
     r"|\S.* \\$"                                 # command continued: ... \\
     r")")
@@ -488,7 +492,7 @@ _LOG_RE = re.compile(
 class Pasted:
     """Lines ``start`` to ``end`` (exclusive) of a comment are pasted:
     a ``diff`` (a fix or a suggestion) or a ``log`` (bisect log, build
-    output, a crash, a command line)."""
+    output, a crash, a command line, a piece of C source)."""
     start: int
     end: int
     kind: str
