@@ -75,9 +75,11 @@ def test_the_report_folds_hunks_into_applied_and_says_so(
     patches = sorted({l.rsplit("(", 1)[1].split("/")[0] for l in hunks})
     assert f"failed: {', '.join(patches)}" in " ".join(applied.split())
     findings = text[text.index("FINDINGS"):].split("\n\n")[0]
-    assert "hunk-failed" not in findings
-    total = " ".join(findings[findings.index("total:"):].split())
+    listed, total = findings.split("total:")
+    assert "hunk-failed" not in listed
+    total = " ".join(total.split())
     assert f"{len(hunks)} hunk note" in total and "patchlens apply" in total
+    assert f"({len(hunks)} hunk-failed)" in total
 
 
 def test_patch_only_is_said_once_first(capsys: pytest.CaptureFixture[str]
@@ -139,3 +141,15 @@ def test_report_and_check_agree_on_the_corpus(
         where = ["--tree", tree]
     rep, chk = _both(capsys, CORPUS / f"{series}.mbox", where)
     assert rep == chk
+
+
+@pytest.mark.parametrize("fmt", ["terse", "b4-check"])
+def test_report_as_findings_is_check(fmt: str,
+                                     capsys: pytest.CaptureFixture[str]
+                                     ) -> None:
+    """``report --format terse|b4-check`` is check's output, patch-only
+    note included."""
+    series = str(CHECKS / "needs-prerequisite" / "series.mbox")
+    _, rep = _run(capsys, "report", series, "--no-tree", "--format", fmt)
+    _, chk = _run(capsys, "check", series, "--no-tree", "--format", fmt)
+    assert rep == chk and PATCH_ONLY in rep

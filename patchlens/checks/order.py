@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from patchlens.c.lexical import code_only
 from patchlens.extract.facts import Facts
 from patchlens.extract.history import ConstantHistory
 from patchlens.extract.patchonly import family_enumerators
@@ -62,6 +63,15 @@ NEEDS_PREREQUISITE = declare(
 _WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 
 
+def _code_words(text: str) -> list[str]:
+    """The identifiers of a hunk line's code: comments (a line of a
+    block comment too) and strings name nothing the build needs."""
+    stripped = text.strip()
+    if stripped.startswith(("*", "/*", "//")):
+        return []
+    return _WORD.findall(code_only(text))
+
+
 @dataclass(frozen=True)
 class Sighting:
     """A name on one hunk line of a patch."""
@@ -87,7 +97,7 @@ def _sightings(applied: AppliedSeries, is_name: Callable[[str], bool]
             for h in f.hunks:
                 present = r.already or h.status is HunkStatus.ALREADY
                 for l in h.hunk.lines:
-                    words = {w for w in _WORD.findall(l.text) if is_name(w)}
+                    words = {w for w in _code_words(l.text) if is_name(w)}
                     if l.kind == "+":
                         mine[f.path].add(l.text.strip())
                     if not words:
@@ -181,7 +191,7 @@ def mid_series_breakage(series: Series | None, applied: AppliedSeries,
                 for l in h.hunk.lines:
                     if l.kind != "+":
                         continue
-                    for word in _WORD.findall(l.text):
+                    for word in _code_words(l.text):
                         if word not in known or word in state or word in seen:
                             continue
                         seen.add(word)

@@ -24,6 +24,9 @@ def render(answer: Any, fmt: str, source: str = "-") -> str:
     from patchlens.impact.model import CheckAnswer, Report
     from patchlens.render import b4check, json, markdown, terse, text
 
+    if isinstance(answer, Report) and fmt in ("terse", "b4-check"):
+        # The report as its findings: as check prints them, note first.
+        answer = CheckAnswer(answer.findings, answer.patch_only)
     if isinstance(answer, CheckAnswer):
         return _check(answer, fmt, source)
     findings: tuple[Finding, ...] | None = None

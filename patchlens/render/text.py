@@ -126,13 +126,19 @@ def _number(label: str) -> int:
 def hunk_total(findings: Sequence[Finding]) -> str:
     """The total line of a report's FINDINGS, whose hunk findings are
     folded into the Applied line: ``total: 1 error, 0 warnings, 2
-    checks; 81 hunk notes (Applied): see `patchlens apply```."""
+    checks; 81 hunk notes (62 hunk-failed, 19 hunk-fuzz) in Applied: see
+    `patchlens apply```."""
     own = [f for f in findings if f.code not in HUNK_CODES]
     hunks = len(findings) - len(own)
     line = _counts(own)
     if hunks:
-        line += (f"; {plural(hunks, 'hunk note')} (Applied): see "
-                 "`patchlens apply`")
+        codes: dict[str, int] = {}
+        for f in findings:
+            if f.code in HUNK_CODES:
+                codes[f.code] = codes.get(f.code, 0) + 1
+        what = ", ".join(f"{n} {c}" for c, n in codes.items())
+        line += (f"; {plural(hunks, 'hunk note')} ({what}) in Applied: "
+                 "see `patchlens apply`")
     return line
 
 

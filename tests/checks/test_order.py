@@ -239,3 +239,19 @@ def test_context_after_the_defining_patch_is_no_prerequisite(
     _, out = _check(capsys, series, "--tree", str(_tree(tmp_path)))
     assert not [l for l in out if "needs-prerequisite" in l
                 or "used-before" in l], out
+
+
+def test_a_comment_uses_nothing(tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    """2/2 only mentions the token 1/2 removed in a comment: no
+    used-after-removed (old code: ERROR, it read every word of the
+    line)."""
+    text = (CHECKS / "used-after-removed" / "series.mbox").read_text()
+    old = "+\tirq_domain_update_bus_token(d, DOMAIN_BUS_WIRED);"
+    assert old in text
+    series = tmp_path / "series.mbox"
+    series.write_text(text.replace(
+        old, "+\tirq_domain_update_bus_token(d, DOMAIN_BUS_NEXUS); "
+        "/* was DOMAIN_BUS_WIRED */"))
+    _, out = _check(capsys, series, "--tree", str(_tree(tmp_path)))
+    assert not [l for l in out if "used-after-removed" in l], out
