@@ -19,14 +19,16 @@ demo: $(STAMP)
 	$(BIN)/patchlens report fixtures/demo/series.mbox --tree fixtures/demo/tree \
 	  || [ $$? -eq 1 ]
 
+# The unit suite on both cores, then types and layering (make lint).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m 'not kernel'
+	$(BIN)/python -m pytest -q -n 2 -m 'not kernel'
+	$(MAKE) --no-print-directory lint
 
 # The unit suite against the lowest versions pyproject.toml allows.
 test-min:
 	test -x .venv-min/bin/python || $(PYTHON) -m venv .venv-min
 	.venv-min/bin/pip install -q -c .ci/min-versions.txt -e '.[test]'
-	.venv-min/bin/python -m pytest -q -m 'not kernel' -p no:cacheprovider
+	.venv-min/bin/python -m pytest -q -n 2 -m 'not kernel' -p no:cacheprovider
 
 # Types (mypy, strict on patchlens/) and the stage layering (import-linter).
 lint: $(STAMP)

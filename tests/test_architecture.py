@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import grimp
 import networkx as nx
-import pytest
 
 
-@pytest.mark.xfail(reason="redesign (issue 11) in progress", strict=False)
 def test_no_import_cycle_between_modules() -> None:
     graph = grimp.build_graph("patchlens")
     g = nx.DiGraph()
