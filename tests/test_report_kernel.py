@@ -92,10 +92,23 @@ def test_invert_pci_msix_lists_every_setter(kernel_tree: Path,
                      "amdvi_msi_parent_ops", "dmar_msi_parent_ops"):
         assert expected in setters
     for r in data["setters"]:
-        assert r["struct"] in ("msi_domain_info", "msi_parent_ops")
+        # The per-device templates are listed by name (issue 13).
+        assert r["struct"] in ("msi_domain_info", "msi_parent_ops",
+                               "msi_domain_template")
         assert r["sets"] is True
     direct = {r["file"] for r in data["setters"] if "via" not in
               (r["via"] or "")}
     assert direct <= files
     assert len(setters) >= 25
+    assert "pci_msix_template" in setters
+    assert "pci_msi_template" in {r["instance"] for r in data["others"]}
+    # A PCI flag asks nothing of platform-only parents (issue 13).
+    left = {r["instance"] for r in data["left_out"]}
+    assert {"imx_mu_msi_parent_ops", "sei_msi_parent_ops"} <= left
+    assert not left & {r["instance"] for r in data["others"]}
+    # WARN_ON_ONCE(info->flags) for DEVICE_MSI children: msi-lib, IMSIC.
+    trips = {(t["file"], t["case"]) for t in data["trips"]}
+    assert ("drivers/irqchip/irq-msi-lib.c", "DOMAIN_BUS_DEVICE_MSI") in trips
+    assert any(f == "drivers/irqchip/irq-riscv-imsic-platform.c"
+               for f, _ in trips)
     print(f"{len(setters)} instances set MSI_FLAG_PCI_MSIX")

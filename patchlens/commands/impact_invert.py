@@ -18,7 +18,7 @@ def run(opts: argparse.Namespace) -> int:
     session = open_session(opts)
     facts = gather_facts(session, {opts.flag})
     require_constant(facts, opts.flag)
-    answer = invert(facts, opts.flag, opts.new_name)
+    answer = invert(facts, opts.flag, opts.new_name, session.final)
     if not opts.quiet:
         emit(render(answer, opts.format), opts.output)
     return EXIT_OK

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from patchlens.extract.history import DefinitionMove
+from patchlens.extract.profile import FlagScope
 from patchlens.extract.roles import Role
 from patchlens.findings import Finding
 
@@ -178,6 +179,9 @@ class Facts:
     # (``MSI_GENERIC_FLAGS_MASK`` = ``GENMASK(15, 0)``), aligned with
     # ``states``: a field naming a mask carries every bit in it.
     set_values: tuple[Mapping[str, int], ...] = ()
+    # Which domains each flag family means something to (profile
+    # ``[[flag_scope]]``).
+    flag_scopes: tuple[FlagScope, ...] = ()
 
     @property
     def base(self) -> Mapping[str, ConstantAt]:

@@ -26,6 +26,7 @@ from patchlens.inputfile import read_limited
 
 __all__ = ["Family", "FamilyKind", "FieldMeaning", "StructSpec", "CallRole",
            "QuestionSpec", "Profile", "CallbackSpec", "SelectionSpec",
+           "FlagScope",
            "load_profile", "ASKS",
            "parse_profile", "DEFAULT_PROFILE", "default_profile_text"]
 
@@ -134,6 +135,23 @@ class QuestionSpec:
 
 
 @dataclass(frozen=True)
+class FlagScope:
+    """Which domains a family of flags means something to (profile
+    ``[[flag_scope]]``): a flag named by ``flags`` (a name, or a prefix
+    ending in ``_``) concerns only domains that serve one of ``tokens``
+    -- by their bus token, ``bus_select_mask`` or ``bus_select_token`` --
+    or already carry a flag of the scope.  A PCI flag is meaningless to
+    a wired-to-MSI or platform domain."""
+    name: str                        # "PCI"
+    flags: tuple[str, ...]           # ("MSI_FLAG_PCI_", "MSI_FLAG_MULTI_PCI_MSI")
+    tokens: tuple[str, ...]          # ("DOMAIN_BUS_PCI_MSI", ...)
+
+    def covers(self, flag: str) -> bool:
+        return any(flag == f or (f.endswith("_") and flag.startswith(f))
+                   for f in self.flags)
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
@@ -151,6 +169,7 @@ class Profile:
     callbacks: tuple[CallbackSpec, ...] = ()
     selections: tuple[SelectionSpec, ...] = ()
     core: tuple[str, ...] = ()       # folders of core helpers: "kernel/irq/"
+    flag_scopes: tuple[FlagScope, ...] = ()
 
     def family(self, key: str) -> Family | None:
         for f in self.families:
@@ -224,7 +243,7 @@ def load_profile(path: str | None) -> Profile:
 
 _TOP = {"name", "description", "family", "prefilter", "struct", "setter",
         "matcher", "question", "callback", "selection", "filters",
-        "review"}
+        "review", "flag_scope"}
 _ORIGIN = re.compile(r"^arg \d+((->|\.)\w+)*$")
 _FAMILY = {"key", "title", "enum", "prefix", "kind", "masks", "storage",
            "set_suffixes", "flagset_scan", "own_subjects"}
@@ -324,6 +343,20 @@ def _questions(where: str, doc: dict[str, Any]) -> tuple[QuestionSpec, ...]:
         if not about or not cues:
             raise InputError(where, f"{ctx}: needs 'about' and 'cues'")
         out.append(QuestionSpec(ask, about, cues))
+    return tuple(out)
+
+
+def _flag_scopes(where: str, doc: dict[str, Any]) -> tuple[FlagScope, ...]:
+    out = []
+    for n, t in enumerate(_tables(where, doc, "flag_scope"), start=1):
+        ctx = f"flag_scope {n}"
+        _unknown(where, t, {"name", "flags", "tokens"}, ctx)
+        flags = _strs(where, t, "flags", ctx)
+        tokens = _strs(where, t, "tokens", ctx)
+        if not flags or not tokens:
+            raise InputError(where, f"{ctx}: needs 'flags' and 'tokens'")
+        out.append(FlagScope(_str(where, t, "name", ctx) or ctx, flags,
+                             tokens))
     return tuple(out)
 
 
@@ -428,4 +461,5 @@ def parse_profile(data: bytes, where: str) -> Profile:
                    questions=_questions(where, doc), source=where,
                    callbacks=_callbacks(where, doc),
                    selections=_selections(where, doc), core=core,
-                   prose=_review(where, doc))
+                   prose=_review(where, doc),
+                   flag_scopes=_flag_scopes(where, doc))

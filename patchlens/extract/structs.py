@@ -68,19 +68,28 @@ def find_structs(path: str, tree: Tree, structs: tuple[str, ...],
         fields: list[tuple[str, tuple[str, ...]]] = []
         texts: list[tuple[str, str]] = []
         lines: list[tuple[str, int]] = []
-        for pair in init.named_children:
-            if pair.type != "initializer_pair":
-                continue
-            des = [node_text(c).lstrip(".") for c in pair.named_children
-                   if c.type == "field_designator"]
-            value = pair.child_by_field_name("value")
-            if not des or value is None:
-                continue
-            vtext = node_text(value)
-            fname = ".".join(des)
-            fields.append((fname, tuple(dict.fromkeys(_CONSTANT.findall(vtext)))))
-            texts.append((fname, " ".join(vtext.split())))
-            lines.append((fname, pair.start_point[0] + 1))
+        # A member initialised by a nested list (``.info = { .flags =
+        # ... }`` of a struct msi_domain_template) gives dotted fields,
+        # each at its own designator's line.
+        todo = [("", init)]
+        while todo:
+            outer, node = todo.pop(0)
+            for pair in node.named_children:
+                if pair.type != "initializer_pair":
+                    continue
+                des = [node_text(c).lstrip(".") for c in pair.named_children
+                       if c.type == "field_designator"]
+                value = pair.child_by_field_name("value")
+                if not des or value is None:
+                    continue
+                fname = outer + ".".join(des)
+                if value.type == "initializer_list" and len(todo) < 64:
+                    todo.append((fname + ".", value))
+                    continue
+                vtext = node_text(value)
+                fields.append((fname, tuple(dict.fromkeys(_CONSTANT.findall(vtext)))))
+                texts.append((fname, " ".join(vtext.split())))
+                lines.append((fname, pair.start_point[0] + 1))
         out.append(StructInstance(ty, node_text(var_node), path,
                                   caps["type"][0].start_point[0] + 1,
                                   scope_name(caps["type"][0]),

@@ -426,7 +426,8 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  set_values=_set_values(history),
                  moves=tuple(getattr(history, "moves", ())),
                  prose=frozenset(getattr(profile, "prose", ())),
-                 proven=_proven(history, profile, states))
+                 proven=_proven(history, profile, states),
+                 flag_scopes=tuple(getattr(profile, "flag_scopes", ())))
 
 
 def _proven(history: Any, profile: Any,

@@ -22,7 +22,7 @@ __all__ = [
     "DefinitionMove", "SubsystemUse", "FilterVerdict", "Advertiser", "RemovedUse", "Impact",
     "ReviewAnswer",
     "ReviewNote",
-    "Report", "CheckAnswer", "Collision", "RenameAnswer", "InstanceRow", "InvertAnswer", "AcceptAnswer",
+    "Report", "CheckAnswer", "Collision", "RenameAnswer", "RuntimeCheck", "InstanceRow", "InvertAnswer", "AcceptAnswer",
     "PatchDiff", "SeriesDiff", "REPORT_SCHEMA",
 ]
 
@@ -302,6 +302,18 @@ class RenameAnswer:
 
 
 @dataclass(frozen=True)
+class RuntimeCheck:
+    """A WARN on a flags field being non-zero (``WARN_ON_ONCE(info->flags)``):
+    adding any flag to what reaches it trips it."""
+    file: str
+    line: int
+    function: str
+    condition: str                       # "info->flags"
+    case: str | None = None              # the case it sits under: DOMAIN_BUS_DEVICE_MSI
+    subsystem: str = ""
+
+
+@dataclass(frozen=True)
 class InstanceRow:
     """A struct instance and whether it names the flag in a field."""
     instance: str
@@ -322,6 +334,14 @@ class InvertAnswer:
     set_sites: tuple[Site, ...]          # code that sets FLAG outside structs
     checks: tuple[Site, ...]             # conditions that flip
     flagsets: tuple[Site, ...]           # flag-set macros containing FLAG
+    # Instances of the same kinds to which FLAG means nothing (a PCI
+    # flag and a platform or wired-to-MSI domain): not asked to set
+    # NEW_NAME.  ``via`` says why.
+    left_out: tuple[InstanceRow, ...] = ()
+    scope: str | None = None             # "PCI": the flag's scope
+    # Run-time checks any flag would trip (a WARN on a flags field
+    # being non-zero, e.g. for DEVICE_MSI children).
+    trips: tuple[RuntimeCheck, ...] = ()
 
     def per_subsystem(self) -> tuple[tuple[str, int, int, int, int], ...]:
         """(subsystem, setters, others, checks, flag sets), sorted."""

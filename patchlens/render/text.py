@@ -491,6 +491,18 @@ def _(ans: InvertAnswer) -> str:
     out.append("")
     out += _instances(ans.others, "instances that do not set it (would "
                                   f"set {ans.new_name})")
+    if ans.left_out:
+        out.append("")
+        out += _instances(ans.left_out, f"left out: {ans.flag} means "
+                          f"nothing to them (not {ans.scope or 'in scope'})")
+    if ans.trips:
+        out += ["", f"run-time checks any new flag trips ({len(ans.trips)})"]
+        trip_rows: list[Sequence[str] | str] = []
+        for t in ans.trips:
+            trip_rows.append((t.function or "-", f"WARN on {t.condition}"))
+            trip_rows.append(site(t.file, t.line)
+                             + (f" for {t.case}" if t.case else ""))
+        out += table(("function", "check"), trip_rows)
     for title, sites in ((f"other code that sets {ans.flag}", ans.set_sites),
                          ("checks whose condition flips", ans.checks),
                          ("flag-set macros that contain it", ans.flagsets)):
