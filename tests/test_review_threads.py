@@ -212,3 +212,27 @@ def test_pasted_shapes() -> None:
     assert "[... 2 lines]" in shown
     # Short runs (one or two log-like lines) stay as written.
     assert pasted_blocks(["Call Trace: is empty here", "ok"]) == ()
+
+
+def test_pasted_c_source_is_cut() -> None:
+    """A reporter pastes the function they suspect (tab-indented C under
+    its signature): its names are not the reporter's words."""
+    text = "\n".join([
+        "but the fwnode is not the host bridge's:",
+        "",
+        "bool msi_create_device_irq_domain()",
+        "{",
+        "\t...",
+        "\tif (bundle->info.flags & MSI_FLAG_USE_DEV_FWNODE)",
+        "                fwnode = dev->fwnode;",
+        "        else",
+        "                fwnode = irq_domain_alloc_named_fwnode(name);",
+        "\t...",
+        "}",
+        "",
+        "Any idea?"])
+    own, shown = split_pasted(text)
+    assert "MSI_FLAG_USE_DEV_FWNODE" not in own
+    assert own.split("\n")[0] == "but the fwnode is not the host bridge's:"
+    assert "Any idea?" in own
+    assert "[... 7 lines]" in shown

@@ -498,6 +498,15 @@ class Pasted:
     kind: str
 
 
+# C pasted in a reply: tab-indented lines and function signatures
+# ("bool msi_create_device_irq_domain()").
+_CODE_RE = re.compile(r"^(?:\t\S|[A-Za-z_][\w \t*]*+\([^()]*+\)\s*+$)")
+
+
+def _log_line(line: str) -> bool:
+    return _LOG_RE.match(line) is not None or _CODE_RE.match(line) is not None
+
+
 def _diff_line(line: str) -> bool:
     return line.startswith(_DIFF_BODY) or _DIFF_HEAD_RE.match(line) is not None
 
@@ -524,13 +533,13 @@ def pasted_blocks(lines: list[str], least: int = 3) -> tuple[Pasted, ...]:
                 out.append(Pasted(i, j, "diff"))
             i = max(j, i + 1)
             continue
-        if _LOG_RE.match(line):
+        if _log_line(line):
             j = i + 1
             while j < n:
-                if _LOG_RE.match(lines[j]):
+                if _log_line(lines[j]):
                     j += 1
                 elif lines[j].strip() and j + 1 < n \
-                        and _LOG_RE.match(lines[j + 1]):
+                        and _log_line(lines[j + 1]):
                     j += 2
                 else:
                     break
