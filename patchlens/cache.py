@@ -33,6 +33,12 @@ facts                   ``facts-<V>.pickle``        content id ``/`` digest of t
 maintainers             ``maintainers-<V>.pickle``  content id of MAINTAINERS          ``Maintainers`` (one entry kept)     MAINTAINERS
 flag-set macros         ``flagset-macros-<V>-<P>``  content id (``P``: the profile's   ``(RawMacro, ...)``: the file's      FLAGSET
                         ``.pickle``                 fingerprint, in the file name)     macros when it defines a flag set
+archive scans           ``archive-scan-<V>.pickle`` ``<A>``: digest of the archive's   ``({epoch git dir: last commit},     ARCHIVE
+                                                    real path, the profile             (ScanRow, ...))``: where the last
+                                                    fingerprint and the tree options   scan stopped and what it found
+archive index           ``archive-index-<V>-<A>``   Message-ID                         ``(commit, blob, time, parents,      ARCHIVE
+                        ``.pickle``                                                    hit, epoch)``: the threading
+                                                                                       headers of every message walked
 ======================  ==========================  =================================  ===================================  =======
 
 ``<L>``: a digest of (SEARCH version, the literal set): the search's
@@ -54,7 +60,7 @@ from typing import Any
 
 __all__ = ["cache_home", "cache_dir", "Store", "Check",
            "SEARCH_VERSION", "FACTS_VERSION", "MAINTAINERS_VERSION",
-           "FLAGSET_VERSION", "search_store", "facts_store",
+           "FLAGSET_VERSION", "ARCHIVE_VERSION", "search_store", "archive_store", "facts_store",
            "maintainers_store", "flagset_store", "load_pickle",
            "save_pickle"]
 
@@ -66,6 +72,7 @@ SEARCH_VERSION = 8
 FACTS_VERSION = 13
 MAINTAINERS_VERSION = 1
 FLAGSET_VERSION = 2        # 2: one file per profile fingerprint
+ARCHIVE_VERSION = 1
 
 # Whether one entry (key, value) has the shape its store promises.
 Check = Callable[[Any, Any], bool]
@@ -223,3 +230,15 @@ def flagset_store(enabled: bool, fingerprint: str, check: Check) -> Store:
     whose :attr:`~Profile.fingerprint` is ``fingerprint``."""
     name = f"flagset-macros-{FLAGSET_VERSION}-{fingerprint[:16]}.pickle"
     return Store(enabled, {"m": (name, lambda k, v: _is_str(k) and check(k, v))})
+
+
+def archive_store(enabled: bool, key: str, rows: Check, index: Check) -> Store:
+    """One archive's last scan ("scan": ``key`` -> (heads, rows)) and the
+    threading headers of its messages ("index", read only when there is
+    something new: a re-scan of an unchanged archive loads just "scan")."""
+    return Store(enabled, {
+        "scan": (f"archive-scan-{ARCHIVE_VERSION}.pickle",
+                 lambda k, v: _is_str(k) and rows(k, v)),
+        "index": (f"archive-index-{ARCHIVE_VERSION}-{key[:16]}.pickle",
+                  lambda k, v: _is_str(k) and index(k, v)),
+    })

@@ -168,6 +168,25 @@ def build_parser() -> argparse.ArgumentParser:
         _tree(qp)
         _output(qp, ("text", "markdown", "json"))
 
+    p = sub.add_parser("scan", help="every series on a list archive "
+                                    "(public-inbox git) that touches the families")
+    p.add_argument("archives", metavar="ARCHIVE", nargs="+",
+                   help="public-inbox git repository (bare or not), or a "
+                        "folder of epochs (git/0.git, ...)")
+    p.add_argument("--since", metavar="DATE",
+                   help="only messages archived on or after DATE "
+                        "(YYYY-MM-DD, or '2 weeks')")
+    p.add_argument("--until", metavar="DATE",
+                   help="only messages archived on or before DATE")
+    p.add_argument("--after", metavar="COMMIT",
+                   help="only messages after this archive commit")
+    p.add_argument("--detail", action="store_true",
+                   help="print each series' report under its row")
+    p.add_argument("--fuzz", type=int, metavar="N", choices=range(0, 10),
+                   help="place hunks as GNU patch -FN does")
+    _tree(p)
+    _output(p, ("text", "json", "terse"))
+
     p = sub.add_parser("diff", help="semantic diff of two series revisions")
     p.add_argument("old", metavar="OLD")
     p.add_argument("new", metavar="NEW", nargs="?")

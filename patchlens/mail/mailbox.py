@@ -18,7 +18,7 @@ from patchlens.inputfile import gunzip_limited, read_limited
 from patchlens.mail.message import parse_author, parse_date, parse_message
 from patchlens.mail.model import Message
 
-__all__ = ["read_mailbox", "split_mbox", "MAX_LINE", "MAX_INPUT", "MAX_LINES"]
+__all__ = ["read_mailbox", "read_mailbox_data", "split_mbox", "MAX_LINE", "MAX_INPUT", "MAX_LINES"]
 
 # Longer lines are cut (with a warning): no patch line is a megabyte.
 MAX_LINE = 1024 * 1024
@@ -234,6 +234,20 @@ def read_mailbox(path: str, warnings: list[str]) -> list[Message]:
         return msgs
     data = _read_bytes(path)
     where = "<stdin>" if path == "-" else path
+    if not data.strip():
+        raise InputError(where, "empty input")
+    msgs = _messages_in(data, where, warnings)
+    if not msgs:
+        raise InputError(where, "no readable message")
+    return msgs
+
+
+def read_mailbox_data(data: bytes, where: str, warnings: list[str]) -> list[Message]:
+    """All messages of a mailbox already in memory (an archive's thread
+    written as an mbox), in order; ``where`` names it in errors.
+
+    Raises :class:`InputError` when ``data`` holds no mail at all.
+    """
     if not data.strip():
         raise InputError(where, "empty input")
     msgs = _messages_in(data, where, warnings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from patchlens.diff import FilePatch, parse_diff
 from patchlens.errors import InputError
 from patchlens.mail.body import find_meta, has_diff, split_patch
-from patchlens.mail.mailbox import read_mailbox
+from patchlens.mail.mailbox import read_mailbox, read_mailbox_data
 from patchlens.mail.model import Message, Patch, Reply, Series, Trailer
 from patchlens.mail.quoted import FlatCache, Fragment, anchor_comments, read_quotes, rebuild_files
 from patchlens.mail.subject import SubjectTag, parse_subject
@@ -71,9 +71,11 @@ def _unique(messages: list[Message], warnings: list[str]) -> list[Message]:
     return out
 
 
-def read_series(path: str, revision: int | None = None) -> Series:
+def read_series(path: str, revision: int | None = None, *,
+                data: bytes | None = None) -> Series:
     """Read the mailbox at ``path`` ('-' = stdin) and return one revision
-    of the series in it, replies attached.
+    of the series in it, replies attached.  ``data``: the mailbox is
+    already in memory (an archive's thread); ``path`` only names it.
 
     Raises :class:`patchlens.errors.InputError` naming the file when
     nothing usable is there (not mail, no patches and no replies to one,
@@ -81,7 +83,9 @@ def read_series(path: str, revision: int | None = None) -> Series:
     """
     warnings: list[str] = []
     where = "<stdin>" if path == "-" else path
-    messages = _unique(read_mailbox(path, warnings), warnings)
+    raw = (read_mailbox(path, warnings) if data is None
+           else read_mailbox_data(data, where, warnings))
+    messages = _unique(raw, warnings)
     tags = {m.msgid: parse_subject(m.subject) for m in messages}
     revs = group_revisions(messages, tags, warnings)
     reply_only = not any(r.patches for r in revs.values())

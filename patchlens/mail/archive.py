@@ -1,0 +1,315 @@
+"""Read a public-inbox list archive: its messages, and the threads of
+the ones that matter, without checking anything out.
+
+A public-inbox archive is a git repository (or, for a large list, one
+per epoch: ``git/0.git``, ``git/1.git``, ...) where each commit adds one
+message as the blob ``m`` (a commit whose tree has ``d`` instead
+deletes one).  The commits are a single line in the order the list
+archived its mail; the author date is the message's ``Date:``.
+
+Most messages of a list never touch the families a profile knows, so a
+message is parsed only when it has to be: every blob is searched for
+the profile's literals (bytes, no decoding), and its threading headers
+(Message-ID, In-Reply-To, References) are read with a byte scan of the
+header block.  The threads holding a literal are then written as an
+mbox in memory for :func:`patchlens.mail.series.read_series`, the same
+thread model a mailbox on disk gets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pygit2
+
+from patchlens.errors import InputError
+
+__all__ = ["Epoch", "ArchiveMessage", "Walk", "open_archive", "walk_epoch",
+           "header_links", "scan_entries", "Entry", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
+
+MBOX_SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
+# An archive whose first commits carry no message blob is not one: after
+# this many, the rest of that repository is not walked.
+NOT_ARCHIVE_AFTER = 50
+
+_LINK_RE = re.compile(rb"^(message-id|in-reply-to|references):([^\n]*+(?:\n[ \t][^\n]*+)*+)",
+                      re.IGNORECASE | re.MULTILINE)
+_ID_RE = re.compile(rb"<([^<>\s]++)>")
+_FROM_RE = re.compile(rb"^(>*+From )", re.MULTILINE)
+_MAIL_HEADER_RE = re.compile(rb"^(from|message-id|subject|date):", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """One git repository of an archive: ``name`` for messages (the
+    path given, plus the epoch's folder when there are several)."""
+    path: str                 # the git directory
+    name: str
+
+
+@dataclass(frozen=True)
+class ArchiveMessage:
+    """What the byte scan learnt of one message (nothing parsed)."""
+    commit: str
+    blob: str
+    when: int                 # the message's date (commit author time, UTC seconds)
+    msgid: str
+    parents: tuple[str, ...]  # In-Reply-To, then References (nearest first)
+    hit: bool                 # the blob holds one of the literals
+    epoch: str = ""
+
+
+# One commit of a listing: (commit id, blob id of 'm', author time).
+Entry = tuple[str, str, int]
+
+
+@dataclass
+class Walk:
+    """The message commits one walk of one epoch saw, newest first."""
+    epoch: Epoch
+    head: str | None                        # the newest commit (None: empty)
+    entries: list[Entry] = field(default_factory=list)
+    walked: int = 0                         # commits looked at
+    skipped: int = 0                        # deletions, commits outside the window
+    warnings: list[str] = field(default_factory=list)
+
+
+def _is_git_dir(path: str) -> bool:
+    return (os.path.isfile(os.path.join(path, "HEAD"))
+            and os.path.isdir(os.path.join(path, "objects")))
+
+
+def _epoch_dirs(path: str) -> list[str]:
+    """``N.git`` folders of a public-inbox v2 archive, in epoch order."""
+    for base in (os.path.join(path, "git"), path):
+        try:
+            names = os.listdir(base)
+        except OSError:
+            continue
+        found = sorted((int(n[:-4]), os.path.join(base, n)) for n in names
+                       if n.endswith(".git") and n[:-4].isdigit()
+                       and _is_git_dir(os.path.join(base, n)))
+        if found:
+            return [p for _, p in found]
+    return []
+
+
+def open_archive(path: str) -> list[Epoch]:
+    """The git repositories of the archive at ``path``: a bare repository,
+    a clone with a work tree (``.git``), or a v2 archive folder of
+    epochs (``git/0.git``, ``git/1.git``, or the ``N.git`` folders
+    themselves).
+
+    Raises :class:`InputError` when ``path`` is none of these.
+    """
+    if not os.path.exists(path):
+        raise InputError(path, "no such archive")
+    if not os.path.isdir(path):
+        raise InputError(path, "is not a directory (a public-inbox archive "
+                               "is a git repository)")
+    if _is_git_dir(path):
+        return [Epoch(path, path)]
+    dot_git = os.path.join(path, ".git")
+    if _is_git_dir(dot_git):
+        return [Epoch(dot_git, path)]
+    epochs = _epoch_dirs(path)
+    if epochs:
+        return [Epoch(p, p if len(epochs) > 1 else path) for p in epochs]
+    raise InputError(path, "is not a git repository nor a public-inbox "
+                           "archive (no HEAD and objects/, no .git, no N.git epochs)")
+
+
+def header_links(data: bytes) -> tuple[str | None, tuple[str, ...], bool]:
+    """(Message-ID, In-Reply-To + References nearest first, looks like
+    mail) from the header block of a raw message, by a byte scan."""
+    end = data.find(b"\n\n")
+    if end < 0:
+        end = data.find(b"\r\n\r\n")
+    head = data if end < 0 else data[:end]
+    if len(head) > 256 * 1024:          # no real header block is this long
+        head = head[:256 * 1024]
+    msgid: str | None = None
+    reply: list[str] = []
+    refs: list[str] = []
+    for m in _LINK_RE.finditer(head):
+        name = m.group(1).lower()
+        ids = [i.decode("utf-8", "replace") for i in _ID_RE.findall(m.group(2))]
+        if name == b"message-id":
+            if msgid is None and ids:
+                msgid = ids[0]
+        elif name == b"in-reply-to":
+            reply.extend(ids[:1])
+        else:
+            refs.extend(ids)
+    parents = tuple(dict.fromkeys(reply + refs[::-1]))
+    return msgid, parents, _MAIL_HEADER_RE.search(head) is not None
+
+
+def _has_literal(data: bytes, literals: Sequence[bytes]) -> bool:
+    for lit in literals:
+        if lit in data:
+            return True
+    return False
+
+
+def walk_epoch(epoch: Epoch, *, since: int | None = None,
+               until: int | None = None, after: str | None = None) -> Walk:
+    """The message commits of ``epoch`` newer than commit ``after`` (all
+    when None), newest first, within [since, until] (commit times, UTC
+    seconds: the order the list archived them; the walk stops at the
+    first commit older than ``since``).  ``Walk.entries`` are read by
+    :func:`scan_entries` (in several processes when there are many).
+
+    A commit without a message or a missing object is a warning naming
+    the commit; the walk goes on.
+    """
+    try:
+        repo = pygit2.Repository(epoch.path)
+    except (pygit2.GitError, KeyError, ValueError) as exc:
+        raise InputError(epoch.name, f"cannot open the git repository: {exc}") from None
+    try:
+        head = repo.head.target
+    except (pygit2.GitError, KeyError):
+        return Walk(epoch, None)          # an empty archive: nothing yet
+    out = Walk(epoch, str(head))
+    stop = None
+    if after:
+        try:
+            stop = repo.revparse_single(after).id
+        except (KeyError, ValueError, pygit2.GitError):
+            raise InputError(epoch.name, f"--after {after}: no such commit") from None
+    walker = repo.walk(head, pygit2.enums.SortMode.NONE)
+    walker.simplify_first_parent()
+    if stop is not None:
+        walker.hide(stop)
+    no_message = 0
+    try:
+        for commit in walker:
+            ctime = commit.commit_time
+            if since is not None and ctime < since:
+                break
+            out.walked += 1
+            if until is not None and ctime > until:
+                out.skipped += 1
+                continue
+            cid = str(commit.id)
+            try:
+                tree = commit.tree
+                entry = tree["m"] if "m" in tree else None
+                deleted = entry is None and "d" in tree
+            except (KeyError, pygit2.GitError, ValueError) as exc:
+                out.warnings.append(f"{epoch.name}: commit {cid[:12]}: missing object ({exc})")
+                continue
+            if entry is None:
+                if deleted:
+                    out.skipped += 1      # a deletion: no message to read
+                    continue
+                no_message += 1
+                out.warnings.append(f"{epoch.name}: commit {cid[:12]}: no message blob 'm'")
+                if no_message >= NOT_ARCHIVE_AFTER and not out.entries:
+                    out.warnings[:] = [   # one line, not one per commit
+                        f"{epoch.name}: {no_message} commits and no message blob 'm': "
+                        "not a public-inbox archive; the rest is skipped"]
+                    break
+                continue
+            out.entries.append((cid, str(entry.id), commit.author.time))
+    except pygit2.GitError as exc:       # a missing commit: history ends there
+        out.warnings.append(f"{epoch.name}: history broken after {out.walked} "
+                            f"commit(s): {exc}")
+    if len(out.warnings) > 20:
+        more = len(out.warnings) - 20
+        out.warnings[20:] = [f"{epoch.name}: {more} more warning(s)"]
+    return out
+
+
+def scan_entries(epoch: Epoch, entries: Sequence[Entry],
+                 literals: Sequence[bytes]) -> tuple[list[ArchiveMessage], list[str]]:
+    """Read each entry's blob: its threading headers and whether it holds
+    a literal (a byte search: nothing is decoded).  A missing blob or
+    one that is not mail is a warning naming the commit."""
+    repo = pygit2.Repository(epoch.path)
+    odb = repo.odb
+    out: list[ArchiveMessage] = []
+    warnings: list[str] = []
+    for cid, blob, when in entries:
+        where = f"{epoch.name}: commit {cid[:12]}"
+        try:
+            _kind, data = odb.read(blob)
+        except (KeyError, pygit2.GitError, ValueError) as exc:
+            warnings.append(f"{where}: missing object {blob[:12]} ({exc})")
+            continue
+        msgid, parents, mail = header_links(data)
+        if not mail or b"\0" in data[:4096]:
+            warnings.append(f"{where}: blob 'm' is not mail")
+            continue
+        out.append(ArchiveMessage(cid, blob, when, msgid or f"{cid}@archive",
+                                  parents, _has_literal(data, literals), epoch.name))
+    return out, warnings
+
+
+def thread_roots(messages: Iterable[ArchiveMessage]) -> dict[str, str]:
+    """Message-ID -> the Message-ID of its thread's root: the first of its
+    References (what a mail client names the thread by), followed up
+    while that message is in the archive and has a parent itself (a
+    reply with only In-Reply-To walks up one message at a time).
+    Replies to two threads do not merge them: each message has one root."""
+    by_id = {m.msgid: m for m in messages}
+    roots: dict[str, str] = {}
+    for start in by_id:
+        path: list[str] = []
+        seen: set[str] = set()
+        x = start
+        while x not in roots:
+            m = by_id.get(x)
+            if m is None or not m.parents or x in seen:
+                roots[x] = x
+                break
+            seen.add(x)
+            path.append(x)
+            x = m.parents[-1]
+        root = roots[x]
+        for p in path:
+            roots[p] = root
+    return roots
+
+
+def thread_groups(messages: Iterable[ArchiveMessage]
+                  ) -> list[tuple[str, list[ArchiveMessage]]]:
+    """The threads (root Message-ID, messages: :func:`thread_roots`)
+    holding a message with a literal, each oldest first; newest thread
+    first.  Only headers are
+    read: no message is parsed."""
+    msgs = list(messages)
+    roots = thread_roots(msgs)
+    hit_roots = {roots[m.msgid] for m in msgs if m.hit}
+    groups: dict[str, list[ArchiveMessage]] = {}
+    for m in msgs:
+        r = roots[m.msgid]
+        if r in hit_roots:
+            groups.setdefault(r, []).append(m)
+    out = [(r, sorted(g, key=lambda m: m.when)) for r, g in groups.items()]
+    out.sort(key=lambda rg: -max(m.when for m in rg[1]))
+    return out
+
+
+def thread_mbox(repos: dict[str, pygit2.Repository],
+                thread: Sequence[ArchiveMessage]) -> bytes:
+    """The thread's raw messages as an mboxrd in memory (one copy of
+    each Message-ID), for the mail stage.  ``repos``: epoch git
+    directory by epoch name."""
+    parts: list[bytes] = []
+    seen: set[str] = set()
+    for m in thread:
+        if m.msgid in seen:
+            continue
+        seen.add(m.msgid)
+        _kind, data = repos[m.epoch].odb.read(m.blob)
+        parts.append(MBOX_SEPARATOR)
+        parts.append(_FROM_RE.sub(rb">\1", data.replace(b"\r\n", b"\n")))
+        if not data.endswith(b"\n"):
+            parts.append(b"\n")
+        parts.append(b"\n")
+    return b"".join(parts)
