@@ -34,8 +34,8 @@ maintainers             ``maintainers-<V>.pickle``  content id of MAINTAINERS   
 flag-set macros         ``flagset-macros-<V>-<P>``  content id (``P``: the profile's   ``(RawMacro, ...)``: the file's      FLAGSET
                         ``.pickle``                 fingerprint, in the file name)     macros when it defines a flag set
 archive scans           ``archive-scan-<V>.pickle`` ``<A>``: digest of the archive's   ``({epoch git dir: last commit},     ARCHIVE
-                                                    real path, the profile             (ScanRow, ...))``: where the last
-                                                    fingerprint and the tree options   scan stopped and what it found
+                                                    real path, the profile             (ScanRow, ...), messages)``: where
+                                                    fingerprint and the tree options   the last scan stopped, what it found
 archive index           ``archive-index-<V>-<A>``   Message-ID                         ``(commit, blob, time, parents,      ARCHIVE
                         ``.pickle``                                                    hit, epoch)``: the threading
                                                                                        headers of every message walked

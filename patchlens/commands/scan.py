@@ -25,17 +25,20 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from patchlens.cache import archive_store
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK, InputError
 from patchlens.findings import Severity
 from patchlens.mail.archive import (ArchiveMessage, Epoch, Walk, open_archive,
-                                    scan_entries, thread_groups, thread_mbox,
-                                    walk_epoch)
+                                    read_head, scan_entries, thread_groups,
+                                    thread_mbox, walk_epoch)
 from patchlens.render.scan import ArchiveStats, ScanAnswer, ScanRow, render_scan
+
+if TYPE_CHECKING:   # the pool starts only when there is work
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["run", "check_thread", "scan_archive"]
 
@@ -129,10 +132,14 @@ def check_thread(task: tuple[str, str, bytes]) -> tuple[list[ScanRow], list[str]
     return rows, warnings
 
 
+Pool = Callable[[], "ProcessPoolExecutor | None"]
+
+
 def _read(epoch: Epoch, walk: Walk, literals: tuple[bytes, ...],
-          pool: ProcessPoolExecutor | None) -> tuple[list[ArchiveMessage], list[str]]:
+          get_pool: Pool) -> tuple[list[ArchiveMessage], list[str]]:
     entries = walk.entries
-    if pool is None or len(entries) < _SPLIT_AT:
+    pool = get_pool() if len(entries) >= _SPLIT_AT else None
+    if pool is None:
         return scan_entries(epoch, entries, literals)
     # contiguous halves: each keeps the pack's delta chains warm
     half = (len(entries) + 1) // 2
@@ -157,7 +164,8 @@ def _key(path: str, opts: argparse.Namespace, fingerprint: str) -> str:
 
 
 def _rows_ok(_k: Any, v: Any) -> bool:
-    return (isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], dict)
+    return (isinstance(v, tuple) and len(v) == 3 and isinstance(v[0], dict)
+            and isinstance(v[2], int)
             and all(isinstance(a, str) and isinstance(b, str) for a, b in v[0].items())
             and isinstance(v[1], tuple) and all(isinstance(r, ScanRow) for r in v[1]))
 
@@ -167,7 +175,7 @@ def _index_ok(_k: Any, v: Any) -> bool:
 
 
 def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
-                 pool: ProcessPoolExecutor | None,
+                 get_pool: Pool,
                  since: int | None, until: int | None
                  ) -> tuple[ArchiveStats, list[ScanRow], list[str]]:
     """Walk one ARCHIVE, check its new family threads, return its stats,
@@ -182,11 +190,18 @@ def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
     key = _key(path, opts, profile.fingerprint)
     last_heads: dict[str, str] = {}
     old_rows: tuple[ScanRow, ...] = ()
+    old_count = 0
     if incremental:
         cached = store.get("scan").get(key)
         if cached is not None:
-            last_heads, old_rows = cached
+            last_heads, old_rows, old_count = cached
     warnings: list[str] = []
+    if incremental and last_heads and set(last_heads) == {e.path for e in epochs}:
+        heads_now = {e.path: read_head(e.path) for e in epochs}
+        if heads_now == last_heads:     # nothing new: no repository opened
+            stats = ArchiveStats(path, tuple(last_heads.values()), 0, old_count,
+                                 True, 0, 0, 0, time.monotonic() - start)
+            return stats, list(old_rows), warnings
     walks: list[Walk] = []
     for epoch in epochs:
         after = opts.after if opts.after else last_heads.get(epoch.path)
@@ -198,19 +213,19 @@ def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
             # the cached commit is gone (a rewritten archive): walk it all
             warnings.append(f"{exc}; walking the whole epoch")
             walks.append(walk_epoch(epoch, since=since, until=until))
-            old_rows = ()
+            old_rows, old_count = (), 0
     heads = {w.epoch.path: w.head for w in walks if w.head}
     walked = sum(len(w.entries) for w in walks)
     for w in walks:
         warnings.extend(w.warnings)
     if incremental and walked == 0 and last_heads:
-        stats = ArchiveStats(path, tuple(heads.values()), 0, True, 0, 0, 0,
-                             time.monotonic() - start)
+        stats = ArchiveStats(path, tuple(heads.values()), 0, old_count, True,
+                             0, 0, 0, time.monotonic() - start)
         return stats, list(old_rows), warnings
 
     new: list[ArchiveMessage] = []
     for walk in walks:
-        msgs, read_warns = _read(walk.epoch, walk, literals, pool)
+        msgs, read_warns = _read(walk.epoch, walk, literals, get_pool)
         new.extend(msgs)
         warnings.extend(read_warns)
     index: dict[str, ArchiveMessage] = {}
@@ -227,7 +242,8 @@ def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
     tasks = [(path, r, thread_mbox(repos, g)) for r, g in groups]
     parsed = sum(len(g) for _r, g in groups)
     rows: list[ScanRow] = []
-    results = (pool.map(check_thread, tasks) if pool is not None and len(tasks) > 1
+    pool = get_pool() if len(tasks) > 1 else None
+    results = (pool.map(check_thread, tasks) if pool is not None
                else map(check_thread, tasks))
     for found, warns in results:
         rows.extend(found)
@@ -236,13 +252,14 @@ def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
     regrown = {r for r, _g in groups}
     rows += [r for r in old_rows if r.thread not in regrown]
     if incremental:
-        store.get("scan")[key] = (heads, tuple(rows))
+        store.get("scan")[key] = (heads, tuple(rows), old_count + walked)
         store.touch("scan")
         idx = store.get("index")
         idx.update((m.msgid, m) for m in new)
         store.touch("index")
         store.flush()
-    stats = ArchiveStats(path, tuple(heads.values()), walked, False, hits,
+    count = old_count + walked if incremental else walked
+    stats = ArchiveStats(path, tuple(heads.values()), walked, count, False, hits,
                          parsed, len(groups), time.monotonic() - start)
     return stats, rows, warnings
 
@@ -274,19 +291,28 @@ def run(opts: argparse.Namespace) -> int:
     archives: list[ArchiveStats] = []
     rows: list[ScanRow] = []
     warnings: list[str] = []
-    pool: ProcessPoolExecutor | None = None
-    try:
-        if JOBS > 1:
+    pools: list[ProcessPoolExecutor] = []
+
+    def get_pool() -> ProcessPoolExecutor | None:
+        if JOBS < 2:
+            return None
+        if not pools:
             import multiprocessing
-            pool = ProcessPoolExecutor(JOBS, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_init, initargs=(worker,))
+            from concurrent.futures import ProcessPoolExecutor
+            pools.append(ProcessPoolExecutor(
+                JOBS, mp_context=multiprocessing.get_context("fork"),
+                initializer=_init, initargs=(worker,)))
+        return pools[0]
+
+    try:
         for path in opts.archives:
-            stats, found, warns = scan_archive(path, opts, profile, pool, since, until)
+            stats, found, warns = scan_archive(path, opts, profile, get_pool,
+                                               since, until)
             archives.append(stats)
             rows.extend(found)
             warnings.extend(warns)
     finally:
-        if pool is not None:
+        for pool in pools:
             pool.shutdown(cancel_futures=True)
     rows.sort(key=lambda r: (r.date, r.revision), reverse=True)
     answer = ScanAnswer(tuple(archives), tuple(rows), tuple(warnings))

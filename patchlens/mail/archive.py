@@ -22,13 +22,15 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import pygit2
+from typing import TYPE_CHECKING
 
 from patchlens.errors import InputError
 
+if TYPE_CHECKING:   # loaded when there is something to read: an unchanged
+    import pygit2   # archive is answered from its refs and the cache
+
 __all__ = ["Epoch", "ArchiveMessage", "Walk", "open_archive", "walk_epoch",
-           "header_links", "scan_entries", "Entry", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
+           "read_head", "header_links", "scan_entries", "Entry", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
 
 MBOX_SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 # An archive whose first commits carry no message blob is not one: after
@@ -122,6 +124,35 @@ def open_archive(path: str) -> list[Epoch]:
                            "archive (no HEAD and objects/, no .git, no N.git epochs)")
 
 
+def read_head(git_dir: str) -> str | None:
+    """The commit HEAD names, read from the files (``HEAD``, the loose
+    ref, ``packed-refs``) without opening the repository; None when
+    that does not say (the walk then asks git)."""
+    try:
+        with open(os.path.join(git_dir, "HEAD"), encoding="utf-8") as fh:
+            head = fh.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not head.startswith("ref: "):
+        return head if re.fullmatch(r"[0-9a-f]{40}", head) else None
+    ref = head[5:].strip()
+    try:
+        with open(os.path.join(git_dir, ref), encoding="utf-8") as fh:
+            value = fh.read().strip()
+        return value if re.fullmatch(r"[0-9a-f]{40}", value) else None
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        with open(os.path.join(git_dir, "packed-refs"), encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) == 2 and parts[1] == ref and len(parts[0]) == 40:
+                    return parts[0]
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
+
+
 def header_links(data: bytes) -> tuple[str | None, tuple[str, ...], bool]:
     """(Message-ID, In-Reply-To + References nearest first, looks like
     mail) from the header block of a raw message, by a byte scan."""
@@ -166,6 +197,7 @@ def walk_epoch(epoch: Epoch, *, since: int | None = None,
     A commit without a message or a missing object is a warning naming
     the commit; the walk goes on.
     """
+    import pygit2
     try:
         repo = pygit2.Repository(epoch.path)
     except (pygit2.GitError, KeyError, ValueError) as exc:
@@ -230,6 +262,7 @@ def scan_entries(epoch: Epoch, entries: Sequence[Entry],
     """Read each entry's blob: its threading headers and whether it holds
     a literal (a byte search: nothing is decoded).  A missing blob or
     one that is not mail is a warning naming the commit."""
+    import pygit2
     repo = pygit2.Repository(epoch.path)
     odb = repo.odb
     out: list[ArchiveMessage] = []

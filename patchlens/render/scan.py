@@ -47,6 +47,8 @@ class ArchiveStats:
     archive: str
     heads: tuple[str, ...]    # newest commit of each epoch
     walked: int               # messages walked this run
+    messages: int             # messages of the archive scanned so far (the
+                              # window's, with --since/--until/--after)
     cached: bool              # nothing new: the rows are the last run's
     hits: int                 # messages holding a family literal
     parsed: int               # messages parsed (the threads of the hits)
@@ -86,8 +88,11 @@ def _summary(answer: ScanAnswer) -> str:
     parsed = sum(a.parsed for a in answer.archives)
     share = f"{100.0 * parsed / walked:.1f}%" if walked else "0%"
     cached = sum(a.cached for a in answer.archives)
+    known = sum(a.messages for a in answer.archives)
     head = (f"{plural(walked, 'message')} walked in "
             f"{plural(len(answer.archives), 'archive')}")
+    if known != walked:
+        head += f" ({known} scanned in all)"
     if cached:
         head += f" ({cached} unchanged since the last scan)"
     return (f"{head}; {hits} with a family literal, {parsed} parsed "
@@ -135,7 +140,8 @@ def as_json(answer: ScanAnswer, detail: bool = False) -> str:
     doc = {
         "schema": answer.schema,
         "archives": [{"archive": a.archive, "heads": list(a.heads),
-                      "walked": a.walked, "cached": a.cached, "hits": a.hits,
+                      "walked": a.walked, "messages": a.messages,
+                      "cached": a.cached, "hits": a.hits,
                       "parsed": a.parsed, "threads": a.threads,
                       "seconds": round(a.seconds, 3)} for a in answer.archives],
         "series": [row(r) for r in answer.rows],
