@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from patchlens.text import WIDTH, fit, plural, ranges
+from patchlens.text import WIDTH, fit, plural, ranges, wrap
 
 __all__ = ["ScanRow", "ArchiveStats", "ScanAnswer", "SCAN_SCHEMA",
            "as_text", "as_json", "as_terse", "render_scan"]
@@ -86,22 +86,23 @@ def _summary(answer: ScanAnswer) -> str:
     walked = sum(a.walked for a in answer.archives)
     hits = sum(a.hits for a in answer.archives)
     parsed = sum(a.parsed for a in answer.archives)
-    share = f"{100.0 * parsed / walked:.1f}%" if walked else "0%"
-    cached = sum(a.cached for a in answer.archives)
     known = sum(a.messages for a in answer.archives)
-    head = (f"{plural(walked, 'message')} walked in "
-            f"{plural(len(answer.archives), 'archive')}")
+    archives = plural(len(answer.archives), "archive")
+    found = (f"{plural(len(answer.rows), 'series revision')} "
+             "touch the families")
+    if answer.archives and all(a.cached for a in answer.archives):
+        return (f"{plural(known, 'message')} in {archives}, nothing new since "
+                f"the last scan; {found}")
+    share = f"{100.0 * parsed / walked:.1f}%" if walked else "0%"
+    head = f"{plural(walked, 'message')} walked in {archives}"
     if known != walked:
-        head += f" ({known} scanned in all)"
-    if cached:
-        head += f" ({cached} unchanged since the last scan)"
+        head += f" ({known} in all)"
     return (f"{head}; {hits} with a family literal, {parsed} parsed "
-            f"({share}); {plural(len(answer.rows), 'series revision')} "
-            "touch the families")
+            f"({share}); {found}")
 
 
 def as_text(answer: ScanAnswer, detail: bool = False) -> str:
-    lines = [_summary(answer)]
+    lines = wrap(_summary(answer))
     for row in answer.rows:
         lines.append("")
         lines.append(fit(f"{row.date[:10]}  v{row.revision}  {row.subject}", WIDTH))
@@ -110,13 +111,13 @@ def as_text(answer: ScanAnswer, detail: bool = False) -> str:
                          + (" (patch only)" if row.patch_only else ""), WIDTH))
         consts = _constants(row)
         if consts:
-            lines.append(fit(f"  constants {consts}", WIDTH))
+            lines.extend(wrap(consts, "  constants ", " " * 12))
         lines.append(fit(f"  <{row.msgid}>", WIDTH))
         if detail and row.detail:
             lines.append("")
             lines.extend("    " + ln if ln else "" for ln in row.detail.rstrip("\n").split("\n"))
     for w in answer.warnings:
-        lines.append(fit(f"warning: {w}", WIDTH))
+        lines.extend(wrap(w, "warning: ", "  "))
     return "\n".join(lines) + "\n"
 
 
