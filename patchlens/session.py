@@ -12,13 +12,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from patchlens.search import SearchContext
 from patchlens.tree import TreeKind, TreeSource
 
 if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
     from patchlens.extract.history import ConstantHistory
+    from patchlens.extract.profile import Profile
+    from patchlens.extract.scan import Scan
     from patchlens.findings import Finding
     from patchlens.impact.model import Report
     from patchlens.mail.model import Series
@@ -56,14 +58,15 @@ class Session:
     series: Series | None
     tree: TreeSource
     applied: AppliedSeries | None
-    profile: Any
+    profile: Profile
     use_cache: bool = True
     # The run's literal searches: their memos, counters, early starts.
     search: SearchContext = field(default_factory=SearchContext, repr=False)
     _history: ConstantHistory | None = field(default=None, repr=False)
     _hazards: tuple[Finding, ...] | None = field(default=None, repr=False)
-    _scans: dict[Any, Any] = field(default_factory=dict,
-                                              repr=False)
+    # (names, final, local, whole) -> the scan of those names.
+    _scans: dict[tuple[frozenset[tuple[str, str]], bool, frozenset[str],
+                       bool], Scan] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.search.cache = self.search.cache and self.use_cache
@@ -127,7 +130,7 @@ class Session:
 
     def scan(self, names: Mapping[str, str], *, final: bool = True,
              local: Iterable[str] = (), whole: bool = False,
-             progress: bool = False) -> Any:
+             progress: bool = False) -> Scan:
         """The reference ``Scan`` of ``names`` (name -> family key) in
         the final (or base) tree; ``local``: those defined only in
         ``.c`` files (``constants.local_names``).  The base scan covers

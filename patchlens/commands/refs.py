@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from typing import Any
 
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK, InputError
 from patchlens.extract.constants import ConstantTable, extract_constants
 from patchlens.extract.profile import Profile
-from patchlens.extract.scan import family_names
+from patchlens.extract.scan import Scan, family_names
 from patchlens.render.refs import as_json, as_text
 from patchlens.session import Session, open_session
 
@@ -24,7 +23,8 @@ __all__ = ["run", "load_scan", "select_names"]
 
 
 def load_scan(opts: argparse.Namespace
-              ) -> tuple[Session, ConstantTable, dict[str, str], Any, Any]:
+              ) -> tuple[Session, ConstantTable, Mapping[str, str], Scan,
+                 Scan | None]:
     """(session, base constants, names, base scan, final scan or None)."""
     sess = open_session(opts)
     if sess.tree.info.kind == "none":

@@ -14,14 +14,46 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from patchlens.extract.facts import (ConstantAt, Facts, FilterPath, Instance,
                                      QuestionCue, Site)
 
+if TYPE_CHECKING:   # types only: the stages are loaded by the session
+    from patchlens.extract.definitions import ConstantTable
+    from patchlens.extract.filters import TokenFilter
+    from patchlens.extract.history import ConstantHistory
+    from patchlens.extract.profile import Profile
+    from patchlens.extract.scan import Scan
+    from patchlens.findings import Finding
+    from patchlens.tree.apply import AppliedSeries
+
 __all__ = ["ConstantAt", "Instance", "FilterPath", "QuestionCue", "Facts",
-           "gather_facts", "question_cues", "subsystem_of", "changed_names",
-           "require_constant"]
+           "FactSource", "gather_facts", "question_cues", "subsystem_of",
+           "changed_names", "require_constant"]
+
+
+class FactSource(Protocol):
+    """What :func:`gather_facts` reads of a session
+    (:class:`patchlens.session.Session`, a layer above impact)."""
+
+    @property
+    def profile(self) -> Profile: ...
+
+    @property
+    def applied(self) -> AppliedSeries | None: ...
+
+    def start_scan(self, names: Iterable[str] = ()) -> None: ...
+
+    def history(self) -> ConstantHistory: ...
+
+    def hazards(self) -> tuple[Finding, ...]: ...
+
+    def series_paths(self) -> frozenset[str]: ...
+
+    def scan(self, names: Mapping[str, str], *, final: bool = True,
+             local: Iterable[str] = (), whole: bool = False,
+             progress: bool = False) -> Scan: ...
 
 
 def subsystem_of(path: str) -> str:
@@ -32,13 +64,12 @@ def subsystem_of(path: str) -> str:
 
 # -- the adapter: upstream stages -> Facts -------------------------------
 
-def _states(history: Any, profile: Any) -> tuple[dict[str, ConstantAt], ...]:
-    """Each step's single constants (sets and masks left out: they are
+def _states(tables: Iterable[ConstantTable], profile: Profile
+            ) -> tuple[dict[str, ConstantAt], ...]:
+    """Each table's single constants (sets and masks left out: they are
     not members a reviewer renames, inverts or accepts)."""
     titles = {f.key: f.title for f in profile.families}
     bits = {f.key for f in profile.families if f.kind == "bit"}
-    steps = getattr(history, "steps", None)
-    tables = [s.table for s in steps] if steps is not None else [history]
     out = []
     for table in tables:
         state: dict[str, ConstantAt] = {}
@@ -54,21 +85,19 @@ def _states(history: Any, profile: Any) -> tuple[dict[str, ConstantAt], ...]:
     return tuple(out)
 
 
-def _set_values(history: Any) -> tuple[dict[str, int], ...]:
+def _set_values(history: ConstantHistory) -> tuple[dict[str, int], ...]:
     """Each step's family sets and masks with a known value
     (``MSI_GENERIC_FLAGS_MASK``): fields naming them carry those bits."""
-    steps = getattr(history, "steps", None)
-    tables = [s.table for s in steps] if steps is not None else [history]
-    return tuple({c.name: c.value.value for c in t.constants
+    return tuple({c.name: c.value.value for c in s.table.constants
                   if c.is_set and c.value and c.value.value is not None}
-                 for t in tables)
+                 for s in history.steps)
 
 
 _CASE = re.compile(r"^\s*case\s+(\w+)\s*:")
 _SECTION_FN = re.compile(r"(\w+)\s*\([^()]*$")
 
 
-def _added_cases(applied: Any) -> frozenset[tuple[str, str, str]]:
+def _added_cases(applied: AppliedSeries | None) -> frozenset[tuple[str, str, str]]:
     """(file, function, name) for each ``case NAME:`` a patch adds,
     applied or not; the function is read from the hunk's ``@@``
     section ("" when it names none)."""
@@ -87,7 +116,7 @@ def _added_cases(applied: Any) -> frozenset[tuple[str, str, str]]:
     return frozenset(out)
 
 
-def _added_lines(applied: Any) -> dict[tuple[str, str], tuple[str, ...]]:
+def _added_lines(applied: AppliedSeries | None) -> dict[tuple[str, str], tuple[str, ...]]:
     out: dict[tuple[str, str], tuple[str, ...]] = {}
     if applied is None:
         return out
@@ -100,12 +129,12 @@ def _added_lines(applied: Any) -> dict[tuple[str, str], tuple[str, ...]]:
     return out
 
 
-def _subsystem(scan: Any, path: str) -> str:
+def _subsystem(scan: Scan, path: str) -> str:
     sub = scan.subsystems.get(path)
     return sub.name if sub is not None else subsystem_of(path)
 
 
-def _instances(scan: Any) -> tuple[Instance, ...]:
+def _instances(scan: Scan) -> tuple[Instance, ...]:
     from patchlens.extract.structs import flagset_resolver
     resolve = flagset_resolver(scan.flagsets)
     out = []
@@ -124,11 +153,11 @@ def _instances(scan: Any) -> tuple[Instance, ...]:
         name = s.variable or s.function or "?"
         out.append(Instance(name, s.struct, s.file, s.line,
                             _subsystem(scan, s.file), fields, via,
-                            lines=dict(getattr(s, "lines", ()))))
+                            lines=dict(s.lines)))
     return tuple(out)
 
 
-def _filters(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
+def _filters(scan: Scan, profile: Profile) -> tuple[FilterPath, ...]:
     """The parents' decisions on a child's value (``decides ==
     "child"``), then the parents' lookup selections
     (:func:`_selections`).  A switch over the domain's own value
@@ -138,12 +167,12 @@ def _filters(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
                  if f.decides == "child") + _selections(scan, profile)
 
 
-def _other_filters(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
+def _other_filters(scan: Scan, profile: Profile) -> tuple[FilterPath, ...]:
     """The scan's filters that are no parent's decision on a child."""
     return tuple(f for f in _classified(scan, profile) if f.decides != "child")
 
 
-def _classified(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
+def _classified(scan: Scan, profile: Profile) -> tuple[FilterPath, ...]:
     """The scan's filters, each with what it decides on
     (:func:`patchlens.extract.filters.filter_kind`: whose token it
     tests, from the profile's ``[[callback]]`` tables; a filter whose
@@ -152,13 +181,13 @@ def _classified(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
     subject are one chain (what is left after the last one is the
     chain's default)."""
     from patchlens.extract.filters import CHILD, OWN, filter_kind
-    callbacks = tuple(getattr(profile, "callbacks", ()))
-    core = tuple(getattr(profile, "core", ()))
+    callbacks = profile.callbacks
+    core = profile.core
     own = {f.key: re.compile("|".join(f"(?:{p})" for p in f.own_subjects))
            for f in profile.families if f.own_subjects}
 
-    def decides(f: Any) -> str:
-        if not getattr(f, "params", ()) and not getattr(f, "origin", ""):
+    def decides(f: TokenFilter) -> str:
+        if not f.params and not f.origin:
             # Not traced (a filter from an older scan): the text rule.
             rx = own.get(f.family)
             return OWN if rx is not None and rx.search(f.subject) else CHILD
@@ -170,7 +199,7 @@ def _classified(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
         tf = FilterPath(f.function, f.file, f.line, _subsystem(scan, f.file),
                         frozenset(f.accepted), f.default_text or f.default,
                         f.kind, f.default, decides(f),
-                        tuple(getattr(f, "conditions", ())), (), f.subject)
+                        f.conditions, (), f.subject)
         key = (f.file, f.function, f.subject)
         if f.kind == "if" and key in chains:
             i = chains[key]
@@ -187,13 +216,13 @@ def _classified(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
     return tuple(out)
 
 
-def _macro_conditions(scan: Any, file: str, macro: str
+def _macro_conditions(scan: Scan, file: str, macro: str
                       ) -> dict[str, str | None] | None:
     """token -> condition for a ``#define`` naming values (the
     definitions in ``file`` first, else those in headers); None when
     the macro is not such a definition.  A token defined under several
     conditions needs any of them; under none, nothing."""
-    defs = [m for m in getattr(scan, "value_macros", ()) if m.name == macro]
+    defs = [m for m in scan.value_macros if m.name == macro]
     here = [m for m in defs if m.file == file]
     defs = here or [m for m in defs if not m.file.endswith(".c")]
     if not defs:
@@ -206,22 +235,22 @@ def _macro_conditions(scan: Any, file: str, macro: str
         dict.fromkeys(c for c in conds if c)) for t, conds in out.items()}
 
 
-def _selections(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
+def _selections(scan: Scan, profile: Profile) -> tuple[FilterPath, ...]:
     """Each parent's lookup selection (profile ``[[selection]]``): the
     tokens its select callback finds it by -- its select token and the
     bits of its select mask, macros resolved through their definitions
     with the configuration each bit needs.  The line is the mask's (the
     token's for the select token itself)."""
     from patchlens.extract.structs import flagset_resolver
-    resolve = flagset_resolver(getattr(scan, "flagsets", {}))
-    specs = {s.struct: s for s in getattr(profile, "selections", ())}
+    resolve = flagset_resolver(scan.flagsets)
+    specs = {s.struct: s for s in profile.selections}
     out: list[FilterPath] = []
-    for inst in getattr(scan, "structs", ()):
+    for inst in scan.structs:
         spec = specs.get(inst.struct)
         if spec is None:
             continue
         fields = dict(inst.fields)
-        lines = dict(getattr(inst, "lines", ()))
+        lines = dict(inst.lines)
         if spec.token not in fields and spec.mask not in fields:
             continue
         accepted: set[str] = set()
@@ -259,8 +288,8 @@ def _selections(scan: Any, profile: Any) -> tuple[FilterPath, ...]:
     return tuple(out)
 
 
-def _lookup_tokens(scans: Iterable[Any], filters: Iterable[FilterPath],
-                   profile: Any) -> frozenset[str]:
+def _lookup_tokens(scans: Iterable[Scan], filters: Iterable[FilterPath],
+                   profile: Profile) -> frozenset[str]:
     """Value constants the code uses only as lookup keys or as a
     domain's own token -- never as a child domain's token, so no
     parent's decision on a child can see them (issue 13).
@@ -276,8 +305,8 @@ def _lookup_tokens(scans: Iterable[Any], filters: Iterable[FilterPath],
     may be a child's.  A constant with no use at all is not counted
     here: nothing says it is not a child's."""
     value_families = {f.key for f in profile.families if f.kind == "value"}
-    setters = {c.function for c in getattr(profile, "setters", ())}
-    select_fields = {(s.struct, f) for s in getattr(profile, "selections", ())
+    setters = {c.function for c in profile.setters}
+    select_fields = {(s.struct, f) for s in profile.selections
                      for f in (s.token, s.mask)}
     by_function: dict[tuple[str, str], list[FilterPath]] = {}
     for f in filters:
@@ -286,7 +315,7 @@ def _lookup_tokens(scans: Iterable[Any], filters: Iterable[FilterPath],
     key_use: dict[str, bool] = {}
     for scan in scans:
         select_lines = {(i.file, line) for i in scan.structs
-                        for fname, line in getattr(i, "lines", ())
+                        for fname, line in i.lines
                         if (i.struct, fname) in select_fields}
         for r in scan.sites:
             if scan.names.get(r.name) not in value_families:
@@ -311,7 +340,7 @@ def _lookup_tokens(scans: Iterable[Any], filters: Iterable[FilterPath],
 _MENTION_ROLE = {"documentation": "doc"}
 
 
-def _sites(scan: Any, maint: dict[str, tuple[str, ...]]
+def _sites(scan: Scan, maint: dict[str, tuple[str, ...]]
            ) -> tuple[tuple[Site, ...], tuple[Site, ...]]:
     code = []
     for r in scan.sites:
@@ -328,7 +357,7 @@ def _sites(scan: Any, maint: dict[str, tuple[str, ...]]
     return tuple(code), tuple(mentions)
 
 
-def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
+def gather_facts(session: FactSource, names: Iterable[str] | None = None) -> Facts:
     """Facts from a :class:`patchlens.session.Session`: constants at
     every step, and the uses of ``names`` (default: the constants the
     series adds, removes or changes) in the base and the final tree."""
@@ -336,16 +365,11 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
     # The tree-wide search runs while the series' history is computed.
     session.start_scan(names or ())
     history = session.history()
-    states = _states(history, profile)
+    states = _states((s.table for s in history.steps), profile)
     # One label per history step after the base: the present patches
     # plus absent ones known only from quotes in replies (the seed's
     # 27/33), so states[k] and labels[k - 1] always name the same patch.
-    steps = getattr(history, "steps", None)
-    if steps is not None:
-        labels = tuple(s.label for s in steps[1:])
-    else:
-        labels = tuple(r.label for r in session.applied.results) \
-            if session.applied is not None else ()
+    labels = tuple(s.label for s in history.steps[1:])
     hazards = session.hazards()
     added = _added_lines(session.applied)
     wanted = set(changed_names(states) if names is None else names)
@@ -354,8 +378,7 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
     table: dict[str, str] = {}
     for st in states:
         table.update((n, c.family) for n, c in st.items())
-    tables = [history] if not hasattr(history, "steps") else \
-        [history.base, history.final]
+    tables = [history.base, history.final]
     flagset_sites = []
     for t in tables:
         for c in t.constants:
@@ -407,7 +430,7 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
         flagsets.setdefault(fs.name, frozenset(fs.members))
     meaning = {(st.name, f): what for st in profile.structs
                for f, what in st.fields}
-    changes = tuple(getattr(history, "changes", ()))
+    changes = history.changes
     explicit = {c.name for c in changes if not c.implicit}
     shifted = frozenset(c.name for c in changes
                         if c.implicit and c.name not in explicit)
@@ -424,33 +447,31 @@ def gather_facts(session: Any, names: Iterable[str] | None = None) -> Facts:
                  field_meaning=meaning, added=added,
                  questions=question_cues(profile),
                  set_values=_set_values(history),
-                 moves=tuple(getattr(history, "moves", ())),
-                 prose=frozenset(getattr(profile, "prose", ())),
+                 moves=history.moves,
+                 prose=frozenset(profile.prose),
                  proven=_proven(history, profile, states),
-                 flag_scopes=tuple(getattr(profile, "flag_scopes", ())))
+                 flag_scopes=profile.flag_scopes)
 
 
-def _proven(history: Any, profile: Any,
+def _proven(history: ConstantHistory, profile: Profile,
             states: tuple[dict[str, ConstantAt], ...]
             ) -> dict[str, tuple[ConstantAt, str]]:
     """Constants no state has before a patch whose own pre-image shows
     them (``Step.before``): they existed before the series."""
     out: dict[str, tuple[ConstantAt, str]] = {}
-    steps = getattr(history, "steps", None) or ()
-    for k, step in enumerate(steps[1:], start=1):
-        before = getattr(step, "before", None)
-        if before is None:
+    for k, step in enumerate(history.steps[1:], start=1):
+        if step.before is None:
             continue
-        for name, c in _states(before, profile)[0].items():
+        for name, c in _states((step.before,), profile)[0].items():
             if name not in out and not any(name in st for st in states[:k]):
                 out[name] = (c, step.label)
     return out
 
 
-def question_cues(profile: Any) -> tuple[QuestionCue, ...]:
+def question_cues(profile: Profile) -> tuple[QuestionCue, ...]:
     """The profile's ``[[question]]`` tables (``QuestionSpec``)."""
     return tuple(QuestionCue(q.ask, tuple(q.about), tuple(q.cues))
-                 for q in getattr(profile, "questions", ()))
+                 for q in profile.questions)
 
 
 def require_constant(facts: Facts, name: str) -> ConstantAt:

@@ -23,7 +23,7 @@ __all__ = [
     "ReviewAnswer",
     "ReviewNote",
     "Report", "CheckAnswer", "Collision", "RenameAnswer", "RuntimeCheck", "InstanceRow", "InvertAnswer", "AcceptAnswer",
-    "PatchDiff", "SeriesDiff", "REPORT_SCHEMA",
+    "PatchDiff", "SeriesDiff", "Answer", "REPORT_SCHEMA",
 ]
 
 REPORT_SCHEMA = "patchlens-report/1"
@@ -392,3 +392,9 @@ class SeriesDiff:
     patches: tuple[PatchDiff, ...]
     roles: tuple[tuple[str, str, str], ...] = ()  # (name, old, new) roles
     notes: tuple[str, ...] = field(default=())
+
+
+# What ``patchlens.render.render`` takes besides a list of findings: the
+# report, check's answer, and the answers to the what-if questions.
+Answer = (Report | CheckAnswer | RenameAnswer | InvertAnswer | AcceptAnswer
+          | SeriesDiff)

@@ -9,16 +9,20 @@ every format.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from patchlens.findings import Finding
+
+if TYPE_CHECKING:   # loaded in render(): refs and graph need neither
+    from patchlens.impact.model import Answer, CheckAnswer
 
 __all__ = ["render", "FORMATS"]
 
 FORMATS = ("text", "markdown", "json", "terse", "b4-check")
 
 
-def render(answer: Any, fmt: str, source: str = "-") -> str:
+def render(answer: Answer | tuple[Finding, ...] | list[Finding], fmt: str,
+           source: str = "-") -> str:
     """``answer`` (a Report, an impact answer, or findings) as ``fmt``."""
     # Loaded here: refs and graph need neither.
     from patchlens.impact.model import CheckAnswer, Report
@@ -51,7 +55,7 @@ def render(answer: Any, fmt: str, source: str = "-") -> str:
     return text.render(answer)
 
 
-def _check(answer: Any, fmt: str, source: str) -> str:
+def _check(answer: CheckAnswer, fmt: str, source: str) -> str:
     """``check``'s output: the findings as ``fmt``, the patch-only note
     first (a line of its own; a field in json; the series' entry in
     b4-check)."""

@@ -13,8 +13,9 @@ import json as _json
 from enum import Enum
 from typing import Any
 
+from patchlens.findings import Finding
 from patchlens.impact.model import (
-    AcceptAnswer, InvertAnswer, RenameAnswer, Report, SeriesDiff,
+    AcceptAnswer, Answer, InvertAnswer, RenameAnswer, Report, SeriesDiff,
 )
 
 __all__ = ["render", "to_data", "ANSWER_SCHEMA"]
@@ -69,7 +70,7 @@ def _report(report: Report) -> dict[str, Any]:
     return ordered
 
 
-def render(answer: Any) -> str:
+def render(answer: Answer | tuple[Finding, ...]) -> str:
     if isinstance(answer, Report):
         data = _report(answer)
     else:

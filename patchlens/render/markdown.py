@@ -6,10 +6,9 @@ are their text form in a fenced block under a heading.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from patchlens.checks.hunks import HUNK_CODES
-from patchlens.impact.model import Report
+from patchlens.impact.model import Answer, Report
 from patchlens.render import text
 from patchlens.text import ranges, site
 from patchlens.render.terse import marks
@@ -131,7 +130,7 @@ def _report(r: Report) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render(answer: Any) -> str:
+def render(answer: Answer) -> str:
     if isinstance(answer, Report):
         return _report(answer)
     body = text.render(answer)
