@@ -63,10 +63,9 @@ def test_switch_over_the_parents_own_token_is_not_a_child_filter() -> None:
     """``switch (real_parent->bus_token)`` picks the parent's own set-up;
     a new child token never reaches it, so it must not be reported as
     refusing one (6.12's x86_init_dev_msi_info has both switches)."""
-    from types import SimpleNamespace
-
     from patchlens.extract.filters import TokenFilter as ScannedFilter
     from patchlens.extract.profile import load_profile
+    from patchlens.extract.scan import Scan
     from patchlens.impact.facts import _filters
 
     def scanned(subject: str, line: int) -> ScannedFilter:
@@ -75,8 +74,8 @@ def test_switch_over_the_parents_own_token_is_not_a_child_filter() -> None:
                              frozenset({"DOMAIN_BUS_ANY"}), frozenset(),
                              "reject", "WARN, false")
 
-    scan = SimpleNamespace(filters=(scanned("real_parent->bus_token", 10),
-                                    scanned("info->bus_token", 30)),
-                           subsystems={})
+    scan = Scan(sites=(), mentions=(), structs=(),
+                filters=(scanned("real_parent->bus_token", 10),
+                         scanned("info->bus_token", 30)), calls={})
     got = _filters(scan, load_profile(None))
     assert [f.line for f in got] == [30]
