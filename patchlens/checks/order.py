@@ -27,7 +27,7 @@ from patchlens.extract.facts import Facts
 from patchlens.extract.history import ConstantHistory
 from patchlens.extract.patchonly import family_enumerators
 from patchlens.extract.profile import Profile
-from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.findings import PATCH_LINE, Evidence, Finding, Severity, declare
 from patchlens.mail.model import Series
 from patchlens.search import SearchContext, search
 from patchlens.tree.apply import AppliedSeries, HunkStatus
@@ -82,6 +82,7 @@ class Sighting:
     kind: str                 # " " (context), "-" or "+"
     text: str
     present: bool             # the hunk is already in the tree
+    fits: bool = False        # the hunk applied: a '+' line is a tree line
 
 
 def _sightings(applied: AppliedSeries, is_name: Callable[[str], bool]
@@ -108,7 +109,7 @@ def _sightings(applied: AppliedSeries, is_name: Callable[[str], bool]
                     for w in sorted(words):
                         yield w, Sighting(r.label, i, f.path, line + (
                             h.offset if l.kind == "+" else 0), l.kind,
-                            l.text.strip(), present), before
+                            l.text.strip(), present, h.applied), before
         for p, texts in mine.items():
             added[p] |= texts
 
@@ -174,7 +175,6 @@ def mid_series_breakage(series: Series | None, applied: AppliedSeries,
     evidence = preimage_evidence(applied, known.__contains__, states)
     at = _state_index(facts)
     patch_only = applied.base.info.kind == "none"
-    note = " (patch text only: no tree)" if patch_only else ""
     out = []
     for r in applied.results:
         if r.already:
@@ -196,6 +196,8 @@ def mid_series_breakage(series: Series | None, applied: AppliedSeries,
                             continue
                         seen.add(word)
                         line = (l.new_no or 0) + h.offset
+                        # A hunk that did not apply has no tree line.
+                        where = None if h.applied else PATCH_LINE
                         later = next((facts.labels[j - 1] for j in
                                       range(k + 1, len(facts.states))
                                       if word in facts.states[j]), None)
@@ -204,15 +206,17 @@ def mid_series_breakage(series: Series | None, applied: AppliedSeries,
                         if later and not earlier and word not in evidence:
                             out.append(USED_BEFORE_DEFINED.finding(
                                 f"uses {word}, which only {later} defines: "
-                                f"this patch does not build on its own{note}",
+                                "this patch does not build on its own",
                                 file=f.path, line=line, patch=r.label,
-                                subject=word, patch_only=patch_only))
+                                subject=word, patch_only=patch_only,
+                                location_kind=where))
                         elif earlier:
                             out.append(USED_AFTER_REMOVED.finding(
                                 f"uses {word}, which an earlier patch "
-                                f"removed{note}",
+                                "removed",
                                 file=f.path, line=line, patch=r.label,
-                                subject=word, patch_only=patch_only))
+                                subject=word, patch_only=patch_only,
+                                location_kind=where))
     return out
 
 
@@ -302,7 +306,9 @@ def needs_prerequisites(history: ConstantHistory, applied: AppliedSeries,
                        f"{s.text}" for s in (ev or used)[:4])
         out.append(NEEDS_PREREQUISITE.finding(
             message, file=first.file, line=first.line or None,
-            patch=first.patch, subject=name, detail=detail))
+            patch=first.patch, subject=name, detail=detail,
+            location_kind=None if first.kind == "+" and first.fits
+            else PATCH_LINE))
     return out
 
 
