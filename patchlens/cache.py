@@ -68,8 +68,10 @@ __all__ = ["cache_home", "cache_dir", "Store", "Check",
 # 8: a directory's answer holds its identity (device, inodes).
 SEARCH_VERSION = 8
 # 8: roles are Role in params, the site classes moved (extract.roles);
-# 9: the key holds the profile fingerprint.
-FACTS_VERSION = 13
+# 9: the key holds the profile fingerprint; 14: a filter's kind and
+# default and a mention's kind are enums (FilterKind, FilterAction,
+# MentionKind).
+FACTS_VERSION = 14
 MAINTAINERS_VERSION = 1
 FLAGSET_VERSION = 2        # 2: one file per profile fingerprint
 ARCHIVE_VERSION = 1

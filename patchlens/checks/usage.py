@@ -13,6 +13,7 @@ from patchlens.c.lexical import code_only
 from patchlens.checks.treewide import TreeHits
 from patchlens.extract.definitions import ConstantTable
 from patchlens.extract.facts import Facts
+from patchlens.extract.filters import FilterAction
 from patchlens.findings import Evidence, Finding, Severity, declare
 from patchlens.mail.model import Series
 from patchlens.tree.apply import AppliedSeries
@@ -150,10 +151,10 @@ def unhandled_enumerators(facts: Facts) -> list[Finding]:
                 # The series adds the case there itself; if its hunk did
                 # not apply, the hunk findings say so.
                 continue
-            if not (f.accepted & family) or f.action not in ("reject",
-                                                             "warn"):
+            if not (f.accepted & family) or f.action not in (
+                    FilterAction.REJECT, FilterAction.WARN):
                 continue
-            warns = f.action == "warn" or "WARN" in f.default
+            warns = f.action is FilterAction.WARN or "WARN" in f.default
             out.append(UNHANDLED_ENUMERATOR.finding(
                 f"{f.function}() does not handle {name}; its default "
                 f"({f.default}) refuses it", file=f.file, line=f.line,

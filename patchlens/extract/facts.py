@@ -16,14 +16,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
+from patchlens.extract.filters import FilterAction, FilterKind
 from patchlens.extract.history import DefinitionMove
 from patchlens.extract.profile import FlagScope
 from patchlens.extract.roles import Role
 from patchlens.findings import Finding
 
-__all__ = ["Site", "ConstantAt", "Instance", "FilterPath", "QuestionCue",
+__all__ = ["Site", "Mentioned", "ConstantAt", "Instance", "FilterPath", "QuestionCue",
            "Facts"]
+
+
+class Mentioned(StrEnum):
+    """What a site that is no use in code is: a mention (in a comment,
+    a string, documentation, other text) or a flag-set macro naming the
+    constant."""
+    COMMENT = "comment"
+    STRING = "string"
+    DOC = "doc"
+    TEXT = "text"
+    FLAGSET = "flagset"
 
 
 @dataclass(frozen=True)
@@ -34,9 +47,9 @@ class Site:
     post-image has it (a site the series adds).
     """
     name: str
-    # A Role for a use in code; what a mention is ("comment", "doc", ...)
-    # or "flagset" (a macro naming the constant) otherwise.
-    role: Role | str
+    # A Role for a use in code; what a mention is, or a flag-set macro
+    # naming the constant, otherwise.
+    role: Role | Mentioned
     file: str
     line: int
     function: str | None = None
@@ -93,9 +106,8 @@ class FilterPath:
     subsystem: str
     accepted: frozenset[str]
     default: str              # what it does: "WARN, false", "false", ...
-    kind: str = "switch"      # "switch" | "if" | "mask"
-    action: str = "reject"    # "reject" | "warn" | "accept" | "fallthrough"
-                              # | "unknown"
+    kind: FilterKind = FilterKind.SWITCH
+    action: FilterAction = FilterAction.REJECT   # what unlisted tokens get
     decides: str = "child"
     # token -> the configuration its case (or mask bit) needs.
     conditions: tuple[tuple[str, str], ...] = ()

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from tree_sitter import Node, Tree
 
@@ -48,11 +49,32 @@ from patchlens.c.shapes import (FileMatches, declarator_name, file_matches,
                                 scope_name)
 from patchlens.extract.profile import CallbackSpec
 
-__all__ = ["TokenFilter", "ValueMacro", "CallbackSpec", "find_filters", "signature",
+__all__ = ["TokenFilter", "FilterKind", "FilterAction", "ValueMacro", "CallbackSpec", "find_filters", "signature",
            "value_macros", "filter_kind", "DEFAULTS", "KINDS", "CHILD",
            "SELECT", "OWN", "LOOKUP", "CORE"]
 
-DEFAULTS = ("reject", "warn", "accept", "fallthrough", "unknown")
+
+
+class FilterKind(StrEnum):
+    """The statement a filter is: a ``switch``, an ``if`` chain, or a
+    parent's select mask (``mask``: made from struct fields by the
+    adapter, never by a statement here)."""
+    SWITCH = "switch"
+    IF = "if"
+    MASK = "mask"
+
+
+class FilterAction(StrEnum):
+    """What a filter's branch (its default: what an unlisted token
+    gets) does."""
+    REJECT = "reject"
+    WARN = "warn"
+    ACCEPT = "accept"
+    FALLTHROUGH = "fallthrough"
+    UNKNOWN = "unknown"
+
+
+DEFAULTS = tuple(FilterAction)
 
 # Issue 13's kinds: (a) a parent's decision on a child's token, (b) a
 # parent found by a lookup token (select mask/token: made from struct
@@ -75,12 +97,12 @@ class TokenFilter:
     function: str
     file: str
     line: int
-    kind: str                       # "switch" or "if"
+    kind: FilterKind                # switch or if
     subject: str                    # "info->bus_token"
     family: str                     # "bus_token"
     accepted: frozenset[str]        # tokens with a case that does not reject
     rejected: frozenset[str]        # tokens with a case that rejects
-    default: str                    # one of DEFAULTS
+    default: FilterAction           # what an unlisted token gets
     default_text: str               # what the default does: "WARN, false"
     # The enclosing function's parameter types, normalised
     # ("struct irq_domain *"): which callback it is.
@@ -127,7 +149,7 @@ def _rejects(value: str, rtype: str) -> bool:
     return False
 
 
-def _outcome(stmts: list[Node], rtype: str) -> tuple[str, str]:
+def _outcome(stmts: list[Node], rtype: str) -> tuple[FilterAction, str]:
     """(verdict, text) of a list of statements ending a branch."""
     warned = False
     for s in stmts:
@@ -142,17 +164,20 @@ def _outcome(stmts: list[Node], rtype: str) -> tuple[str, str]:
         if t == "return_statement":
             val = s.named_children[0] if s.named_children else None
             vtext = node_text(val) if val is not None else "(void)"
-            verdict = "reject" if _rejects(vtext, rtype) else "accept"
+            verdict = FilterAction.REJECT if _rejects(vtext, rtype) \
+                else FilterAction.ACCEPT
             return verdict, ("WARN, " if warned else "") + vtext
         if t == "goto_statement":
             label = node_text(s.named_children[0]) if s.named_children else ""
-            verdict = "reject" if _ERR_LABEL.search(label) else "unknown"
+            verdict = FilterAction.REJECT if _ERR_LABEL.search(label) \
+                else FilterAction.UNKNOWN
             return verdict, ("WARN, " if warned else "") + f"goto {label}"
         if t == "break_statement":
-            return ("warn", "WARN, break") if warned else ("accept", "break")
+            return (FilterAction.WARN, "WARN, break") if warned \
+                else (FilterAction.ACCEPT, "break")
     if warned:
-        return "warn", "WARN, falls through"
-    return "accept", "falls through"
+        return FilterAction.WARN, "WARN, falls through"
+    return FilterAction.ACCEPT, "falls through"
 
 
 def _calls(node: Node) -> list[str]:
@@ -346,7 +371,7 @@ def _switch_filter(path: str, sw: Node, subject: Node, body: Node,
     conditions: dict[str, str] = {}
     family = ""
     group: list[tuple[str, str | None]] = []
-    default: tuple[str, str] | None = None
+    default: tuple[FilterAction, str] | None = None
     in_default = False
     for case, where in _cases(body):
         value = case.child_by_field_name("value")
@@ -364,7 +389,7 @@ def _switch_filter(path: str, sw: Node, subject: Node, body: Node,
         guard = _guard(stmts)
         if in_default:
             default = (verdict, text)
-        elif verdict == "reject":
+        elif verdict is FilterAction.REJECT:
             rejected.update(t for t, _ in group)
         else:
             for t, cond in group:
@@ -380,10 +405,11 @@ def _switch_filter(path: str, sw: Node, subject: Node, body: Node,
         if cond:
             conditions[t] = cond
     if default is None:
-        default = ("fallthrough", "no default: continues after the switch")
+        default = (FilterAction.FALLTHROUGH,
+                   "no default: continues after the switch")
     fn = _function_node(sw)
     origin, member = _origin(subject, fn)
-    return TokenFilter(fname, path, sw.start_point[0] + 1, "switch",
+    return TokenFilter(fname, path, sw.start_point[0] + 1, FilterKind.SWITCH,
                        node_text(subject).strip("()").strip(), family,
                        frozenset(accepted), frozenset(rejected), *default,
                        params=signature(fn), origin=origin, member=member,
@@ -421,7 +447,7 @@ def _if_filter(path: str, node: Node, names: Mapping[str, str],
     rejected: set[str] = set()
     subject = family = ""
     subject_node: Node | None = None
-    default: tuple[str, str] | None = None
+    default: tuple[FilterAction, str] | None = None
     fn = _function_node(node)
     cur: Node | None = node
     while cur is not None and cur.type == "if_statement":
@@ -439,14 +465,16 @@ def _if_filter(path: str, node: Node, names: Mapping[str, str],
             accepted |= toks
             default = (verdict, text)
             origin, member = _origin(subject_node, fn)
-            return TokenFilter(fname, path, node.start_point[0] + 1, "if", subject,
+            return TokenFilter(fname, path, node.start_point[0] + 1,
+                               FilterKind.IF, subject,
                                family, frozenset(accepted), frozenset(rejected),
                                *default, params=signature(fn), origin=origin,
                                member=member)
-        (rejected if verdict == "reject" else accepted).update(toks)
+        (rejected if verdict is FilterAction.REJECT else accepted).update(toks)
         alt = cur.child_by_field_name("alternative")
         if alt is None:
-            default = ("fallthrough", "no else: continues after the if")
+            default = (FilterAction.FALLTHROUGH,
+                       "no else: continues after the if")
             break
         inner = [c for c in alt.named_children if c.type != "comment"]
         if len(inner) == 1 and inner[0].type == "if_statement":
@@ -457,9 +485,10 @@ def _if_filter(path: str, node: Node, names: Mapping[str, str],
     if not family:
         return None
     if default is None:
-        default = ("unknown", "else branch is not a token test")
+        default = (FilterAction.UNKNOWN, "else branch is not a token test")
     origin, member = _origin(subject_node, fn)
-    return TokenFilter(fname, path, node.start_point[0] + 1, "if", subject, family,
+    return TokenFilter(fname, path, node.start_point[0] + 1, FilterKind.IF,
+                       subject, family,
                        frozenset(accepted), frozenset(rejected), *default,
                        params=signature(fn), origin=origin, member=member)
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from tree_sitter import Tree
 
@@ -40,7 +41,7 @@ from patchlens.c.shapes import MENTION_TYPES, names_regex, scope_name
 from patchlens.extract.roles import (
     Role, Rules, classify_code, classify_in_macro, classify_line)
 
-__all__ = ["ReferenceSite", "Mention", "PendingCall", "FileSites", "find_sites"]
+__all__ = ["ReferenceSite", "Mention", "MentionKind", "PendingCall", "FileSites", "find_sites"]
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,20 @@ class ReferenceSite:
     via: str = ""
 
 
+class MentionKind(StrEnum):
+    """Where a name occurs outside code."""
+    COMMENT = "comment"
+    STRING = "string"
+    DOCUMENTATION = "documentation"   # a file under Documentation/
+    TEXT = "text"                     # any other file that is not C
+
+
 @dataclass(frozen=True)
 class Mention:
     """An occurrence outside code: comment, string, documentation."""
 
     name: str
-    kind: str                 # "comment", "string", "documentation", "text"
+    kind: MentionKind
     file: str
     line: int
     column: int
@@ -129,7 +138,8 @@ def find_sites(path: str, data: bytes, tree: Tree, rules: Rules,
             kind = MENTION_TYPES.get(node.parent.type) if node.type not in (
                 "identifier", "type_identifier", "field_identifier") else None
         if kind is not None:
-            mentions.append(Mention(name, kind, path, line, col + 1, text.strip()))
+            mentions.append(Mention(name, MentionKind(kind), path, line,
+                                    col + 1, text.strip()))
             continue
         if node is None:
             role, reason = classify_line(text, col, name, rules)
@@ -152,7 +162,8 @@ def find_sites(path: str, data: bytes, tree: Tree, rules: Rules,
             inner = sub.root_node.descendant_for_byte_range(off, off + len(name))
             ikind = MENTION_TYPES.get(inner.type) if inner is not None else None
             if ikind is not None:
-                mentions.append(Mention(name, ikind, path, line, col + 1, text.strip()))
+                mentions.append(Mention(name, MentionKind(ikind), path, line,
+                                        col + 1, text.strip()))
                 continue
             role, reason = classify_in_macro(
                 inner, text, col, name, rules,

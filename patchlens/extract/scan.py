@@ -48,7 +48,7 @@ from patchlens.extract.filters import (TokenFilter, ValueMacro, find_filters,
                                        value_macros)
 from patchlens.extract.maintainers import Maintainers, Subsystem, parse_maintainers
 from patchlens.extract.references import (
-    FileSites, Mention, PendingCall, ReferenceSite, find_sites)
+    FileSites, Mention, MentionKind, PendingCall, ReferenceSite, find_sites)
 from patchlens.extract.roles import (
     Helper, Helpers, ParamForwards, ParamRoles, Rules, parameter_uses, rules_for)
 from patchlens.extract.structs import StructInstance, find_structs
@@ -227,7 +227,8 @@ def _names_a_value(found: FileSites, rules: Rules) -> bool:
 
 def _text_mentions(path: str, data: bytes, rx: re.Pattern[bytes]
                    ) -> tuple[Mention, ...]:
-    kind = "documentation" if path.startswith("Documentation/") else "text"
+    kind = MentionKind.DOCUMENTATION if path.startswith("Documentation/") \
+        else MentionKind.TEXT
     out = []
     line, counted = 1, 0
     for m in rx.finditer(data):

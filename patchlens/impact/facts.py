@@ -17,7 +17,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from patchlens.extract.facts import (ConstantAt, Facts, FilterPath, Instance,
-                                     QuestionCue, Site)
+                                     Mentioned, QuestionCue, Site)
+from patchlens.extract.filters import FilterAction, FilterKind
+from patchlens.extract.references import MentionKind
 
 if TYPE_CHECKING:   # types only: the stages are loaded by the session
     from patchlens.extract.definitions import ConstantTable
@@ -201,16 +203,17 @@ def _classified(scan: Scan, profile: Profile) -> tuple[FilterPath, ...]:
                         f.kind, f.default, decides(f),
                         f.conditions, (), f.subject)
         key = (f.file, f.function, f.subject)
-        if f.kind == "if" and key in chains:
+        if f.kind is FilterKind.IF and key in chains:
             i = chains[key]
             prev = out[i]
             out[i] = FilterPath(prev.function, prev.file, prev.line,
                                 prev.subsystem, prev.accepted | tf.accepted,
-                                tf.default, "if", tf.action, prev.decides,
+                                tf.default, FilterKind.IF, tf.action,
+                                prev.decides,
                                 prev.conditions + tf.conditions, (),
                                 prev.subject)
             continue
-        if f.kind == "if":
+        if f.kind is FilterKind.IF:
             chains[key] = len(out)
         out.append(tf)
     return tuple(out)
@@ -281,7 +284,8 @@ def _selections(scan: Scan, profile: Profile) -> tuple[FilterPath, ...]:
         field = spec.mask if spec.mask in fields else spec.token
         out.append(FilterPath(name, inst.file, line,
                               _subsystem(scan, inst.file), frozenset(accepted),
-                              "not selected", "mask", "reject", "select",
+                              "not selected", FilterKind.MASK,
+                              FilterAction.REJECT, "select",
                               tuple(sorted(conditions.items())),
                               tuple(sorted(token_lines.items())), field,
                               spec.token))
@@ -310,7 +314,7 @@ def _lookup_tokens(scans: Iterable[Scan], filters: Iterable[FilterPath],
                      for f in (s.token, s.mask)}
     by_function: dict[tuple[str, str], list[FilterPath]] = {}
     for f in filters:
-        if f.kind != "mask":
+        if f.kind is not FilterKind.MASK:
             by_function.setdefault((f.file, f.function), []).append(f)
     key_use: dict[str, bool] = {}
     for scan in scans:
@@ -337,7 +341,10 @@ def _lookup_tokens(scans: Iterable[Scan], filters: Iterable[FilterPath],
     return frozenset(n for n, only in key_use.items() if only)
 
 
-_MENTION_ROLE = {"documentation": "doc"}
+_MENTIONED = {MentionKind.COMMENT: Mentioned.COMMENT,
+              MentionKind.STRING: Mentioned.STRING,
+              MentionKind.DOCUMENTATION: Mentioned.DOC,
+              MentionKind.TEXT: Mentioned.TEXT}
 
 
 def _sites(scan: Scan, maint: dict[str, tuple[str, ...]]
@@ -351,7 +358,7 @@ def _sites(scan: Scan, maint: dict[str, tuple[str, ...]]
                          r.function or None,
                          r.subsystem or _subsystem(scan, r.file),
                          note=r.reason))
-    mentions = [Site(m.name, _MENTION_ROLE.get(m.kind, m.kind), m.file,
+    mentions = [Site(m.name, _MENTIONED[m.kind], m.file,
                      m.line, None, _subsystem(scan, m.file))
                 for m in scan.mentions]
     return tuple(code), tuple(mentions)
@@ -387,7 +394,7 @@ def gather_facts(session: FactSource, names: Iterable[str] | None = None) -> Fac
         for fs in t.flagsets:
             table.setdefault(fs.name, "flagset")
     for fs in tables[-1].flagsets:
-        flagset_sites.append(Site(fs.name, "flagset", fs.file, fs.line,
+        flagset_sites.append(Site(fs.name, Mentioned.FLAGSET, fs.file, fs.line,
                                   fs.name, subsystem_of(fs.file)))
     for n in wanted:
         table.setdefault(n, "unknown")

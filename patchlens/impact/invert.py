@@ -27,6 +27,7 @@ from collections.abc import Iterable
 
 from patchlens.extract.profile import FlagScope
 from patchlens.extract.roles import Role
+from patchlens.extract.facts import Mentioned
 from patchlens.impact.facts import Facts, Instance
 from patchlens.impact.model import InstanceRow, InvertAnswer, RuntimeCheck, Site
 from patchlens.tree.source import TreeSource
@@ -181,13 +182,13 @@ def _flagset_sites(facts: Facts, flag: str) -> tuple[Site, ...]:
         if s is None:
             comp = next((x for x in facts.sites if x.name == flag and
                          x.role == Role.COMPOSE and x.function == n), None)
-            s = Site(n, "flagset", comp.file if comp else "?",
+            s = Site(n, Mentioned.FLAGSET, comp.file if comp else "?",
                      comp.line if comp else 0, n,
                      comp.subsystem if comp else "")
         out.append(s)
     if not out:
         # Without resolved flag sets, the compose sites are the macros.
-        out = [Site(s.function or s.name, "flagset", s.file, s.line,
+        out = [Site(s.function or s.name, Mentioned.FLAGSET, s.file, s.line,
                     s.function, s.subsystem, s.patch)
                for s in facts.sites if s.name == flag and s.role == Role.COMPOSE]
     return tuple(out)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from patchlens.extract.facts import Site
+from patchlens.extract.filters import FilterAction, FilterKind
 from patchlens.extract.history import DefinitionMove
 from patchlens.findings import Finding
 from patchlens.text import site
@@ -122,9 +123,8 @@ class FilterVerdict:
     with_series: bool | None  # accepts it after the series
     patch: str | None         # the patch that changed the answer
     otherwise: str            # what a refused token gets: "WARN, false"
-    kind: str = "switch"      # "switch" | "if" | "mask"
-    action: str = "reject"    # "reject" | "warn" | "accept" |
-                              # "fallthrough" | "unknown"
+    kind: FilterKind = FilterKind.SWITCH
+    action: FilterAction = FilterAction.REJECT   # what unlisted tokens get
     # "child": a parent's decision on a child domain's token (issue 13's
     # kind a); "select": whether the parent is found by a lookup token
     # (kind b).  Never mixed in one count.
@@ -140,7 +140,7 @@ class FilterVerdict:
     @property
     def refuses(self) -> bool:
         """An unlisted token is turned away (not merely passed on)."""
-        return self.action in ("reject", "warn")
+        return self.action in (FilterAction.REJECT, FilterAction.WARN)
 
 
 @dataclass(frozen=True)
