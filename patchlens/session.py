@@ -18,6 +18,7 @@ from patchlens.search import SearchContext
 from patchlens.tree import TreeKind, TreeSource
 
 if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
+    from patchlens.extract.definitions import ConstantTable, FlagSet
     from patchlens.extract.history import ConstantHistory
     from patchlens.extract.profile import Profile
     from patchlens.extract.scan import Scan
@@ -118,6 +119,43 @@ class Session:
             raise ValueError("a report needs a series")
         return build_report(self.series, self.tree.info, self.applied,
                             gather_facts(self))
+
+    def flag_sets(self, table: ConstantTable) -> tuple[FlagSet, ...]:
+        """The flag-set macros of the final tree (those ``table`` holds
+        without a tree)."""
+        if self.final.info.kind == "none":
+            return table.flagsets
+        from patchlens.extract.flagsets import scan_flag_sets
+        return tuple(scan_flag_sets(self.final, table, self.profile,
+                                    context=self.search))
+
+    def refs_scan(self, asked: Iterable[str] = (), progress: bool = False
+                  ) -> tuple[ConstantTable, Scan, Scan | None]:
+        """What ``refs`` and ``graph`` read: the base tree's constants,
+        the whole base tree's scan of every family name plus ``asked``
+        (each a C identifier), and the final tree's (None without a
+        series)."""
+        from patchlens.errors import InputError
+        from patchlens.extract.constants import extract_constants
+        from patchlens.extract.scan import family_names
+        if self.tree.info.kind == "none":
+            raise InputError("--tree", "refs needs a kernel tree (--tree PATH)")
+        asked = list(asked)
+        # The tree-wide search starts now, while the parser loads and the
+        # constants are read (a core would idle there).
+        self.start_scan(asked)
+        table = extract_constants(self.tree, self.profile, context=self.search)
+        names = family_names(table)
+        for n in asked:
+            if n in names:
+                continue
+            if not n.replace("_", "a").isalnum() or n[0].isdigit():
+                raise InputError("refs", f"not a C identifier: {n}")
+            names[n] = "other"
+        base = self.scan(names, final=False, whole=True, progress=progress)
+        final = self.scan(names, progress=progress) \
+            if self.applied is not None else None
+        return table, base, final
 
     def start_scan(self, names: Iterable[str] = ()) -> None:
         """Start the tree-wide search of a coming :meth:`scan` (of the

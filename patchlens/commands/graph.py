@@ -11,10 +11,10 @@ import shutil
 import subprocess
 
 from patchlens.commands.common import emit, safe_text
-from patchlens.commands.refs import load_scan
 from patchlens.errors import EXIT_OK, InputError
 from patchlens.graph import build_graph, focus
 from patchlens.render.graph import as_text
+from patchlens.session import open_session
 
 __all__ = ["run"]
 
@@ -23,8 +23,9 @@ def run(opts: argparse.Namespace) -> int:
     if opts.format == "svg" and shutil.which("dot") is None:
         raise InputError("--format svg", "Graphviz 'dot' is not installed "
                                          "(apt-get install graphviz)")
-    opts.names = list(opts.focus or [])
-    _, table, _, scan, final = load_scan(opts)
+    sess = open_session(opts)
+    table, scan, final = sess.refs_scan(
+        opts.focus or (), progress=not getattr(opts, "quiet", False))
     g = build_graph(final if final is not None else scan, table)
     if opts.focus:
         g = focus(g, list(opts.focus))

@@ -191,6 +191,9 @@ class Facts:
     # (``MSI_GENERIC_FLAGS_MASK`` = ``GENMASK(15, 0)``), aligned with
     # ``states``: a field naming a mask carries every bit in it.
     set_values: tuple[Mapping[str, int], ...] = ()
+    # The struct fields a parent is found by (profile [[selection]]:
+    # "bus_select_token", "bus_select_mask").
+    select_fields: tuple[str, ...] = ()
     # Which domains each flag family means something to (profile
     # ``[[flag_scope]]``).
     flag_scopes: tuple[FlagScope, ...] = ()

@@ -170,6 +170,10 @@ class Profile:
     selections: tuple[SelectionSpec, ...] = ()
     core: tuple[str, ...] = ()       # folders of core helpers: "kernel/irq/"
     flag_scopes: tuple[FlagScope, ...] = ()
+    # Calls whose argument is a truth value ([calls] truth: the kernel's
+    # assertions and branch hints, WARN_ON(), likely()): a constant
+    # inside one is tested.  C's own (if, assert) are in extract.roles.
+    truth_calls: tuple[str, ...] = ()
 
     def family(self, key: str) -> Family | None:
         for f in self.families:
@@ -243,7 +247,7 @@ def load_profile(path: str | None) -> Profile:
 
 _TOP = {"name", "description", "family", "prefilter", "struct", "setter",
         "matcher", "question", "callback", "selection", "filters",
-        "review", "flag_scope"}
+        "review", "flag_scope", "calls"}
 _ORIGIN = re.compile(r"^arg \d+((->|\.)\w+)*$")
 _FAMILY = {"key", "title", "enum", "prefix", "kind", "masks", "storage",
            "set_suffixes", "flagset_scan", "own_subjects"}
@@ -394,6 +398,14 @@ def _selections(where: str, doc: dict[str, Any]) -> tuple[SelectionSpec, ...]:
     return tuple(out)
 
 
+def _truth_calls(where: str, doc: dict[str, Any]) -> tuple[str, ...]:
+    calls = doc.get("calls", {})
+    if not isinstance(calls, dict):
+        raise InputError(where, "'calls' must be a table")
+    _unknown(where, calls, {"truth"}, "calls")
+    return _strs(where, calls, "truth", "calls")
+
+
 def _review(where: str, doc: dict[str, Any]) -> tuple[str, ...]:
     review = doc.get("review", {})
     if not isinstance(review, dict):
@@ -462,4 +474,5 @@ def parse_profile(data: bytes, where: str) -> Profile:
                    callbacks=_callbacks(where, doc),
                    selections=_selections(where, doc), core=core,
                    prose=_review(where, doc),
-                   flag_scopes=_flag_scopes(where, doc))
+                   flag_scopes=_flag_scopes(where, doc),
+                   truth_calls=_truth_calls(where, doc))

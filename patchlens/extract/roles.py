@@ -82,12 +82,19 @@ class Rules:
     matchers: Mapping[str, int] = field(default_factory=dict)
     structs: tuple[str, ...] = ()
     value_families: frozenset[str] = frozenset()
+    # The profile's calls whose argument is a truth value (WARN_ON).
+    truth_calls: frozenset[str] = frozenset()
 
     def key(self) -> str:
         """A stable text naming these rules (for cache keys)."""
         return repr((sorted(self.names.items()), sorted(self.setters.items()),
                      sorted(self.matchers.items()), self.structs,
-                     sorted(self.value_families)))
+                     sorted(self.value_families), sorted(self.truth_calls)))
+
+    def truth_call(self, callee: str) -> bool:
+        """Whether ``callee``'s argument is a truth value: C's
+        (``if``, ``assert``) or one the profile names."""
+        return callee in _TRUTH_CALLS or callee in self.truth_calls
 
 
 def rules_for(profile: Profile, names: Mapping[str, str]) -> Rules:
@@ -97,7 +104,8 @@ def rules_for(profile: Profile, names: Mapping[str, str]) -> Rules:
                  setters={c.function: c.arg for c in profile.setters},
                  matchers={c.function: c.arg for c in profile.matchers},
                  structs=tuple(s.name for s in profile.structs),
-                 value_families=value_families)
+                 value_families=value_families,
+                 truth_calls=frozenset(profile.truth_calls))
 
 
 # (role, reason, pending call): the call is ``(callee, argument index)``
@@ -107,10 +115,9 @@ Classified = tuple[Role, str, "tuple[str, int] | None"]
 
 # -- the node classifier: one handler per node type -------------------------
 
-# Calls whose argument is a truth value.
-_TRUTH_CALLS = frozenset({"WARN_ON", "WARN_ON_ONCE", "BUG_ON", "likely",
-                          "unlikely", "WARN", "WARN_ONCE", "if", "assert",
-                          "BUILD_BUG_ON", "static_assert"})
+# C's calls whose argument is a truth value (the kernel's -- WARN_ON,
+# likely -- are the profile's [calls] truth: Rules.truth_calls).
+_TRUTH_CALLS = frozenset({"if", "assert", "static_assert"})
 
 
 @dataclass
@@ -136,7 +143,7 @@ def _op(node: Node) -> str:
     return op.type if op is not None else ""
 
 
-def _truth_context(expr: Node) -> bool:
+def _truth_context(expr: Node, rules: Rules) -> bool:
     """Whether the value of ``expr`` is used as a truth value or compared."""
     cur = expr
     while True:
@@ -167,7 +174,7 @@ def _truth_context(expr: Node) -> bool:
         if t == "return_statement":
             return True
         if t == "argument_list" and parent.parent is not None:
-            return callee_name(parent.parent) in _TRUTH_CALLS
+            return rules.truth_call(callee_name(parent.parent))
         if t == "init_declarator":
             decl = parent.parent
             ty = decl.child_by_field_name("type") if decl is not None else None
@@ -196,7 +203,7 @@ def _binary(parent: Node, climb: _Climb) -> Classified | None:
     if op == "&":
         if climb.negated:
             return Role.CLEAR, "masked out with & ~", None
-        if _truth_context(parent) or climb.in_macro:
+        if _truth_context(parent, climb.rules) or climb.in_macro:
             return Role.CHECK, "tested with &", None
         return Role.OTHER, "masked with &", None
     if op in ("&&", "||"):
@@ -231,7 +238,7 @@ def _argument(parent: Node, climb: _Climb) -> Classified | None:
         return Role.SET, f"value argument of {callee}()", None
     if rules.matchers.get(callee) == idx:
         return Role.MATCH, f"key argument of {callee}()", None
-    if callee in _TRUTH_CALLS:
+    if rules.truth_call(callee):
         return Role.CHECK, f"truth value in {callee}()", None
     if not callee:
         return Role.OTHER, "argument of an indirect call", None

@@ -101,4 +101,5 @@ def accept(facts: Facts, token: str) -> AcceptAnswer:
                         verdicts(facts, token, ("select",)),
                         tuple(sorted(unlisted.items())),
                         token in facts.lookup_tokens,
-                        const.title if const is not None else "")
+                        const.title if const is not None else "",
+                        facts.select_fields)

@@ -457,7 +457,9 @@ def gather_facts(session: FactSource, names: Iterable[str] | None = None) -> Fac
                  moves=history.moves,
                  prose=frozenset(profile.prose),
                  proven=_proven(history, profile, states),
-                 flag_scopes=profile.flag_scopes)
+                 flag_scopes=profile.flag_scopes,
+                 select_fields=tuple(dict.fromkeys(
+                     f for s in profile.selections for f in (s.token, s.mask))))
 
 
 def _proven(history: ConstantHistory, profile: Profile,

@@ -189,6 +189,9 @@ class Impact:
     filters: tuple[FilterVerdict, ...] = ()
     advertisers: tuple[Advertiser, ...] = ()
     removal: tuple[RemovedUse, ...] = ()
+    # The fields a parent is found by (profile [[selection]]): text only.
+    select_fields: tuple[str, ...] = field(default=(),
+                                           metadata={"json": False})
 
 
 @dataclass(frozen=True)
@@ -373,6 +376,9 @@ class AcceptAnswer:
     lookup_only: bool = False
     # The token's family title ("bus token"): for the text only.
     family: str = field(default="", metadata={"json": False})
+    # The fields a parent is found by (profile [[selection]]): text only.
+    select_fields: tuple[str, ...] = field(default=(),
+                                           metadata={"json": False})
 
 
 @dataclass(frozen=True)

@@ -325,7 +325,8 @@ def impacts(facts: Facts, changes: Sequence[ConstantChange],
         out.append(Impact(ch.name, ch.family, what,
                           _uses(facts, ch.name, unapplied),
                           _neighbours(facts, ch.name), filters,
-                          _advertisers(facts, ch.name)))
+                          _advertisers(facts, ch.name),
+                          select_fields=facts.select_fields))
     return tuple(out)
 
 

@@ -8,31 +8,17 @@ hazards (collisions, shifts, array growth, ...).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from patchlens.extract.definitions import Constant, ConstantTable, FlagSet
-from patchlens.extract.history import ConstantChange, ConstantHistory
+from patchlens.extract.definitions import Constant
+from patchlens.extract.history import ConstantChange
 from patchlens.c.evaluate import Value
-from patchlens.extract.profile import Family, Profile
+from patchlens.extract.profile import Family
 from patchlens.findings import Finding
+from patchlens.impact.views import ConstantsView
 from patchlens.text import WIDTH, fit, wrap
 
 __all__ = ["ConstantsView", "as_text", "as_json"]
-
-
-@dataclass(frozen=True)
-class ConstantsView:
-    """What the command prints: the tree, the history (or one table)."""
-    tree_label: str
-    tree_reason: str
-    title: str
-    profile: Profile
-    history: ConstantHistory | None
-    table: ConstantTable
-    hazards: tuple[Finding, ...]
-    flagsets: tuple[FlagSet, ...]
-    families: tuple[Family, ...]
 
 
 # -- text ----------------------------------------------------------------

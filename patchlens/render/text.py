@@ -252,8 +252,8 @@ def _many(title: str) -> str:
     return f"{title or 'token'}s"
 
 
-def _filters(filters: Sequence[FilterVerdict], token_label: str
-             ) -> list[str]:
+def _filters(filters: Sequence[FilterVerdict], token_label: str,
+             select_fields: Sequence[str] = ()) -> list[str]:
     """A parent's decisions on a child's token (kind a) in one table,
     counted on their own; paths that pass unlisted tokens on (fall
     through, accept) in one line under it; the parents' lookup
@@ -284,9 +284,10 @@ def _filters(filters: Sequence[FilterVerdict], token_label: str
     if select:
         if out:
             out.append("")
-        out += wrap("Parents found by a lookup with it (bus_select_token "
-                    "or bus_select_mask: which parent a search finds, not "
-                    "a decision on a child):", rest="  ")
+        fields = " or ".join(select_fields)
+        out += wrap(f"Parents found by a lookup with it ({fields}"
+                    f"{': ' if fields else ''}which parent a search finds, "
+                    "not a decision on a child):", rest="  ")
         out += _paths(select, select=True)
         found = sum(1 for f in select if f.with_series)
         out += wrap(f"{found} of {len(select)} would be found by it with the "
@@ -354,7 +355,7 @@ def _impact(imp: Impact) -> list[str]:
                         rest=" " * 10)
     if imp.filters:
         out.append("")
-        out += _filters(imp.filters, _many(imp.family))
+        out += _filters(imp.filters, _many(imp.family), imp.select_fields)
     if imp.advertisers:
         out.append("")
         shown = [a for a in imp.advertisers if a.today or a.with_series]
@@ -537,7 +538,8 @@ def _(ans: AcceptAnswer) -> str:
         if not ans.filters:
             out.append("no parent decides on a child's "
                        f"{ans.family or 'token'}")
-        out += _filters((*ans.filters, *ans.selections), _many(ans.family))
+        out += _filters((*ans.filters, *ans.selections), _many(ans.family),
+                        ans.select_fields)
     if ans.unlisted:
         out.append("")
         out += wrap("not parents, never listed: " + ", ".join(
