@@ -11,9 +11,12 @@ from patchlens.c.widths import BIT_MACROS
 from patchlens.extract.roles import (
     ROLE_PRIORITY, Role, Rules, call_role, classify_code, classify_in_macro,
     classify_line, classify_node, parameter_roles)
+from patchlens.extract.profile import load_profile
 
+# The kernel's truth calls (WARN_ON, likely) are the profile's.
 RULES = Rules(names={"X": "f", "Y": "f"}, setters={"demo_set": 1},
-              matchers={"demo_find": 1})
+              matchers={"demo_find": 1},
+              truth_calls=frozenset(load_profile(None).truth_calls))
 
 
 def _classify(code: str, name: str = "X") -> tuple[Role, str]:
