@@ -31,9 +31,8 @@ from typing import TYPE_CHECKING, Any
 from patchlens.cache import archive_store
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK, InputError
-from patchlens.findings import Severity
 from patchlens.mail.archive import (ArchiveMessage, Epoch, Walk, open_archive,
-                                    read_head, scan_entries, thread_groups,
+                                    has_commit, read_head, scan_entries, thread_groups,
                                     thread_mbox, walk_epoch)
 from patchlens.render.scan import ArchiveStats, ScanAnswer, ScanRow, render_scan
 
@@ -202,18 +201,26 @@ def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
             stats = ArchiveStats(path, tuple(last_heads.values()), 0, old_count,
                                  True, 0, 0, 0, time.monotonic() - start)
             return stats, list(old_rows), warnings
+    first = 0
+    if opts.after:
+        holders = [i for i, e in enumerate(epochs) if has_commit(e, opts.after)]
+        if not holders:
+            raise InputError(path, f"--after {opts.after}: no such commit")
+        first = holders[0]          # the epochs before it are older
     walks: list[Walk] = []
-    for epoch in epochs:
-        after = opts.after if opts.after else last_heads.get(epoch.path)
+    for i, epoch in enumerate(epochs[first:], start=first):
+        if opts.after:
+            after = opts.after if i == first else None
+        else:
+            after = last_heads.get(epoch.path)
         try:
             walks.append(walk_epoch(epoch, since=since, until=until, after=after))
         except InputError as exc:
-            if opts.after:
-                raise
-            # the cached commit is gone (a rewritten archive): walk it all
-            warnings.append(f"{exc}; walking the whole epoch")
-            walks.append(walk_epoch(epoch, since=since, until=until))
-            old_rows, old_count = (), 0
+            # the cached commit is gone (a rewritten archive): scan it all
+            warnings.append(f"{exc}; scanning the whole archive again")
+            walks = [walk_epoch(e, since=since, until=until) for e in epochs]
+            last_heads, old_rows, old_count = {}, (), 0
+            break
     heads = {w.epoch.path: w.head for w in walks if w.head}
     walked = sum(len(w.entries) for w in walks)
     for w in walks:

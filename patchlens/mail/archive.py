@@ -30,7 +30,7 @@ if TYPE_CHECKING:   # loaded when there is something to read: an unchanged
     import pygit2   # archive is answered from its refs and the cache
 
 __all__ = ["Epoch", "ArchiveMessage", "Walk", "open_archive", "walk_epoch",
-           "read_head", "header_links", "scan_entries", "Entry", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
+           "read_head", "has_commit", "header_links", "scan_entries", "Entry", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
 
 MBOX_SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 # An archive whose first commits carry no message blob is not one: after
@@ -151,6 +151,16 @@ def read_head(git_dir: str) -> str | None:
     except (OSError, UnicodeDecodeError):
         pass
     return None
+
+
+def has_commit(epoch: Epoch, rev: str) -> bool:
+    """Whether ``rev`` names a commit of ``epoch``'s repository."""
+    import pygit2
+    try:
+        obj = pygit2.Repository(epoch.path).revparse_single(rev)
+    except (KeyError, ValueError, pygit2.GitError):
+        return False
+    return isinstance(obj, pygit2.Commit)
 
 
 def header_links(data: bytes) -> tuple[str | None, tuple[str, ...], bool]:

@@ -140,12 +140,18 @@ def test_epochs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A v2 archive: git/0.git and git/1.git; the v2 thread's root is
     in epoch 0."""
     series = family_series(T0 + 3600)
-    build_archive(tmp_path / "inbox" / "git" / "0.git", filler(10, T0) + series[:3])
-    build_archive(tmp_path / "inbox" / "git" / "1.git", series[3:] + filler(4, T0 + 9 * 86400, seed=2))
+    zero = build_archive(tmp_path / "inbox" / "git" / "0.git", filler(10, T0) + series[:3])
+    one = build_archive(tmp_path / "inbox" / "git" / "1.git",
+                        series[3:] + filler(4, T0 + 9 * 86400, seed=2))
     assert len(open_archive(str(tmp_path / "inbox"))) == 2
     doc = scan(capsys, str(tmp_path / "inbox"))
     assert [r[1] for r in rows(doc)] == [2, 1]
     assert doc["archives"][0]["walked"] == 20
+    # --after a commit of epoch 0: the rest of it and all of epoch 1
+    after = scan(capsys, "--after", zero[-2], str(tmp_path / "inbox"))
+    assert after["archives"][0]["walked"] == 1 + len(one)
+    assert [r[1] for r in rows(after)] == [2]       # v1's patch 2 alone is no family series
+    assert main(["scan", "--after", "0" * 40, str(tmp_path / "inbox")]) == 2
 
 
 @pytest.mark.parametrize("make", ["missing", "file", "plain-dir"])
