@@ -267,3 +267,16 @@ def test_real_riscv_archive(capsys: pytest.CaptureFixture[str]) -> None:
     (stats,) = doc["archives"]
     assert stats["walked"] == 6158          # as its README says (git log agrees)
     assert stats["hits"] == 0 and doc["series"] == [] and doc["warnings"] == []
+
+
+def test_with_a_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--tree: each series is checked against it as ``check`` does (the
+    demo tree already has a flag on bit 3)."""
+    synthetic(tmp_path / "list.git")
+    capsys.readouterr()
+    assert main(["scan", "--format", "json", "--tree", str(REPO / "fixtures" / "demo" / "tree"),
+                 str(tmp_path / "list.git")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [(r["revision"], r["top"]["severity"], r["top"]["code"], r["patch_only"])
+            for r in doc["series"]] == [(2, "error", "bit-collision", False),
+                                        (1, "error", "bit-collision", False)]
