@@ -64,7 +64,7 @@ class ArchiveMessage:
     epoch: str = ""
 
 
-# One commit of a listing: (commit id, blob id of 'm', author time).
+# One commit of a listing: (commit id, its tree id, author time).
 Entry = tuple[str, str, int]
 
 
@@ -228,6 +228,7 @@ def walk_epoch(epoch: Epoch, *, since: int | None = None,
     if stop is not None:
         walker.hide(stop)
     no_message = 0
+    seen_message = False
     try:
         for commit in walker:
             ctime = commit.commit_time
@@ -238,26 +239,27 @@ def walk_epoch(epoch: Epoch, *, since: int | None = None,
                 out.skipped += 1
                 continue
             cid = str(commit.id)
-            try:
-                tree = commit.tree
-                entry = tree["m"] if "m" in tree else None
-                deleted = entry is None and "d" in tree
-            except (KeyError, pygit2.GitError, ValueError) as exc:
-                out.warnings.append(f"{epoch.name}: commit {cid[:12]}: missing object ({exc})")
-                continue
-            if entry is None:
-                if deleted:
-                    out.skipped += 1      # a deletion: no message to read
+            if not seen_message:
+                # until the first message: is this an archive at all?
+                try:
+                    tree = commit.tree
+                    seen_message = "m" in tree or "d" in tree
+                except (KeyError, pygit2.GitError, ValueError) as exc:
+                    out.warnings.append(f"{epoch.name}: commit {cid[:12]}: "
+                                        f"missing object ({exc})")
                     continue
-                no_message += 1
-                out.warnings.append(f"{epoch.name}: commit {cid[:12]}: no message blob 'm'")
-                if no_message >= NOT_ARCHIVE_AFTER and not out.entries:
-                    out.warnings[:] = [   # one line, not one per commit
-                        f"{epoch.name}: {no_message} commits and no message blob 'm': "
-                        "not a public-inbox archive; the rest is skipped"]
-                    break
-                continue
-            out.entries.append((cid, str(entry.id), commit.author.time))
+                if not seen_message:
+                    no_message += 1
+                    out.warnings.append(f"{epoch.name}: commit {cid[:12]}: "
+                                        "no message blob 'm'")
+                    if no_message >= NOT_ARCHIVE_AFTER:
+                        out.warnings[:] = [   # one line, not one per commit
+                            f"{epoch.name}: {no_message} commits and no message "
+                            "blob 'm': not a public-inbox archive; the rest is skipped"]
+                        break
+                    continue
+            # the tree is read with the blob, in the reading processes
+            out.entries.append((cid, str(commit.tree_id), commit.author.time))
     except pygit2.GitError as exc:       # a missing commit: history ends there
         out.warnings.append(f"{epoch.name}: history broken after {out.walked} "
                             f"commit(s): {exc}")
@@ -269,20 +271,29 @@ def walk_epoch(epoch: Epoch, *, since: int | None = None,
 
 def scan_entries(epoch: Epoch, entries: Sequence[Entry],
                  literals: Sequence[bytes]) -> tuple[list[ArchiveMessage], list[str]]:
-    """Read each entry's blob: its threading headers and whether it holds
-    a literal (a byte search: nothing is decoded).  A missing blob or
-    one that is not mail is a warning naming the commit."""
+    """Read each entry's message blob ('m' in its tree): its threading
+    headers and whether it holds a literal (a byte search: nothing is
+    decoded).  A commit without a message, a missing object or a blob
+    that is not mail is a warning naming the commit."""
     import pygit2
     repo = pygit2.Repository(epoch.path)
     odb = repo.odb
     out: list[ArchiveMessage] = []
     warnings: list[str] = []
-    for cid, blob, when in entries:
+    for cid, tree_id, when in entries:
         where = f"{epoch.name}: commit {cid[:12]}"
         try:
+            tree = repo[tree_id]
+            if not isinstance(tree, pygit2.Tree):
+                raise ValueError(f"{tree_id[:12]} is not a tree")
+            if "m" not in tree:
+                if "d" not in tree:     # a deletion ('d') is no message
+                    warnings.append(f"{where}: no message blob 'm'")
+                continue
+            blob = str(tree["m"].id)
             _kind, data = odb.read(blob)
         except (KeyError, pygit2.GitError, ValueError) as exc:
-            warnings.append(f"{where}: missing object {blob[:12]} ({exc})")
+            warnings.append(f"{where}: missing object ({exc})")
             continue
         msgid, parents, mail = header_links(data)
         if not mail or b"\0" in data[:4096]:

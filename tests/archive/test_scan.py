@@ -61,9 +61,9 @@ def test_synthetic_series_revisions_and_constants(tmp_path: Path, capsys: pytest
         assert r["missing"] == [] and r["patch_only"]
     assert all(NOT_FAMILY_SERIES not in r["subject"] for r in doc["series"])
     (stats,) = doc["archives"]
-    # 30 filler + 6 series + 2 prose + the blob that is not mail (the
-    # commit without 'm' is no message); both broken ones are warnings
-    assert stats["walked"] == 39 and stats["hits"] == 3 and stats["parsed"] == 8
+    # 30 filler + 6 series + 2 prose + the two broken commits (each
+    # commit is counted as a message; the broken ones are warnings)
+    assert stats["walked"] == 40 and stats["hits"] == 3 and stats["parsed"] == 8
     assert stats["heads"] == [commits[-1]]
     warned = " ".join(doc["warnings"])
     assert "no message blob 'm'" in warned and "is not mail" in warned
@@ -97,7 +97,7 @@ def test_incremental(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     again = scan(capsys, str(path))
     assert time.monotonic() - start < 1.0
     assert again["archives"][0]["cached"] and again["archives"][0]["walked"] == 0
-    assert again["archives"][0]["messages"] == 39
+    assert again["archives"][0]["messages"] == 40
     assert again["series"] == first["series"]
     # the list goes on: unrelated mail, then a v3 in reply to v2's cover
     repo = pygit2.Repository(str(path))
@@ -106,7 +106,7 @@ def test_incremental(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     v3 = [m for m in family_series(T0 + 3600, revisions=3)[6:]]
     _append(repo, more + [(T0 + 11 * 86400 + i, raw) for i, (_, raw) in enumerate(v3)])
     grown = scan(capsys, str(path))
-    assert grown["archives"][0]["walked"] == 8 and grown["archives"][0]["messages"] == 47
+    assert grown["archives"][0]["walked"] == 8 and grown["archives"][0]["messages"] == 48
     assert grown["archives"][0]["threads"] == 1   # only the grown thread
     assert [r[1] for r in rows(grown)] == [3, 2, 1]
     # --after the old head walks just those, without the cache
