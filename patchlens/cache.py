@@ -36,9 +36,9 @@ flag-set macros         ``flagset-macros-<V>-<P>``  content id (``P``: the profi
 archive scans           ``archive-scan-<V>.pickle`` ``<A>``: digest of the archive's   ``({epoch git dir: last commit},     ARCHIVE
                                                     real path, the profile             (ScanRow, ...), messages)``: where
                                                     fingerprint and the tree options   the last scan stopped, what it found
-archive index           ``archive-index-<V>-<A>``   Message-ID                         ``(commit, blob, time, parents,      ARCHIVE
-                        ``.pickle``                                                    hit, epoch)``: the threading
-                                                                                       headers of every message walked
+archive index           ``archive-index-<V>-<A>``   Message-ID                         ``(commit, blob, time, msgid,        ARCHIVE
+                        ``.pickle``                                                    parents, hit, epoch)``: the
+                                                                                       threading headers of every message
 ======================  ==========================  =================================  ===================================  =======
 
 ``<L>``: a digest of (SEARCH version, the literal set): the search's
@@ -74,7 +74,7 @@ SEARCH_VERSION = 8
 FACTS_VERSION = 14
 MAINTAINERS_VERSION = 1
 FLAGSET_VERSION = 2        # 2: one file per profile fingerprint
-ARCHIVE_VERSION = 1
+ARCHIVE_VERSION = 2        # 2: index entries are plain tuples
 
 # Whether one entry (key, value) has the shape its store promises.
 Check = Callable[[Any, Any], bool]

@@ -31,18 +31,20 @@ from typing import TYPE_CHECKING, Any
 from patchlens.cache import archive_store
 from patchlens.commands.common import emit
 from patchlens.errors import EXIT_OK, InputError
-from patchlens.mail.archive import (ArchiveMessage, Epoch, Walk, open_archive,
-                                    has_commit, read_head, scan_entries, thread_groups,
-                                    thread_mbox, walk_epoch)
+from patchlens.mail.archive import (ArchiveMessage, Entry, Epoch, MessageFields,
+                                    Walk, has_commit, open_archive, read_head,
+                                    scan_entries, thread_groups, thread_mbox,
+                                    walk_epoch)
 from patchlens.render.scan import ArchiveStats, ScanAnswer, ScanRow, render_scan
 
 if TYPE_CHECKING:   # the pool starts only when there is work
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = ["run", "check_thread", "scan_archive"]
 
-# Below this many messages one process reads the blobs; above, two.
-_SPLIT_AT = 4000
+# A walk hands the reading processes this many commits at a time; a
+# smaller walk is read by the main process.
+_CHUNK = 8192
 JOBS = 2
 
 # The worker's settings (set once per process by _init).
@@ -134,23 +136,22 @@ def check_thread(task: tuple[str, str, bytes]) -> tuple[list[ScanRow], list[str]
 Pool = Callable[[], "ProcessPoolExecutor | None"]
 
 
-def _read(epoch: Epoch, walk: Walk, literals: tuple[bytes, ...],
-          get_pool: Pool) -> tuple[list[ArchiveMessage], list[str]]:
-    entries = walk.entries
-    pool = get_pool() if len(entries) >= _SPLIT_AT else None
-    if pool is None:
-        return scan_entries(epoch, entries, literals)
-    # contiguous halves: each keeps the pack's delta chains warm
-    half = (len(entries) + 1) // 2
-    futs = [pool.submit(scan_entries, epoch, entries[:half], literals),
-            pool.submit(scan_entries, epoch, entries[half:], literals)]
-    msgs: list[ArchiveMessage] = []
-    warns: list[str] = []
-    for f in futs:
-        m, w = f.result()
-        msgs.extend(m)
-        warns.extend(w)
-    return msgs, warns
+def _walk(epoch: Epoch, since: int | None, until: int | None, after: str | None,
+          literals: tuple[bytes, ...], get_pool: Pool,
+          reading: list[Future[tuple[list[MessageFields], list[str]]]]) -> Walk:
+    """Walk ``epoch``; a large walk hands its entries to the pool in
+    chunks while it goes on (reading overlaps walking), the rest too."""
+    def hand(chunk: list[Entry]) -> None:
+        pool = get_pool()
+        assert pool is not None         # handed only when JOBS > 1
+        reading.append(pool.submit(scan_entries, epoch, chunk, literals))
+
+    walk = walk_epoch(epoch, since=since, until=until, after=after,
+                      on_chunk=hand if JOBS > 1 else None, chunk=_CHUNK)
+    if walk.handed and walk.handed < len(walk.entries):
+        hand(walk.entries[walk.handed:])
+        walk.handed = len(walk.entries)
+    return walk
 
 
 def _key(path: str, opts: argparse.Namespace, fingerprint: str) -> str:
@@ -170,7 +171,8 @@ def _rows_ok(_k: Any, v: Any) -> bool:
 
 
 def _index_ok(_k: Any, v: Any) -> bool:
-    return isinstance(v, ArchiveMessage)
+    return (isinstance(v, tuple) and len(v) == 7 and isinstance(v[2], int)
+            and isinstance(v[4], tuple) and isinstance(v[5], bool))
 
 
 def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
@@ -208,17 +210,22 @@ def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
             raise InputError(path, f"--after {opts.after}: no such commit")
         first = holders[0]          # the epochs before it are older
     walks: list[Walk] = []
+    reading: list[Future[tuple[list[MessageFields], list[str]]]] = []
     for i, epoch in enumerate(epochs[first:], start=first):
         if opts.after:
             after = opts.after if i == first else None
         else:
             after = last_heads.get(epoch.path)
         try:
-            walks.append(walk_epoch(epoch, since=since, until=until, after=after))
+            walks.append(_walk(epoch, since, until, after, literals, get_pool, reading))
         except InputError as exc:
             # the cached commit is gone (a rewritten archive): scan it all
             warnings.append(f"{exc}; scanning the whole archive again")
-            walks = [walk_epoch(e, since=since, until=until) for e in epochs]
+            for f in reading:
+                f.cancel()
+            reading = []
+            walks = [_walk(e, since, until, None, literals, get_pool, reading)
+                     for e in epochs]
             last_heads, old_rows, old_count = {}, (), 0
             break
     heads = {w.epoch.path: w.head for w in walks if w.head}
@@ -230,14 +237,21 @@ def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
                              0, 0, 0, time.monotonic() - start)
         return stats, list(old_rows), warnings
 
-    new: list[ArchiveMessage] = []
+    fields: list[MessageFields] = []
     for walk in walks:
-        msgs, read_warns = _read(walk.epoch, walk, literals, get_pool)
-        new.extend(msgs)
+        if walk.handed < len(walk.entries):     # a small walk: read here
+            got, read_warns = scan_entries(walk.epoch, walk.entries[walk.handed:],
+                                           literals)
+            fields.extend(got)
+            warnings.extend(read_warns)
+    for fut in reading:
+        got, read_warns = fut.result()
+        fields.extend(got)
         warnings.extend(read_warns)
+    new = [ArchiveMessage(*f) for f in fields]
     index: dict[str, ArchiveMessage] = {}
     if incremental and last_heads:
-        index = store.get("index")
+        index = {k: ArchiveMessage(*v) for k, v in store.get("index").items()}
     new_ids = {m.msgid for m in new}
     everything = [m for k, m in index.items() if k not in new_ids] + new
     groups = [(r, g) for r, g in thread_groups(everything)
@@ -262,7 +276,7 @@ def scan_archive(path: str, opts: argparse.Namespace, profile: Any,
         store.get("scan")[key] = (heads, tuple(rows), old_count + walked)
         store.touch("scan")
         idx = store.get("index")
-        idx.update((m.msgid, m) for m in new)
+        idx.update((f[3], f) for f in fields)
         store.touch("index")
         store.flush()
     count = old_count + walked if incremental else walked

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:   # loaded when there is something to read: an unchanged
     import pygit2   # archive is answered from its refs and the cache
 
 __all__ = ["Epoch", "ArchiveMessage", "Walk", "open_archive", "walk_epoch",
-           "read_head", "has_commit", "header_links", "scan_entries", "Entry", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
+           "read_head", "has_commit", "header_links", "scan_entries", "Entry", "MessageFields", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
 
 MBOX_SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 # An archive whose first commits carry no message blob is not one: after
@@ -54,7 +54,9 @@ class Epoch:
 
 @dataclass(frozen=True)
 class ArchiveMessage:
-    """What the byte scan learnt of one message (nothing parsed)."""
+    """What the byte scan learnt of one message (nothing parsed).  Sent
+    between processes and kept in the cache as :data:`MessageFields`
+    (a plain tuple pickles five times faster)."""
     commit: str
     blob: str
     when: int                 # the message's date (commit author time, UTC seconds)
@@ -63,6 +65,9 @@ class ArchiveMessage:
     hit: bool                 # the blob holds one of the literals
     epoch: str = ""
 
+
+# ArchiveMessage's fields, in order.
+MessageFields = tuple[str, str, int, str, tuple[str, ...], bool, str]
 
 # One commit of a listing: (commit id, its tree id, author time).
 Entry = tuple[str, str, int]
@@ -75,6 +80,7 @@ class Walk:
     head: str | None                        # the newest commit (None: empty)
     entries: list[Entry] = field(default_factory=list)
     walked: int = 0                         # commits looked at
+    handed: int = 0                         # entries given to ``on_chunk``
     skipped: int = 0                        # deletions, commits outside the window
     warnings: list[str] = field(default_factory=list)
 
@@ -197,12 +203,16 @@ def _has_literal(data: bytes, literals: Sequence[bytes]) -> bool:
 
 
 def walk_epoch(epoch: Epoch, *, since: int | None = None,
-               until: int | None = None, after: str | None = None) -> Walk:
+               until: int | None = None, after: str | None = None,
+               on_chunk: Callable[[list[Entry]], None] | None = None,
+               chunk: int = 8192) -> Walk:
     """The message commits of ``epoch`` newer than commit ``after`` (all
     when None), newest first, within [since, until] (commit times, UTC
     seconds: the order the list archived them; the walk stops at the
     first commit older than ``since``).  ``Walk.entries`` are read by
-    :func:`scan_entries` (in several processes when there are many).
+    :func:`scan_entries` (in several processes when there are many);
+    ``on_chunk`` is given each ``chunk`` entries as soon as they are
+    walked (their reading starts while the walk goes on).
 
     A commit without a message or a missing object is a warning naming
     the commit; the walk goes on.
@@ -229,6 +239,7 @@ def walk_epoch(epoch: Epoch, *, since: int | None = None,
         walker.hide(stop)
     no_message = 0
     seen_message = False
+    handed = 0
     try:
         for commit in walker:
             ctime = commit.commit_time
@@ -260,9 +271,13 @@ def walk_epoch(epoch: Epoch, *, since: int | None = None,
                     continue
             # the tree is read with the blob, in the reading processes
             out.entries.append((cid, str(commit.tree_id), commit.author.time))
+            if on_chunk is not None and len(out.entries) - handed >= chunk:
+                on_chunk(out.entries[handed:])
+                handed = len(out.entries)
     except pygit2.GitError as exc:       # a missing commit: history ends there
         out.warnings.append(f"{epoch.name}: history broken after {out.walked} "
                             f"commit(s): {exc}")
+    out.handed = handed
     if len(out.warnings) > 20:
         more = len(out.warnings) - 20
         out.warnings[20:] = [f"{epoch.name}: {more} more warning(s)"]
@@ -270,7 +285,7 @@ def walk_epoch(epoch: Epoch, *, since: int | None = None,
 
 
 def scan_entries(epoch: Epoch, entries: Sequence[Entry],
-                 literals: Sequence[bytes]) -> tuple[list[ArchiveMessage], list[str]]:
+                 literals: Sequence[bytes]) -> tuple[list[MessageFields], list[str]]:
     """Read each entry's message blob ('m' in its tree): its threading
     headers and whether it holds a literal (a byte search: nothing is
     decoded).  A commit without a message, a missing object or a blob
@@ -278,7 +293,7 @@ def scan_entries(epoch: Epoch, entries: Sequence[Entry],
     import pygit2
     repo = pygit2.Repository(epoch.path)
     odb = repo.odb
-    out: list[ArchiveMessage] = []
+    out: list[MessageFields] = []
     warnings: list[str] = []
     for cid, tree_id, when in entries:
         where = f"{epoch.name}: commit {cid[:12]}"
@@ -299,8 +314,8 @@ def scan_entries(epoch: Epoch, entries: Sequence[Entry],
         if not mail or b"\0" in data[:4096]:
             warnings.append(f"{where}: blob 'm' is not mail")
             continue
-        out.append(ArchiveMessage(cid, blob, when, msgid or f"{cid}@archive",
-                                  parents, _has_literal(data, literals), epoch.name))
+        out.append((cid, blob, when, msgid or f"{cid}@archive",
+                    parents, _has_literal(data, literals), epoch.name))
     return out, warnings
 
 

@@ -280,3 +280,17 @@ def test_with_a_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert [(r["revision"], r["top"]["severity"], r["top"]["code"], r["patch_only"])
             for r in doc["series"]] == [(2, "error", "bit-collision", False),
                                         (1, "error", "bit-collision", False)]
+
+
+def test_reading_in_chunks_finds_the_same(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large walk is read by the pool in chunks while it goes on: the
+    answer is the one a single process gives."""
+    from patchlens.commands import scan as scan_command
+    synthetic(tmp_path / "list.git")
+    whole = scan(capsys, "--no-cache", str(tmp_path / "list.git"))
+    monkeypatch.setattr(scan_command, "_CHUNK", 7)
+    chunked = scan(capsys, "--no-cache", str(tmp_path / "list.git"))
+    assert chunked["series"] == whole["series"]
+    assert sorted(chunked["warnings"]) == sorted(whole["warnings"])
+    assert chunked["archives"][0]["walked"] == whole["archives"][0]["walked"] == 40
