@@ -479,8 +479,8 @@ def write_results(results: list[Result], repeat: int, took: float,
         lines.append(f"| {name.removeprefix('patchlens ')} <= {limit:g}x {peer} | "
                      f"{_fmt(x)} / {_fmt(base)} = {_ratio(x, base)} | "
                      f"{'-' if got is None else 'yes' if got <= limit else 'no'} |")
-    peaks = [r.peak_mb for r in results if r.case.argv and "patchlens" in
-             " ".join(r.case.argv[:3]) and r.peak_mb]
+    peaks = [r.peak_mb for r in results if r.peak_mb and r.case.argv and (
+        r.case.argv[0].endswith("patchlens") or "patchlens" in r.case.argv[1:3])]
     worst = max(peaks) if peaks else None
     lines.append(f"| peak memory of any patchlens run <= {MEMORY_TARGET_MB} MB | "
                  f"{_fmt(worst, 'MB')} | "
