@@ -499,3 +499,28 @@ def test_guess_base_without_index_lines(repo_path: Path) -> None:
     # the widget series' index lines name v1's blob: v1 is found
     found = open_series_tree(str(repo_path), None, make_series(patch("bus.patch")))
     assert found.info.revision == "HEAD~1" and "1 of 1 files" in found.info.reason
+
+
+def test_a_patch_git_refuses_whole_says_so(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """git takes a patch whole or not at all: when one hunk is already in
+    the tree and another applies, git apply --check refuses the patch;
+    apply says so above the per-hunk lines (it analyses the rest)."""
+    tree = tmp_path / "tree"
+    (tree / "drivers").mkdir(parents=True)
+    body = [f"int widget_{i};" for i in range(1, 21)]
+    body[2] = "int widget_3_new;"          # the first hunk's result is there
+    (tree / "drivers" / "widget.c").write_text("\n".join(body) + "\n")
+    diff = (
+        "diff --git a/drivers/widget.c b/drivers/widget.c\n"
+        "--- a/drivers/widget.c\n+++ b/drivers/widget.c\n"
+        "@@ -1,5 +1,5 @@\n int widget_1;\n int widget_2;\n-int widget_3;\n"
+        "+int widget_3_new;\n int widget_4;\n int widget_5;\n"
+        "@@ -14,5 +14,5 @@\n int widget_14;\n int widget_15;\n-int widget_16;\n"
+        "+int widget_16_new;\n int widget_17;\n int widget_18;\n")
+    mbox = _mbox(tmp_path / "s.mbox", diff)
+    main(["apply", str(mbox), "--tree", str(tree)])
+    out = capsys.readouterr().out
+    assert "git apply --check refuses this patch as a whole (1 hunk already " \
+           "in the tree)" in " ".join(out.split())
+    assert "already in the tree: 1/1" not in out

@@ -7,7 +7,7 @@ from patchlens.text import WIDTH, fit, wrap
 from patchlens.tree.apply import AppliedSeries, HunkResult, HunkStatus, PatchResult
 
 __all__ = ["summary_line", "rules_line", "hunk_detail", "already_lines",
-           "already_note"]
+           "already_note", "git_refusal"]
 
 
 def summary_line(applied: AppliedSeries) -> str:
@@ -63,6 +63,23 @@ def already_note(applied: AppliedSeries, r: PatchResult) -> str | None:
         return (f"already in the tree: not applied again; patches {span} "
                 f"are in the tree: the series is partly applied")
     return "already in the tree: not applied again"
+
+
+def git_refusal(applied: AppliedSeries, r: PatchResult) -> str | None:
+    """What ``git apply --check`` / ``git am`` would do with patch ``r``
+    when it would refuse it, although some of its hunks went in (git
+    takes a patch whole or not at all; patchlens goes on hunk by hunk)."""
+    if r.already or r.git_applies or applied.base.info.kind == "none":
+        return None
+    counts: dict[str, int] = {}
+    for h in r.hunks:
+        if not h.git_applies:
+            counts[h.describe.split(":")[0]] = counts.get(h.describe.split(":")[0], 0) + 1
+    why = ", ".join(f"{n} {'hunk' if n == 1 else 'hunks'} {what}"
+                    for what, n in sorted(counts.items()))
+    return ("git apply --check refuses this patch as a whole"
+            + (f" ({why})" if why else "")
+            + "; the rest is analysed as applied")
 
 
 def already_lines(applied: AppliedSeries) -> list[str]:

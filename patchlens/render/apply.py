@@ -9,7 +9,8 @@ from typing import Any
 
 from patchlens.mail.model import Series
 from patchlens.render.applied import (already_lines, already_note,
-                                      hunk_detail, rules_line, summary_line)
+                                      git_refusal, hunk_detail, rules_line,
+                                      summary_line)
 from patchlens.text import WIDTH, fit, patch_numbers, wrap
 from patchlens.tree.apply import (AppliedSeries, FileResult, HunkResult,
                                   HunkStatus)
@@ -85,7 +86,7 @@ def as_text(series: Series, applied: AppliedSeries) -> str:
     for r in applied.results:
         lines.append("")
         lines.append(fit(f"patch {r.label}  {r.patch.title}", WIDTH))
-        note = already_note(applied, r)
+        note = already_note(applied, r) or git_refusal(applied, r)
         if note:
             lines += wrap(note, "  ")
         if not r.files:

@@ -194,8 +194,13 @@ def compare_hunks(expect: Expectations, found: Sequence[Found], patch_only: bool
         codes = by_patch.get(patch, set())
         if verdict == "applies" and codes & {"hunk-failed", "hunk-fuzz"}:
             problems.append(f"{patch}: git applies it cleanly, check says {sorted(codes)}")
-        if verdict in ("fails", "present") and "hunk-failed" not in codes:
-            problems.append(f"{patch}: git apply --check fails ({verdict}), check says {sorted(codes) or 'nothing'}")
+        if verdict == "fails" and not codes & {"hunk-failed", "hunk-conflict"}:
+            problems.append(f"{patch}: git apply --check fails, check says {sorted(codes) or 'nothing'}")
+        # "present": git refuses it forward and takes it in reverse -- the
+        # change is already in the tree, which already-applied says.
+        if verdict == "present" and not codes & {"already-applied", "hunk-failed"}:
+            problems.append(f"{patch}: already in the tree (git apply -R --check), "
+                            f"check says {sorted(codes) or 'nothing'}")
     return problems
 
 
