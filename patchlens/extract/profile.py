@@ -398,20 +398,15 @@ def _selections(where: str, doc: dict[str, Any]) -> tuple[SelectionSpec, ...]:
     return tuple(out)
 
 
-def _truth_calls(where: str, doc: dict[str, Any]) -> tuple[str, ...]:
-    calls = doc.get("calls", {})
-    if not isinstance(calls, dict):
-        raise InputError(where, "'calls' must be a table")
-    _unknown(where, calls, {"truth"}, "calls")
-    return _strs(where, calls, "truth", "calls")
-
-
-def _review(where: str, doc: dict[str, Any]) -> tuple[str, ...]:
-    review = doc.get("review", {})
-    if not isinstance(review, dict):
-        raise InputError(where, "'review' must be a table")
-    _unknown(where, review, {"prose"}, "review")
-    return _strs(where, review, "prose", "review")
+def _list(where: str, doc: dict[str, Any], table: str, key: str
+          ) -> tuple[str, ...]:
+    """``[table] key = [...]``, a table holding one list of strings
+    (``[calls] truth``, ``[review] prose``, ``[filters] core``)."""
+    t = doc.get(table, {})
+    if not isinstance(t, dict):
+        raise InputError(where, f"'{table}' must be a table")
+    _unknown(where, t, {key}, table)
+    return _strs(where, t, key, table)
 
 
 def parse_profile(data: bytes, where: str) -> Profile:
@@ -435,16 +430,8 @@ def parse_profile(data: bytes, where: str) -> Profile:
     dup = next((k for k in keys if keys.count(k) > 1), None)
     if dup:
         raise InputError(where, f"family {dup!r} is defined twice")
-    pre = doc.get("prefilter", {})
-    if not isinstance(pre, dict):
-        raise InputError(where, "'prefilter' must be a table")
-    _unknown(where, pre, {"literals"}, "prefilter")
-    literals = _strs(where, pre, "literals", "prefilter")
-    filt = doc.get("filters", {})
-    if not isinstance(filt, dict):
-        raise InputError(where, "'filters' must be a table")
-    _unknown(where, filt, {"core"}, "filters")
-    core = _strs(where, filt, "core", "filters")
+    literals = _list(where, doc, "prefilter", "literals")
+    core = _list(where, doc, "filters", "core")
     structs = []
     for n, t in enumerate(_tables(where, doc, "struct"), start=1):
         ctx = f"struct {n}"
@@ -473,6 +460,6 @@ def parse_profile(data: bytes, where: str) -> Profile:
                    questions=_questions(where, doc), source=where,
                    callbacks=_callbacks(where, doc),
                    selections=_selections(where, doc), core=core,
-                   prose=_review(where, doc),
+                   prose=_list(where, doc, "review", "prose"),
                    flag_scopes=_flag_scopes(where, doc),
-                   truth_calls=_truth_calls(where, doc))
+                   truth_calls=_list(where, doc, "calls", "truth"))
