@@ -182,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only messages after this archive commit")
     p.add_argument("--detail", action="store_true",
                    help="print each series' report under its row")
+    p.add_argument("--fail-on", choices=("error", "warning", "check"),
+                   help="exit 1 when a series has a finding at or above this "
+                        "(default: exit 0 whatever was found)")
     p.add_argument("--fuzz", type=int, metavar="N", choices=range(0, 10),
                    help="place hunks as GNU patch -FN does")
     _tree(p)

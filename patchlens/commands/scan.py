@@ -15,6 +15,9 @@ Incremental: without a window, the last commit of each epoch and the
 rows found are kept in the cache (``patchlens.cache.archive_store``);
 the next run walks only what is new, re-checks only the threads that
 grew, and an unchanged archive costs a cache read.
+
+Exit 0, or 1 with ``--fail-on LEVEL`` when a series has a finding at
+or above LEVEL (a CI job scanning a list).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from patchlens.cache import archive_store
 from patchlens.commands.common import emit
-from patchlens.errors import EXIT_OK, InputError
+from patchlens.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from patchlens.mail.archive import (ArchiveMessage, Entry, Epoch, MessageFields,
                                     Walk, has_commit, open_archive, read_head,
                                     scan_entries, thread_groups, thread_mbox,
@@ -342,4 +345,11 @@ def run(opts: argparse.Namespace) -> int:
     elif warnings:
         for w in warnings:
             sys.stderr.write(f"patchlens: warning: {w}\n")
+    fail_on = getattr(opts, "fail_on", None)
+    if fail_on is not None:
+        from patchlens.findings import Severity
+        level = Severity.parse(fail_on)
+        if any(r.top_severity is not None and Severity.parse(r.top_severity) >= level
+               for r in rows):
+            return EXIT_FINDINGS
     return EXIT_OK

@@ -280,6 +280,12 @@ def test_with_a_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert [(r["revision"], r["top"]["severity"], r["top"]["code"], r["patch_only"])
             for r in doc["series"]] == [(2, "error", "bit-collision", False),
                                         (1, "error", "bit-collision", False)]
+    # a CI job: exit 1 at --fail-on, as check does
+    tree = str(REPO / "fixtures" / "demo" / "tree")
+    assert main(["scan", "-q", "--fail-on", "error", "--tree", tree,
+                 str(tmp_path / "list.git")]) == 1
+    assert main(["scan", "-q", "--fail-on", "error", "--no-tree",
+                 str(tmp_path / "list.git")]) == 0
 
 
 def test_reading_in_chunks_finds_the_same(tmp_path: Path, capsys: pytest.CaptureFixture[str],
