@@ -20,7 +20,8 @@ from patchlens.c.widths import (
     BIT_MACROS, C_TYPES, MASK_MACROS, TYPE_QUALIFIERS, cast_bits)
 
 __all__ = ["Value", "Resolver", "evaluate", "tokenize", "identifiers",
-           "bit_number", "MAX_EXPRESSION"]
+           "bit_number", "MAX_EXPRESSION", "MAX_NUMBER_DIGITS",
+           "MAX_MACRO_DEPTH"]
 
 # Longest expression text accepted; kernel constants are far shorter.
 MAX_EXPRESSION = 20_000
@@ -99,8 +100,19 @@ def identifiers(text: str) -> tuple[str, ...]:
     return tuple(t for k, t in toks if k == "id")
 
 
+# Longest number read (digits): 4096 bits in binary; int() refuses a
+# decimal string over 4300 digits (ValueError), and no kernel constant
+# is near either.
+MAX_NUMBER_DIGITS = 4100
+# Deepest macro-to-macro chain a resolver follows (a 10,000-long
+# #define chain would overflow Python's stack); the kernel's are < 10.
+MAX_MACRO_DEPTH = 64
+
+
 def _number(tok: str) -> int:
     digits = tok.rstrip("uUlL")
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise _Unknown(f"number of {len(digits)} digits")
     if digits[:2] in ("0x", "0X"):
         return int(digits[2:], 16)
     if digits[:2] in ("0b", "0B"):

@@ -15,7 +15,7 @@ from tree_sitter import Node, Tree
 
 from patchlens.c.parse import node_text, parse_c
 
-__all__ = ["parse_body", "condition_text", "INCLUDE_GUARD"]
+__all__ = ["parse_body", "condition_text", "INCLUDE_GUARD", "MAX_CONDITION_DEPTH"]
 
 # The wrappings a macro body is parsed in, most common shape first.
 _WRAPS = ((b"void __patchlens_macro(void)\n{\n", b"\n;}\n"),
@@ -23,7 +23,12 @@ _WRAPS = ((b"void __patchlens_macro(void)\n{\n", b"\n;}\n"),
           (b"static int __patchlens_macro = (\n", b"\n);\n"))
 
 # The name an include guard tests: ``_LINUX_MSI_H``, ``__KERNEL__``.
-INCLUDE_GUARD = re.compile(r"^_*[A-Z0-9_]*_H(_+)?$|^__[A-Z0-9_]+__$")
+# (The leading ``_*`` of the old pattern overlapped the class after it:
+# quadratic on a long name.)
+INCLUDE_GUARD = re.compile(r"^[A-Z0-9_]*_H_*$|^__[A-Z0-9_]+__$")
+# Deepest #if nesting a condition names: the innermost levels are kept
+# (the kernel nests a handful; a 50,000-deep #ifdef pile is cut).
+MAX_CONDITION_DEPTH = 32
 
 
 def parse_body(body: bytes) -> tuple[Tree, int]:
@@ -56,7 +61,9 @@ def condition_text(node: Node, root: Node) -> str | None:
             if cur.type == "preproc_ifdef":
                 name = cur.child_by_field_name("name")
                 word = node_text(name) if name is not None else "?"
-                ifndef = node_text(cur).lstrip().startswith("#ifndef")
+                # the directive token, not the whole block's text: copying
+                # an include-guard block per definition was quadratic
+                ifndef = cur.child_count > 0 and cur.children[0].type == "#ifndef"
                 positive = not ifndef
                 if INCLUDE_GUARD.match(word) and ifndef:
                     child, cur = cur, cur.parent
@@ -67,5 +74,7 @@ def condition_text(node: Node, root: Node) -> str | None:
                 word = " ".join(node_text(cond).split()) if cond else "?"
                 text = f"!({word})" if negate else word
             parts.append(text)
+            if len(parts) >= MAX_CONDITION_DEPTH:
+                break
         child, cur = cur, cur.parent
     return " && ".join(reversed(parts)) or None

@@ -31,8 +31,58 @@ POINTER_SIZE = 8
 _NOISE = re.compile(r"\b(?:const|volatile|__rcu|__iomem|__percpu|__user|"
                     r"__force|__private|__randomize_layout|__packed|"
                     r"____cacheline_aligned(?:_in_smp)?|static|register)\b")
-_FIELD = re.compile(r"^(?P<type>(?:struct|union|enum)\s+\w+|[A-Za-z_][\w\s]*?)"
-                    r"\s*(?P<ptr>\*+)?\s*(?P<name>\w+)\s*(?P<dims>(?:\[[^\]]*\]\s*)*)$")
+_TYPE = re.compile(r"(?:struct|union|enum)\s++\w++|[A-Za-z_][\w\s]*+")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+@dataclass(frozen=True)
+class _Field:
+    """``type *name[dims]`` of one declaration (what the old one-regex
+    reader captured; it was cubic on a long run of blanks)."""
+    type: str
+    ptr: str | None
+    name: str
+    dims: str
+
+    def group(self, key: str) -> str | None:
+        return {"type": self.type, "ptr": self.ptr, "name": self.name,
+                "dims": self.dims}[key]
+
+
+def _field(decl: str) -> _Field | None:
+    """Read ``type [*]name[dims]`` with string methods, linear."""
+    s = decl.strip()
+    def blank_before(i: int) -> int:
+        while i > 0 and s[i - 1].isspace():
+            i -= 1
+        return i
+
+    end = len(s)
+    while end > 0 and s[end - 1] == "]":          # [N][M] at the end
+        i = s.rfind("[", 0, end)
+        if i < 0 or s.find("]", i, end - 1) >= 0:
+            return None
+        end = blank_before(i)
+    dims = s[end:].lstrip()
+    i = end
+    while i > 0 and s[i - 1] in _WORD_CHARS:
+        i -= 1
+    name = s[i:end]
+    if not name:
+        return None
+    j = blank_before(i)
+    k = j
+    while k > 0 and s[k - 1] == "*":
+        k -= 1
+    ptr = s[k:j] or None
+    typ = s[:k].rstrip()
+    if not typ and ptr is None and len(name) > 1 and not name[0].isdigit():
+        typ, name = name[0], name[1:]      # as the regex split a lone word
+    if not typ or not _TYPE.fullmatch(typ):
+        return None
+    return _Field(typ, ptr, name, dims)
+
+
 # #ifdef conditions that are "debug options": off for the derivation.
 _DEBUG = re.compile(r"DEBUG|LOCKDEP|LOCK_STAT|KASAN|KCSAN|KMSAN|TRACE|PROVE_")
 
@@ -178,13 +228,13 @@ class StructIndex:
             if ":" in decl:
                 return Size(None, 1, (), f"{t}: bit-field {decl!r}")
             pieces = [p.strip() for p in decl.split(",")]
-            fm = _FIELD.match(pieces[0])
+            fm = _field(pieces[0])
             if fm is None:
                 return Size(None, 1, (), f"{t}: cannot read field {decl!r}")
             base_type = fm.group("type").strip()
             decls = [(fm.group("ptr"), fm.group("name"), fm.group("dims"))]
             for extra in pieces[1:]:
-                em = re.match(r"^(\*+)?\s*(\w+)\s*((?:\[[^\]]*\]\s*)*)$", extra)
+                em = re.match(r"^(\*++)?\s*+(\w++)\s*+((?:\[[^\]]*+\]\s*+)*+)$", extra)
                 if em is None:
                     return Size(None, 1, (), f"{t}: cannot read field {decl!r}")
                 decls.append((em.group(1), em.group(2), em.group(3)))
@@ -194,7 +244,8 @@ class StructIndex:
                     return Size(None, 1, fs.lines, fs.reason)
                 count = 1
                 for d in re.findall(r"\[([^\]]*)\]", dims or ""):
-                    if not d.strip().isdigit():
+                    # a dimension of 5000 digits is no struct (int() refuses it)
+                    if not d.strip().isdigit() or len(d.strip()) > 18:
                         return Size(None, 1, (), f"{t}: {fname}[{d}] has a "
                                                  "non-literal dimension")
                     count *= int(d)
@@ -232,7 +283,7 @@ def find_array_members(source: TreeSource, names: tuple[str, ...],
                 continue
             for text, _cond, line in _fields(body):
                 decl = _clean(text)
-                fm = _FIELD.match(decl.split(",")[0].strip())
+                fm = _field(decl.split(",")[0].strip())
                 if fm is None:
                     continue
                 dims = re.findall(r"\[\s*(\w+)\s*\]", fm.group("dims") or "")

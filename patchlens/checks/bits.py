@@ -14,6 +14,7 @@ from patchlens.checks.treewide import TreeHits, has_literal
 from patchlens.extract.definitions import Constant, ConstantTable
 from patchlens.extract.facts import Facts
 from patchlens.extract.history import Step
+from patchlens.extract.patchonly import line_entry
 from patchlens.c.evaluate import bit_number, evaluate
 from patchlens.c.widths import (
     BIT_MACROS, SHIFTING_BIT_MACROS, STORAGE_TYPES, storage_bits)
@@ -75,9 +76,7 @@ def exclusive(a: str | None, b: str | None) -> bool:
 
 
 # A family entry on a hunk line: ``NAME = expr,`` or ``#define NAME expr``.
-_ENTRY = re.compile(r"^\s*(?:#\s*define\s+([A-Za-z_]\w*)(?!\()\s+(.*?)"
-                    r"|([A-Za-z_]\w*)\s*(?:=\s*(.*?))?\s*,)\s*"
-                    r"(?:/\*.*?\*/\s*)?(?://.*)?$")
+# (The hunk-line reader is patchonly.line_entry: linear, issue 16.)
 
 # Does a patch-only constant's hunk show the layout the tree has?  True:
 # its context and removed lines name family constants the tree defines
@@ -111,11 +110,10 @@ def hunk_layout(series: Series, label: str, fam: Family,
                            for l in h.lines):
                     continue
                 for l in h.lines:
-                    m = _ENTRY.match(l.text) if l.kind != "+" else None
-                    if m is None:
+                    entry = line_entry(l.text) if l.kind != "+" else None
+                    if entry is None:
                         continue
-                    name = m.group(1) or m.group(3)
-                    expr = m.group(2) if m.group(1) else m.group(4)
+                    _, name, expr = entry
                     if not (fam.has_name(name) or name in fam.masks):
                         continue
                     t = before.get(name)

@@ -131,7 +131,7 @@ def _role(before: str, line: str, col: int, name: str) -> Role:
                 break
             depth -= 1
     if open_at > 0:
-        callee = re.search(r"(\w+)\s*$", prefix[:open_at])
+        callee = re.search(r"(?<!\w)(\w+)\s*$", prefix[:open_at])
         if callee and callee.group(1) not in _NOT_CALLS:
             return Role.CHECK
     return Role.OTHER

@@ -29,7 +29,7 @@ from dataclasses import replace
 from patchlens.extract.definitions import (
     Constant, ConstantTable, EnumDef, FlagSet, Model, RawEnum, RawEnumerator,
     RawMacro, read_definitions)
-from patchlens.c.evaluate import Value, bit_number, evaluate
+from patchlens.c.evaluate import MAX_MACRO_DEPTH, Value, bit_number, evaluate
 from patchlens.extract.flagsets import (flag_macros, resolve_flag_sets,
                                         scan_flag_sets)
 from patchlens.extract.profile import Family, Profile
@@ -119,6 +119,10 @@ def evaluate_model(model: Model, profile: Profile) -> ConstantTable:
             return None
         if name in busy:
             return Value(None, f"{name} refers to itself", m.expr)
+        if len(busy) >= MAX_MACRO_DEPTH:
+            # A chain of 10,000 macros would overflow Python's stack.
+            return Value(None, f"{name}: macro chain deeper than "
+                               f"{MAX_MACRO_DEPTH}", m.expr)
         busy.add(name)
         try:
             v = evaluate(m.expr, resolve) if m.expr else Value(None, "empty macro", "")

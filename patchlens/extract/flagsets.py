@@ -12,7 +12,7 @@ from dataclasses import replace
 from tree_sitter import Tree
 
 from patchlens.c.defines import define_rx
-from patchlens.c.evaluate import identifiers
+from patchlens.c.evaluate import MAX_MACRO_DEPTH, identifiers
 from patchlens.cache import flagset_store
 from patchlens.extract.definitions import (ConstantTable, FlagSet, RawMacro,
                                            read_definitions)
@@ -51,7 +51,7 @@ def resolve_flag_sets(macros: Iterable[RawMacro], table: ConstantTable,
                         if c.value.value is not None and c.value.value > 0
                         and c.value.value & v == c.value.value}, set()
             defs = by_name.get(name)
-            if not defs or name in seen:
+            if not defs or name in seen or len(seen) >= MAX_MACRO_DEPTH:
                 return set(), {name}
             members: set[str] = set()
             unresolved: set[str] = set()

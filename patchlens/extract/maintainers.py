@@ -11,9 +11,17 @@ a matching entry) the subsystem is the top two path components.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
-__all__ = ["Subsystem", "Maintainers", "parse_maintainers", "fallback_subsystem"]
+from patchlens.errors import Warning_
+from patchlens.extract.saferegex import bounded_search, unbounded_reason
+
+__all__ = ["Subsystem", "Maintainers", "parse_maintainers", "fallback_subsystem",
+           "MAX_N_PATTERNS"]
+
+# N: patterns kept (the kernel has ~100); each is matched per file.
+MAX_N_PATTERNS = 256
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ class Maintainers:
         for i in self._regexed:
             e = self._entries[i]
             for rx in e.regexes:
-                if rx.search(path) and (best is None or 101 > best[0]) and not self._excluded(e, path):
+                if bounded_search(rx, path) and (best is None or 101 > best[0]) and not self._excluded(e, path):
                     best = (101, i)
         sub = self._entries[best[1]].subsystem if best is not None and best[0] > 100 \
             else None
@@ -145,6 +153,7 @@ def parse_maintainers(text: str | None) -> Maintainers:
             break
     title = ""
     fields: dict[str, list[str]] = {}
+    kept, skipped = [0], []
 
     def flush() -> None:
         if title and (fields.get("F") or fields.get("N")):
@@ -158,10 +167,14 @@ def parse_maintainers(text: str | None) -> Maintainers:
                 (xglobs.append(pat) if any(c in pat for c in "*?[")
                  else excl.append(pat))
             for pat in fields.get("N", []):
-                try:
+                # From the tree or a patch: only the bounded subset is
+                # run (``N: ^(d+)+x$`` would hang), and only so many.
+                why = unbounded_reason(pat)
+                if why is None and kept[0] < MAX_N_PATTERNS:
                     rxs.append(re.compile(pat))
-                except re.error:
-                    pass
+                    kept[0] += 1
+                else:
+                    skipped.append(pat)
             entries.append(_Entry(Subsystem(title, tuple(fields.get("M", [])),
                                             tuple(fields.get("L", []))),
                                   tuple(lit), tuple(globs), tuple(excl),
@@ -175,4 +188,9 @@ def parse_maintainers(text: str | None) -> Maintainers:
             flush()
             title, fields = line.strip(), {}
     flush()
+    if skipped:
+        warnings.warn(f"MAINTAINERS: {len(skipped)} N: pattern(s) not used "
+                      f"(outside the bounded regex subset, or over "
+                      f"{MAX_N_PATTERNS}): {skipped[0][:60]!r}", Warning_,
+                      stacklevel=2)
     return Maintainers(entries)

@@ -13,7 +13,7 @@ from patchlens.diff import Hunk, HunkLine
 from patchlens.extract.definitions import Model, RawEnum, RawEnumerator, RawMacro
 from patchlens.extract.profile import Profile
 
-__all__ = ["PatchOnlyNote", "lay_hunk", "lay_preimage", "shows_enum_opening",
+__all__ = ["PatchOnlyNote", "line_entry", "lay_hunk", "lay_preimage", "shows_enum_opening",
            "hunk_shifts", "hunk_enum_tag", "preimage_values", "family_enumerators"]
 
 
@@ -26,33 +26,93 @@ class PatchOnlyNote:
 
 
 
-_ENUMERATOR_LINE = re.compile(
-    r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(.*?))?\s*,?\s*(?:/\*.*?\*/\s*)?(?://.*)?$")
-_DEFINE_LINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)(?!\()\s+(.*?)\s*(?:/\*.*?\*/\s*)?$")
-_ENUM_OPEN = re.compile(r"\benum\s*([A-Za-z_][A-Za-z0-9_]*)?\s*\{")
+# Linear by construction (issue 16): the name and ``#define`` heads are
+# possessive, and what follows them -- the expression, a trailing
+# comment -- is cut with string methods.  The old one-regex line readers
+# were cubic on a ``+`` line with a long run of blanks.
+_NAME_HEAD = re.compile(r"^\s*+([A-Za-z_][A-Za-z0-9_]*+)")
+_DEFINE_HEAD = re.compile(r"^\s*+#\s*+define\s++([A-Za-z_][A-Za-z0-9_]*+)(?!\()(?=\s)")
+_ENUM_OPEN = re.compile(r"\benum\s*+([A-Za-z_][A-Za-z0-9_]*+)?\s*+\{")
 _C_WORDS = frozenset({"enum", "struct", "union", "return", "if", "else",
                       "static", "int", "void", "unsigned", "long", "const"})
 
 
+def _strip_comments(text: str) -> str:
+    """``text`` without its ``//`` comment and ``/* */`` comments (an
+    unterminated one runs to the end of the line); linear."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = text.find("/", i)
+        if j < 0:
+            out.append(text[i:])
+            break
+        if text.startswith("//", j):
+            out.append(text[i:j])
+            break
+        if text.startswith("/*", j):
+            out.append(text[i:j])
+            k = text.find("*/", j + 2)
+            if k < 0:
+                break
+            out.append(" ")
+            i = k + 2
+            continue
+        out.append(text[i:j + 1])
+        i = j + 1
+    return "".join(out)
+
+
+def _enumerator(text: str) -> tuple[str, str | None] | None:
+    """(name, expression after ``=`` or None) of an enumerator line."""
+    code = _strip_comments(text)
+    m = _NAME_HEAD.match(code)
+    if m is None:
+        return None
+    rest = code[m.end():].strip()
+    if rest in ("", ","):
+        return m.group(1), None
+    if rest.startswith("="):
+        return m.group(1), rest[1:].strip()
+    return None
+
+
+def _define(text: str) -> tuple[str, str] | None:
+    """(name, body without a trailing comment) of an object-like
+    ``#define`` line."""
+    m = _DEFINE_HEAD.match(text)
+    if m is None:
+        return None
+    body = text[m.end():].strip()
+    if body.endswith("*/"):
+        i = body.find("/*")
+        if 0 <= i <= len(body) - 4:
+            body = body[:i].rstrip()
+    return m.group(1), body
+
+
 def _line_entry(text: str) -> tuple[str, str, str | None] | None:
     """("enumerator"|"macro", name, expr) for a hunk line, or None."""
-    m = _DEFINE_LINE.match(text)
-    if m:
-        return "macro", m.group(1), m.group(2)
+    d = _define(text)
+    if d:
+        return "macro", d[0], d[1]
     stripped = text.strip()
     if not stripped or stripped.startswith(("/*", "*", "//", "#", "}")):
         return None
-    m = _ENUMERATOR_LINE.match(text)
-    if m and m.group(1) not in _C_WORDS and (stripped.endswith(",") or
-                                             m.group(2) is not None
-                                             or stripped == m.group(1)):
-        expr = m.group(2)
+    e = _enumerator(text)
+    if e and e[0] not in _C_WORDS and (stripped.endswith(",") or
+                                       e[1] is not None
+                                       or stripped == e[0]):
+        expr = e[1]
         if expr is not None:
             expr = expr.rstrip(",").strip()
-            if "(" in m.group(1) or ";" in expr:
+            if "(" in e[0] or ";" in expr:
                 return None
-        return "enumerator", m.group(1), expr
+        return "enumerator", e[0], expr
     return None
+
+
+line_entry = _line_entry
 
 
 def _norm(expr: str | None) -> str | None:

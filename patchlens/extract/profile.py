@@ -22,6 +22,7 @@ from typing import Any
 
 from patchlens.c.widths import STORAGE_TYPES
 from patchlens.errors import InputError
+from patchlens.extract.saferegex import unbounded_reason
 from patchlens.inputfile import read_limited
 
 __all__ = ["Family", "FamilyKind", "FieldMeaning", "StructSpec", "CallRole",
@@ -221,7 +222,15 @@ class Profile:
     def candidate_literals(self, names: Iterable[str]) -> tuple[bytes, ...]:
         """:attr:`search_literals` plus every name none of them covers."""
         lits = list(self.search_literals)
-        extra = [n for n in names if not any(lit in n for lit in lits)]
+        # Per name, its substrings of each literal length: linear in the
+        # names, not names x literals.
+        lit_set = set(lits)
+        lengths = sorted({len(x) for x in lits})
+
+        def covered(n: str) -> bool:
+            return any(n[i:i + k] in lit_set for k in lengths
+                       if k <= len(n) for i in range(len(n) - k + 1))
+        extra = [n for n in names if not covered(n)]
         return tuple(sorted({s.encode() for s in lits + extra}))
 
 
@@ -308,11 +317,13 @@ def _family(where: str, t: dict[str, Any], n: int) -> Family:
         raise InputError(where, f"{ctx}: 'flagset_scan' must be true or false")
     own = _strs(where, t, "own_subjects", ctx)
     for pattern in own:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
+        why = unbounded_reason(pattern)
+        if why is not None:
+            # a regex that could backtrack without bound is refused
+            if not why.startswith("not a regex"):
+                why = f"refused, it could backtrack without bound: {why}"
             raise InputError(where, f"{ctx}: own_subjects: bad regex "
-                                    f"{pattern!r}: {exc}") from None
+                                    f"{pattern[:60]!r}: {why}")
     return Family(key=key, title=_str(where, t, "title", ctx) or key,
                   kind=kind, enum=enum, prefix=prefix,
                   masks=_strs(where, t, "masks", ctx), storage=storage,
@@ -426,8 +437,13 @@ def parse_profile(data: bytes, where: str) -> Profile:
             for n, t in enumerate(_tables(where, doc, "family"), start=1)]
     if not fams:
         raise InputError(where, "profile names no [[family]]")
-    keys = [f.key for f in fams]
-    dup = next((k for k in keys if keys.count(k) > 1), None)
+    seen_keys: set[str] = set()       # linear: 100,000 families load
+    dup = None
+    for f in fams:
+        if f.key in seen_keys:
+            dup = f.key
+            break
+        seen_keys.add(f.key)
     if dup:
         raise InputError(where, f"family {dup!r} is defined twice")
     literals = _list(where, doc, "prefilter", "literals")

@@ -439,7 +439,7 @@ def classify_line(text: str, col: int, name: str, rules: Rules
         return Role.CHECK, "case label (unparsed)"
     if re.search(r"#\s*define\s*$", before):
         return Role.DEFINE, "#define (unparsed)"
-    if re.search(r"&=\s*~?\s*[\w(|\s]*$", before) and "~" in before:
+    if re.search(r"&=\s*+~?[\w(|\s]*+$", before) and "~" in before:
         return Role.CLEAR, "cleared with &= ~ (unparsed)"
     if re.search(r"(==|!=)\s*$", before) or re.match(r"(==|!=)", after):
         return Role.CHECK, "compared (unparsed)"
@@ -453,9 +453,9 @@ def classify_line(text: str, col: int, name: str, rules: Rules
             return Role.SET, f"argument of {fn}() (unparsed)"
     if re.search(r"[^&]&\s*\(?\s*$", before):
         return Role.CHECK, "tested with & (unparsed)"
-    if re.search(r"\.\w+\s*=\s*[\w\s|()]*$", before):
+    if re.search(r"\.\w++\s*+=[\w\s|()]*+$", before):
         return Role.SET, "designated initializer (unparsed)"
-    if re.search(r"(\|=|[^=!<>]=)\s*[\w\s|()]*$", before):
+    if re.search(r"(\|=|[^=!<>]=)[\w\s|()]*+$", before):
         return Role.SET, "assigned (unparsed)"
     if re.search(r"\[\s*$", before) and after.startswith("]"):
         return Role.BOUND, "array dimension (unparsed)"

@@ -96,7 +96,7 @@ def _set_values(history: ConstantHistory) -> tuple[dict[str, int], ...]:
 
 
 _CASE = re.compile(r"^\s*case\s+(\w+)\s*:")
-_SECTION_FN = re.compile(r"(\w+)\s*\([^()]*$")
+_SECTION_FN = re.compile(r"(?<!\w)(\w+)\s*\([^()]*+$")
 
 
 def _added_cases(applied: AppliedSeries | None) -> frozenset[tuple[str, str, str]]:
@@ -183,6 +183,7 @@ def _classified(scan: Scan, profile: Profile) -> tuple[FilterPath, ...]:
     subject are one chain (what is left after the last one is the
     chain's default)."""
     from patchlens.extract.filters import CHILD, OWN, filter_kind
+    from patchlens.extract.saferegex import bounded_search
     callbacks = profile.callbacks
     core = profile.core
     own = {f.key: re.compile("|".join(f"(?:{p})" for p in f.own_subjects))
@@ -192,7 +193,7 @@ def _classified(scan: Scan, profile: Profile) -> tuple[FilterPath, ...]:
         if not f.params and not f.origin:
             # Not traced (a filter from an older scan): the text rule.
             rx = own.get(f.family)
-            return OWN if rx is not None and rx.search(f.subject) else CHILD
+            return OWN if rx is not None and bounded_search(rx, f.subject) else CHILD
         return filter_kind(f, callbacks, core)
 
     out: list[FilterPath] = []

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 from patchlens.errors import InputError, Warning_
 from patchlens.tree.paths import normalise_path
-from patchlens.tree.source import TreeInfo, TreeKind, blob_id
+from patchlens.tree.source import (MAX_TREE_FILE_BYTES, TreeInfo, TreeKind, blob_id,
+                                   warn_too_large)
 
 __all__ = ["DirectoryTree"]
 
@@ -58,6 +59,9 @@ class DirectoryTree:
     def read(self, path: str) -> bytes | None:
         found = self._stat(path)
         if found is None:
+            return None
+        if found[1].st_size > MAX_TREE_FILE_BYTES:
+            warn_too_large(path, found[1].st_size)
             return None
         try:
             with open(found[0], "rb") as fh:

@@ -15,7 +15,7 @@ import pygit2
 
 from patchlens.errors import InputError
 from patchlens.tree.paths import normalise_path
-from patchlens.tree.source import TreeInfo, TreeKind
+from patchlens.tree.source import MAX_TREE_FILE_BYTES, TreeInfo, TreeKind, warn_too_large
 
 __all__ = ["GitTree", "open_repository", "resolve_revision"]
 
@@ -183,6 +183,10 @@ class GitTree:
         obj = self._lookup(path)
         if not isinstance(obj, pygit2.Blob):
             return None
+        if obj.size > MAX_TREE_FILE_BYTES:
+            # never inflated: a 2.5 GB blob is a MemoryError otherwise
+            warn_too_large(path, obj.size)
+            return None
         try:
             data: bytes = obj.data
             if self._kept + len(data) <= _READ_MEMO_BYTES:
@@ -248,4 +252,9 @@ class GitTree:
             obj = self.repo[oid_prefix]
         except (KeyError, ValueError, pygit2.GitError):
             return None
-        return obj.data if isinstance(obj, pygit2.Blob) else None
+        if not isinstance(obj, pygit2.Blob):
+            return None
+        if obj.size > MAX_TREE_FILE_BYTES:
+            warn_too_large(oid_prefix, obj.size)
+            return None
+        return obj.data

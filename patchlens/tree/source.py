@@ -8,12 +8,31 @@ ever writes into the tree.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-__all__ = ["TreeSource", "TreeInfo", "TreeKind", "blob_id"]
+from patchlens.errors import Warning_
+
+__all__ = ["TreeSource", "TreeInfo", "TreeKind", "blob_id", "MAX_TREE_FILE_BYTES",
+           "warn_too_large"]
+
+# Largest tree file read whole (the kernel's largest, generated register
+# headers, are ~20 MB): a 2.5 GB (sparse) header is skipped with a
+# warning, never read into memory.
+MAX_TREE_FILE_BYTES = 64 * 1024 * 1024
+_WARNED: set[str] = set()
+
+
+def warn_too_large(path: str, size: int) -> None:
+    """Warn once per path: a tree file over the limit is not read."""
+    if path not in _WARNED:
+        _WARNED.add(path)
+        warnings.warn(f"{path}: skipped: {size} bytes is over the "
+                      f"{MAX_TREE_FILE_BYTES >> 20} MiB limit for a tree file",
+                      Warning_, stacklevel=3)
 
 
 class TreeKind(StrEnum):
