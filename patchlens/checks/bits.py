@@ -298,7 +298,7 @@ def bit_index_uses(source: TreeSource, files: Iterable[str],
                 if name not in names:
                     continue
                 width, why = _bit_width(m.group(1), m.group(3))
-                d = re.match(r"\s*#\s*define\s+(\w+)", line)
+                d = re.match(r"^\s*+#\s*+define\s++(\w+)", line)
                 if d:
                     fed = _fed_field(source, path, text, d.group(1), field_types)
                     if fed is not None:

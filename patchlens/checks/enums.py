@@ -119,7 +119,7 @@ def array_growths(hits: TreeHits, final_tree: TreeSource, series: Series,
 
 def _claims(text: str) -> list[str]:
     """Byte counts a commit message claims ("Trade the 8bytes ...")."""
-    return [m.group(0) for m in re.finditer(r"\b\d+\s*-?\s*bytes?\b", text)]
+    return [m.group(0) for m in re.finditer(r"\b\d++\s*+-?\s*+bytes?\b", text)]
 
 
 def _array_growth(source: TreeSource, member: ArrayMember, ch: ConstantChange,

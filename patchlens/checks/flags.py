@@ -109,7 +109,7 @@ def _role(before: str, line: str, col: int, name: str) -> Role:
     col += len(full) - len(line)
     prefix = full[:col]
     after = full[col + len(name):].lstrip()
-    define = re.match(r"\s*#\s*define\s+(\w+)", full)
+    define = re.match(r"^\s*+#\s*+define\s++(\w+)", full)
     if define:
         return Role.DEFINE if define.group(1) == name else Role.COMPOSE
     if after.startswith("=") and not after.startswith("=="):

@@ -451,7 +451,7 @@ def classify_line(text: str, col: int, name: str, rules: Rules
     for fn in rules.setters:
         if re.search(rf"\b{re.escape(fn)}\s*\(", before):
             return Role.SET, f"argument of {fn}() (unparsed)"
-    if re.search(r"[^&]&\s*\(?\s*$", before):
+    if re.search(r"[^&]&\s*+\(?\s*+$", before):
         return Role.CHECK, "tested with & (unparsed)"
     if re.search(r"\.\w++\s*+=[\w\s|()]*+$", before):
         return Role.SET, "designated initializer (unparsed)"
