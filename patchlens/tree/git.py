@@ -183,11 +183,11 @@ class GitTree:
         obj = self._lookup(path)
         if not isinstance(obj, pygit2.Blob):
             return None
-        if obj.size > MAX_TREE_FILE_BYTES:
-            # never inflated: a 2.5 GB blob is a MemoryError otherwise
-            warn_too_large(path, obj.size)
-            return None
         try:
+            if obj.size > MAX_TREE_FILE_BYTES:
+                # never inflated: a 2.5 GB blob is a MemoryError otherwise
+                warn_too_large(path, obj.size)
+                return None
             data: bytes = obj.data
             if self._kept + len(data) <= _READ_MEMO_BYTES:
                 self._reads[path] = data
@@ -254,7 +254,11 @@ class GitTree:
             return None
         if not isinstance(obj, pygit2.Blob):
             return None
-        if obj.size > MAX_TREE_FILE_BYTES:
-            warn_too_large(oid_prefix, obj.size)
+        try:
+            if obj.size > MAX_TREE_FILE_BYTES:
+                warn_too_large(oid_prefix, obj.size)
+                return None
+            data: bytes = obj.data
+        except (KeyError, pygit2.GitError):
             return None
-        return obj.data
+        return data
