@@ -44,10 +44,6 @@ class _Field:
     name: str
     dims: str
 
-    def group(self, key: str) -> str | None:
-        return {"type": self.type, "ptr": self.ptr, "name": self.name,
-                "dims": self.dims}[key]
-
 
 def _field(decl: str) -> _Field | None:
     """Read ``type [*]name[dims]`` with string methods, linear."""
@@ -231,8 +227,8 @@ class StructIndex:
             fm = _field(pieces[0])
             if fm is None:
                 return Size(None, 1, (), f"{t}: cannot read field {decl!r}")
-            base_type = fm.group("type").strip()
-            decls = [(fm.group("ptr"), fm.group("name"), fm.group("dims"))]
+            base_type = fm.type.strip()
+            decls = [(fm.ptr, fm.name, fm.dims)]
             for extra in pieces[1:]:
                 em = re.match(r"^(\*++)?\s*+(\w++)\s*+((?:\[[^\]]*+\]\s*+)*+)$", extra)
                 if em is None:
@@ -286,10 +282,10 @@ def find_array_members(source: TreeSource, names: tuple[str, ...],
                 fm = _field(decl.split(",")[0].strip())
                 if fm is None:
                     continue
-                dims = re.findall(r"\[\s*(\w+)\s*\]", fm.group("dims") or "")
+                dims = re.findall(r"\[\s*(\w+)\s*\]", fm.dims or "")
                 for d in dims:
                     if d in wanted:
-                        out.append(ArrayMember(node_text(sname), fm.group("name"),
-                                               fm.group("type").strip(), d, path,
-                                               line, bool(fm.group("ptr"))))
+                        out.append(ArrayMember(node_text(sname), fm.name,
+                                               fm.type.strip(), d, path,
+                                               line, bool(fm.ptr)))
     return tuple(out)

@@ -18,12 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-try:
-    import re._parser as _sre  # type: ignore[import-not-found]  # Python 3.11+: no stubs
-    from re import _constants as _c  # type: ignore[attr-defined]  # no stubs
-except ImportError:  # pragma: no cover
-    import sre_parse as _sre  # type: ignore[no-redef]
-    import sre_constants as _c  # type: ignore[no-redef]
+# The parser of ``re`` (Python 3.11+, the floor): no stubs exist for it.
+import re._parser as _sre  # type: ignore[import-not-found]
+from re import _constants as _c  # type: ignore[attr-defined]
 
 __all__ = ["unbounded_reason", "bounded_search", "MAX_PATTERN",
            "MAX_SUBJECT", "MAX_AMBIGUOUS"]
