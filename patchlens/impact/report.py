@@ -61,7 +61,7 @@ def series_info(series: Series, tree: TreeInfo) -> SeriesInfo:
         warnings=series.warnings)
 
 
-def application(applied: object | None,
+def application(applied: AppliedSeries | None,
                 files: frozenset[str] | None = None) -> Application:
     """Per-patch hunk counts; notes for the hunks that did not apply
     cleanly, in ``files`` only when given (the files defining family
@@ -70,10 +70,10 @@ def application(applied: object | None,
         return Application()
     # Without a tree nothing applies and nothing fails: the hunks are
     # read from the patch text (counted, no notes).
-    no_tree = applied.base.info.kind == "none"  # type: ignore[attr-defined]
+    no_tree = applied.base.info.kind == "none"
     out = []
-    prefix = applied.applied_prefix  # type: ignore[attr-defined]
-    for r in applied.results:  # type: ignore[attr-defined]
+    prefix = applied.applied_prefix
+    for r in applied.results:
         counts: dict[str, int] = defaultdict(int)
         notes = []
         if r.already:
@@ -405,7 +405,7 @@ def patch_only_note(tree: TreeInfo) -> str | None:
     return PATCH_ONLY if tree.kind == "none" else None
 
 
-def build_report(series: Series, tree: TreeInfo, applied: object | None,
+def build_report(series: Series, tree: TreeInfo, applied: AppliedSeries | None,
                  facts: Facts) -> Report:
     changes = constant_changes(facts, series)
     names = {c.name for c in changes}

@@ -198,7 +198,9 @@ def read_quotes(body: str) -> tuple[QuotedBlock, ...]:
                     reader = _FragmentReader()
                     text = []
                 in_quote = True
-            reader.feed(depth, content)  # type: ignore[union-attr]
+            if reader is None:      # a quote going on after close()
+                reader, text = _FragmentReader(), []
+            reader.feed(depth, content)
         else:
             if in_quote and not line.strip():
                 continue   # a blank line between quote and reply text
