@@ -87,6 +87,13 @@ def constant_findings(history: ConstantHistory, profile: Profile,
     seen = {_key(f) for f in table_findings(steps[0].table, profile)}
     for prev, step in zip(steps, steps[1:]):
         new = frozenset(step.table.by_name) - frozenset(prev.table.by_name)
+        # Without a tree, a name on a context line first appears in the
+        # table at the patch that shows it, beside the one it adds: the
+        # names the patch adds (its + lines) come first.
+        added = frozenset(c.name for c in history.changes
+                          if c.patch == step.label and c.action == "added")
+        if new & added:
+            new = new & added
         for f in table_findings(step.table, profile, patch=step.label,
                                 new_names=new, before=prev.table,
                                 series=series):

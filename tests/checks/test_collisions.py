@@ -205,3 +205,18 @@ def test_every_location_says_what_it_is() -> None:
         "x.h:3: ERROR: bit-collision: A is bit 3, already used by B (1/1)",
         "x.h:3: WARNING: bit-collision: A is bit 3, already used by B "
         "[patch line; patch-only] (1/1)"]
+
+
+def test_without_a_tree_the_added_flag_collides_not_its_context(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Patch-only, the context flag NO_MASK first appears in the table at
+    the same patch as the flag the patch adds: the finding names the
+    added flag, at its own line, as the one landing on a used bit (it
+    said "MSI_FLAG_NO_MASK ... already used by MSI_FLAG_GADGET_IMS",
+    backwards, at NO_MASK's line)."""
+    assert _collisions(tmp_path, monkeypatch, capsys, VERIFIED,
+                       tree=False) == [
+        "include/linux/msi.h:28: ERROR: bit-collision: MSI_FLAG_GADGET_IMS "
+        "is bit 17 (0x20000), already used by MSI_FLAG_NO_MASK (MSI flag "
+        "family) [patch line; patch-only] (1/1)"]
