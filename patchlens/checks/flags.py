@@ -27,7 +27,7 @@ from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
 from patchlens.mail.model import Series
 
 __all__ = ["UNCHECKED_FLAG", "UNSET_FLAG", "unused_flags", "PatchUse",
-           "patch_uses", "existed_before", "preimage_value"]
+           "patch_uses", "removed_uses", "existed_before", "preimage_value"]
 
 UNCHECKED_FLAG = declare(
     "unchecked-flag", Severity.CHECK, Evidence.BOTH,
@@ -169,6 +169,35 @@ def patch_uses(series: Series, names: Iterable[str],
                         out.append(PatchUse(m.group(1), p.label, fp.path,
                                             new_no or h.new_start, role,
                                             text.strip()))
+    return out
+
+
+def removed_uses(series: Series, name: str) -> list[PatchUse]:
+    """Every use of ``name`` on a line the series removes, read from the
+    patch text (``line``: the patch's pre-image line): without a tree,
+    what the patches show of its uses before the series.  Its own
+    definition (an enumerator, a ``#define``) is not a use."""
+    rx = re.compile(rf"\b{re.escape(name)}\b")
+    enumerator = re.compile(rf"^\s*{re.escape(name)}\s*(=[^,]*)?,?\s*$")
+    out: list[PatchUse] = []
+    for p in sorted(series.patches, key=lambda p: p.index):
+        for fp in p.files:
+            for h in fp.hunks:
+                texts = [l.text for l in h.lines if l.kind != "+"]
+                for i, l in enumerate(l for l in h.lines if l.kind != "+"):
+                    if l.kind != "-":
+                        continue
+                    code = _code(l.text)
+                    before = _statement_before(texts, i)
+                    if enumerator.match(code) and not before:
+                        continue        # its enumerator, not a use
+                    for m in rx.finditer(code):
+                        role = _role(before, code, m.start(), name)
+                        if role is Role.DEFINE:
+                            continue
+                        out.append(PatchUse(name, p.label, fp.path,
+                                            l.old_no or h.old_start, role,
+                                            l.text.strip()))
     return out
 
 

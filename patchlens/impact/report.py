@@ -17,7 +17,7 @@ from dataclasses import replace
 from patchlens.c.lexical import code_only
 from patchlens.checks import run_checks
 from patchlens.checks.bits import collision_effects
-from patchlens.checks.flags import (existed_before, patch_uses,
+from patchlens.checks.flags import (existed_before, patch_uses, removed_uses,
                                     preimage_value)
 from patchlens.checks.hunks import hunk_findings as _hunk_findings
 from patchlens.extract.roles import Role
@@ -35,7 +35,8 @@ from patchlens.tree.source import TreeInfo
 
 __all__ = ["build_report", "report_findings", "hunk_findings",
            "constant_files", "dedupe", "series_info", "application",
-           "constant_changes", "impacts", "removal", "patch_only_note",
+           "constant_changes", "impacts", "removal", "removal_from_patches",
+           "FROM_PATCH_TEXT", "patch_only_note",
            "PATCH_ONLY"]
 
 # One line (72 columns) said once at the top of report and check output
@@ -300,14 +301,18 @@ def unapplied_uses(facts: Facts, series: Series,
 
 def impacts(facts: Facts, changes: Sequence[ConstantChange],
             applied: AppliedSeries | None = None,
-            unapplied: Sequence[Site] = ()) -> tuple[Impact, ...]:
+            unapplied: Sequence[Site] = (), *,
+            series: Series | None = None) -> tuple[Impact, ...]:
     """Per constant the series adds, changes or removes: who uses it.
     A removed constant has no users after the series and no parent can
     accept it: its uses before the series are listed with the patch
     that removes each (``applied``: the series' states), and any use
     left behind.  ``unapplied``: uses on lines of hunks that did not
-    apply (:func:`unapplied_uses`)."""
+    apply (:func:`unapplied_uses`)).  ``series``: without a tree, the uses a removed constant had
+    before the series are those its patches remove (read from their
+    text)."""
     out = []
+    no_tree = applied is not None and applied.base.info.kind == "none"
     for ch in changes:
         if ch.kind not in ("added", "changed", "removed"):
             continue
@@ -315,7 +320,9 @@ def impacts(facts: Facts, changes: Sequence[ConstantChange],
             out.append(Impact(ch.name, ch.family,
                               f"removed {ch.family}, was {ch.show(ch.before)}"
                               + (f", by {ch.patch}" if ch.patch else ""),
-                              removal=removal(facts, ch.name, applied)))
+                              removal=removal_from_patches(series, ch.name)
+                              if no_tree and series is not None
+                              else removal(facts, ch.name, applied)))
             continue
         if ch.kind == "added":
             what = f"new {ch.family}, {ch.show(ch.after)}"
@@ -346,6 +353,24 @@ def removal(facts: Facts, name: str, applied: AppliedSeries | None
         if s.name == name and s.role != Role.DEFINE and s.patch:
             out.append(RemovedUse(s, None, "added", added_by=s.patch))
     return tuple(out)
+
+
+# What a removal note says of uses read from the patch text: no tree.
+FROM_PATCH_TEXT = "read from the patch text: no tree"
+
+
+def removal_from_patches(series: Series, name: str
+                         ) -> tuple[RemovedUse, ...]:
+    """Without a tree: the uses of ``name`` the series' patches remove
+    (their ``-`` lines), each with that patch.  The patches cannot show
+    a use they leave behind, so none is "left"."""
+    return tuple(
+        # The role a statement gives it needs the tree's call rules:
+        # from patch text, only that it is a use.
+        RemovedUse(Site(u.name, "use", u.file, u.line, None,
+                        subsystem_of(u.file), None, FROM_PATCH_TEXT),
+                   u.patch, "line removed")
+        for u in removed_uses(series, name))
 
 
 def _removed_by(applied: AppliedSeries | None, file: str, line: int,
@@ -420,7 +445,8 @@ def build_report(series: Series, tree: TreeInfo, applied: AppliedSeries | None,
                               facts, series, applied if isinstance(
                                   applied, AppliedSeries) else None,
                               [c.name for c in changes
-                               if c.kind in ("added", "changed")])), refs,
+                               if c.kind in ("added", "changed")]),
+                          series=series), refs,
                   review_notes(series, facts, names), moves=facts.moves,
                   patch_only=patch_only_note(tree))
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from patchlens.checks.hunks import HUNK_CODES
 from patchlens.impact.model import Answer, Report
+from patchlens.impact.report import FROM_PATCH_TEXT
 from patchlens.render import text
 from patchlens.text import ranges, site
 from patchlens.render.terse import marks
@@ -85,7 +86,10 @@ def _report(r: Report) -> str:
             fate = (f"**added by {u.added_by}: stale-reference**"
                     if u.added_by else "**left: stale-reference**"
                     if u.left else f"{u.how or 'removed'} by {u.removed_by}")
-            out.append(f"- {st.role} {site(st.file, st.line)}{fn}: {fate}")
+            text = " (patch text: no tree)" if st.note == FROM_PATCH_TEXT \
+                else ""
+            out.append(f"- {st.role} {site(st.file, st.line)}{fn}: {fate}"
+                       f"{text}")
         for g in imp.uses:
             counts = ", ".join(f"{n} {role}" for role, n in g.counts)
             who = f" ({'; '.join(g.maintainers)})" if g.maintainers else ""

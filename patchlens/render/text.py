@@ -11,6 +11,7 @@ from functools import singledispatch
 
 from patchlens.checks.hunks import HUNK_CODES
 from patchlens.findings import Finding, Severity
+from patchlens.impact.report import FROM_PATCH_TEXT
 from patchlens.impact.model import (
     AcceptAnswer, Application, FilterVerdict, Impact, InstanceRow, InvertAnswer,
     RemovedUse, RenameAnswer, Report, ReviewNote, SeriesDiff, SeriesInfo,
@@ -295,15 +296,26 @@ def _filters(filters: Sequence[FilterVerdict], token_label: str,
     return out
 
 
-def _removal(imp: Impact) -> list[str]:
+def _removal(imp: Impact, patch_only: bool = False) -> list[str]:
     """A removed constant: its uses before the series, by subsystem,
     each with the patch that removes it; uses left behind stand out."""
     out: list[str] = []
     before = [u for u in imp.removal if u.added_by is None]
     left = [u for u in imp.removal if u.left]
     files = len({u.site.file for u in before})
-    if not before:
+    text_only = bool(before) and all(u.site.note == FROM_PATCH_TEXT
+                                     for u in before)
+    if not before and patch_only:
+        out.append("no patch of the series removes a use of it (no tree: "
+                   "its uses before the series are not known)")
+    elif not before:
         out.append("no code in the tree used it before the series")
+    elif text_only:
+        # No tree: the patches show the uses they remove, not the ones
+        # they might leave behind.
+        out += wrap(f"{plural(len(before), 'use')} removed by the series, in "
+                    f"{plural(files, 'file')} (read from the patch text: "
+                    "no tree shows a use it leaves behind)", rest="  ")
     else:
         gone = len(before) - sum(1 for u in before if u.left)
         out += wrap(f"{plural(len(before), 'use')} before the series, in "
@@ -332,10 +344,10 @@ def _removal(imp: Impact) -> list[str]:
     return out
 
 
-def _impact(imp: Impact) -> list[str]:
+def _impact(imp: Impact, patch_only: bool = False) -> list[str]:
     out = wrap(f"IMPACT: {imp.name} ({imp.what})", rest="  ")
     if imp.what.startswith("removed"):
-        return out + _removal(imp)
+        return out + _removal(imp, patch_only)
     if imp.neighbours:
         out += wrap("neighbours: " + ", ".join(imp.neighbours), rest="  ")
     if not imp.uses:
@@ -404,7 +416,7 @@ def _(report: Report) -> str:
     out += [""] + _constants(report)
     out += [""] + render_findings(report.findings, fold_hunks=True)
     for imp in report.impacts:
-        out += [""] + _impact(imp)
+        out += [""] + _impact(imp, bool(report.patch_only))
     out += ["", "REVIEW"]
     about = [n for n in report.comments if n.subjects]
     other = [n for n in report.comments if not n.subjects]

@@ -95,3 +95,83 @@ def test_comment_naming_the_token_is_no_use(tmp_path: Path, capsys) -> None:
     _, out = _run(["check", str(FIXTURES / "remove-token.mbox"), "--tree",
                    str(tree), "--format", "terse"], capsys)
     assert "stale-reference" not in out
+
+
+# A flag removed from an enum whose explicit value the hunk shows, with
+# its one user (a parent's supported flags) removed by an earlier patch.
+_FLAG_REMOVAL = """\
+From mboxrd@z Thu Jan  1 00:00:00 1970
+From: Rae Remover <rae@example.org>
+To: gizmo-irq@lists.example.org
+Subject: [PATCH 1/2] irqchip/gizmo: Stop advertising MSI_FLAG_GIZMO_SLOTS
+Date: Tue, 03 Mar 2026 09:01:00 +0000
+Message-ID: <rm-flag-1@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+Nobody allocates from the slots.
+
+Signed-off-by: Rae Remover <rae@example.org>
+---
+diff --git a/drivers/irqchip/irq-gizmo-parent.c b/drivers/irqchip/irq-gizmo-parent.c
+--- a/drivers/irqchip/irq-gizmo-parent.c
++++ b/drivers/irqchip/irq-gizmo-parent.c
+@@ -40,7 +40,6 @@ static const struct msi_parent_ops gizmo_msi_parent_ops = {
+ 	.supported_flags	= MSI_GENERIC_FLAGS_MASK |
+ 				  MSI_FLAG_PCI_MSIX |
+-				  MSI_FLAG_GIZMO_SLOTS,
++				  0,
+ 	.bus_select_token	= DOMAIN_BUS_NEXUS,
+ 	.prefix			= "GIZMO-",
+ };
+-- 
+2.39.5
+
+From mboxrd@z Thu Jan  1 00:00:00 1970
+From: Rae Remover <rae@example.org>
+To: gizmo-irq@lists.example.org
+Subject: [PATCH 2/2] genirq/msi: Remove MSI_FLAG_GIZMO_SLOTS
+Date: Tue, 03 Mar 2026 09:02:00 +0000
+Message-ID: <rm-flag-2@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+No user left.
+
+Signed-off-by: Rae Remover <rae@example.org>
+---
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -30,7 +30,6 @@ enum {
+ 	MSI_FLAG_PCI_MSIX		= (1 << 16),
+ 	MSI_FLAG_NO_MASK		= (1 << 17),
+-	MSI_FLAG_GIZMO_SLOTS		= (1 << 18),
+ };
+ 
+ /* What a parent domain offers its children. */
+-- 
+2.39.5
+"""
+
+
+def test_without_a_tree_a_removal_lists_the_uses_its_patches_remove(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Patch-only, a removed flag's uses before the series are the ones
+    the patches remove (read from their - lines); it said "no code in
+    the tree used it before the series" with no tree at all."""
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(_FLAG_REMOVAL)
+    _, text = _run(["report", str(mbox), "--no-tree"], capsys)
+    assert "no code in the tree used it before the series" not in text
+    flat = " ".join(text.split())
+    assert "1 use removed by the series, in 1 file (read from the patch " \
+        "text: no tree shows a use it leaves behind)" in flat
+    assert "use     drivers/irqchip/irq-gizmo-parent.c:42: line removed " \
+        "by 1/2" in text
+    _, data = _run(["report", str(mbox), "--no-tree", "--format", "json"],
+                   capsys)
+    imp = _impact(json.loads(data), "MSI_FLAG_GIZMO_SLOTS")
+    assert [(u["site"]["file"], u["site"]["line"], u["removed_by"])
+            for u in imp["removal"]] == [
+        ("drivers/irqchip/irq-gizmo-parent.c", 42, "1/2")]
