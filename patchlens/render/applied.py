@@ -16,6 +16,11 @@ def summary_line(applied: AppliedSeries) -> str:
     there are some."""
     c = applied.counts()
     total = sum(c.values())
+    if applied.base.info.kind == "none":
+        # Nothing to apply to: no hunk failed, none is "in the tree" (a
+        # deleted file's hunk found no file to delete, which says nothing).
+        return f"{total} hunks read from the patch text (no tree to apply " \
+            "them to)"
     line = (f"{c[HunkStatus.CLEAN]} of {total} hunks clean, "
             f"{c[HunkStatus.OFFSET]} offset, {c[HunkStatus.FUZZ]} with fuzz, ")
     for status, words in ((HunkStatus.ALREADY, "already in the tree"),

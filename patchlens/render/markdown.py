@@ -86,10 +86,10 @@ def _report(r: Report) -> str:
             fate = (f"**added by {u.added_by}: stale-reference**"
                     if u.added_by else "**left: stale-reference**"
                     if u.left else f"{u.how or 'removed'} by {u.removed_by}")
-            text = " (patch text: no tree)" if st.note == FROM_PATCH_TEXT \
+            mark = " (patch text: no tree)" if st.note == FROM_PATCH_TEXT \
                 else ""
             out.append(f"- {st.role} {site(st.file, st.line)}{fn}: {fate}"
-                       f"{text}")
+                       f"{mark}")
         for g in imp.uses:
             counts = ", ".join(f"{n} {role}" for role, n in g.counts)
             who = f" ({'; '.join(g.maintainers)})" if g.maintainers else ""

@@ -721,6 +721,9 @@ def _apply_file(tree: TreeSource, read: Reader, fp: FilePatch, where: str,
 
     data = read(old)
     if data is None and (fp.status is FileStatus.DELETED or new is None):
+        if tree.info.kind == "none":
+            # No tree: a file it lacks was never deleted from it.
+            return all_failed(f"{old} is not in the tree"), {}
         return all_failed(f"{old} is not in the tree: already deleted",
                           HunkStatus.ALREADY), {}
     if not fp.hunks:

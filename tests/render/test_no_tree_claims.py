@@ -1,0 +1,88 @@
+"""Patch-only runs claim nothing about a tree (audit of the reply-ready
+output): a patch deleting a file is not "already in the tree" (there is
+no tree; it said "already in the tree: 1/2 (the series is partly
+applied ...)" and counted "1 already in the tree, 3 failed"), and the
+apply summary says the hunks were read from the patch text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patchlens.cli import main
+
+_PATCH = """\
+From mboxrd@z Thu Jan  1 00:00:00 1970
+From: Dee Deleter <dee@example.org>
+To: gizmo-irq@lists.example.org
+Subject: [PATCH {n}/2] {subject}
+Date: Tue, 03 Mar 2026 09:0{n}:00 +0000
+Message-ID: <del-{n}@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+{body}
+
+Signed-off-by: Dee Deleter <dee@example.org>
+---
+{diff}-- 
+2.39.5
+
+"""
+
+_DELETE = """\
+diff --git a/drivers/irqchip/irq-gizmo-its.c b/drivers/irqchip/irq-gizmo-its.c
+deleted file mode 100644
+index 3c56708..0000000
+--- a/drivers/irqchip/irq-gizmo-its.c
++++ /dev/null
+@@ -1,5 +0,0 @@
+-// SPDX-License-Identifier: GPL-2.0
+-int gizmo_its_probe(void)
+-{
+-\treturn 0;
+-}
+"""
+
+_MAKEFILE = """\
+diff --git a/drivers/irqchip/Makefile b/drivers/irqchip/Makefile
+--- a/drivers/irqchip/Makefile
++++ b/drivers/irqchip/Makefile
+@@ -3,3 +3,2 @@
+ obj-$(CONFIG_GIZMO_MSI)\t\t+= irq-gizmo-msi.o
+-obj-$(CONFIG_GIZMO_ITS)\t\t+= irq-gizmo-its.o
+ obj-$(CONFIG_GIZMO_LIB)\t\t+= irq-gizmo-lib.o
+"""
+
+
+@pytest.fixture
+def series(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(
+        _PATCH.format(n=1, subject="irqchip/gizmo: Remove the gizmo ITS",
+                      body="It never shipped.", diff=_DELETE)
+        + _PATCH.format(n=2, subject="irqchip/gizmo: Drop the ITS object",
+                        body="Its source is gone.", diff=_MAKEFILE))
+    return mbox
+
+
+def _out(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    main(args)
+    return capsys.readouterr().out
+
+
+def test_a_deleted_file_is_not_already_in_a_tree_there_is_none(
+        series: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    applied = _out(["apply", str(series), "--no-tree"], capsys)
+    assert "already" not in applied and "partly applied" not in applied
+    assert applied.rstrip().endswith(
+        "2 hunks read from the patch text (no tree to apply them to)")
+    for fmt in ("text", "markdown"):
+        report = _out(["report", str(series), "--no-tree", "--format", fmt],
+                      capsys)
+        assert "already" not in report and "partly applied" not in report
+    check = _out(["check", str(series), "--no-tree", "--format", "terse"],
+                 capsys)
+    assert "already-applied" not in check and "hunk-failed" not in check
