@@ -19,6 +19,7 @@ from patchlens.checks import run_checks
 from patchlens.checks.bits import collision_effects
 from patchlens.checks.flags import (existed_before, patch_uses, removed_uses,
                                     preimage_value)
+from patchlens.checks.hunks import HUNK_CODES
 from patchlens.checks.hunks import hunk_findings as _hunk_findings
 from patchlens.extract.roles import Role
 from patchlens.findings import Finding
@@ -477,7 +478,10 @@ def hunk_findings(applied: object | None,
 def dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     seen, out = set(), []
     for f in findings:
-        key = (f.code, f.file, f.line, f.subject, f.message)
+        # Two patches' hunks can fail at one place with the same words:
+        # each is its own finding (the Applied line counts both).
+        key = (f.code, f.file, f.line, f.subject, f.message,
+               f.patch if f.code in HUNK_CODES else None)
         if key not in seen:
             seen.add(key)
             out.append(f)

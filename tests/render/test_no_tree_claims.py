@@ -86,3 +86,41 @@ def test_a_deleted_file_is_not_already_in_a_tree_there_is_none(
     check = _out(["check", str(series), "--no-tree", "--format", "terse"],
                  capsys)
     assert "already-applied" not in check and "hunk-failed" not in check
+
+
+_FAILS = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -24,6 +24,7 @@ enum {
+ 
+ \tMSI_FLAG_PCI_MSIX\t\t= (1 << 16),
+ \tMSI_FLAG_NO_MASK\t\t= (1 << 17),
++\t/* a comment line the tree does not have */
+ };
+ 
+ /* A line the tree does not have either. */
+"""
+
+
+def test_two_patches_failing_alike_are_two_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The same hunk failing in 1/2 and 2/2 (a resend folded into one
+    series, or a fix repeated) is two hunk-failed findings: check
+    merged them into one while the report's Applied line counted two
+    (corpus: Part 2 V1 10/20 and 11/20 at linux-6.1)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(
+        _PATCH.format(n=1, subject="genirq/msi: Comment the flags",
+                      body="Say what they are.", diff=_FAILS)
+        + _PATCH.format(n=2, subject="genirq/msi: Comment the flags again",
+                        body="Say it twice.", diff=_FAILS))
+    tree = Path(__file__).resolve().parents[2] / "fixtures" / "checks" / "tree"
+    check = _out(["check", str(mbox), "--tree", str(tree), "--format",
+                  "terse"], capsys)
+    failed = [l for l in check.splitlines() if ": hunk-failed: " in l]
+    assert [l[-5:] for l in failed] == ["(1/2)", "(2/2)"]
+    report = _out(["report", str(mbox), "--tree", str(tree)], capsys)
+    assert "2 failed" in " ".join(report.split())
