@@ -350,7 +350,10 @@ def _impact(imp: Impact, patch_only: bool = False) -> list[str]:
         return out + _removal(imp, patch_only)
     if imp.neighbours:
         out += wrap("neighbours: " + ", ".join(imp.neighbours), rest="  ")
-    if not imp.uses:
+    if not imp.uses and patch_only:
+        out.append("no line the series adds uses it (no tree: its uses "
+                   "in the tree are not known)")
+    elif not imp.uses:
         out.append("no code in the tree or the series uses it")
     for group in imp.uses:
         counts = ", ".join(plural(n, role, role + ("es" if role.endswith(

@@ -124,3 +124,37 @@ def test_two_patches_failing_alike_are_two_findings(
     assert [l[-5:] for l in failed] == ["(1/2)", "(2/2)"]
     report = _out(["report", str(mbox), "--tree", str(tree)], capsys)
     assert "2 failed" in " ".join(report.split())
+
+
+_RENUMBER = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -24,6 +24,6 @@ enum {
+ 
+ \tMSI_FLAG_PCI_MSIX\t\t= (1 << 16),
+-\tMSI_FLAG_NO_MASK\t\t= (1 << 17),
++\tMSI_FLAG_NO_MASK\t\t= (1 << 18),
+ };
+ 
+ /* What a parent domain offers its children. */
+"""
+
+
+def test_without_a_tree_an_unused_constant_is_not_unused_in_the_tree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Patch-only, a renumbered flag no + line uses: the report said "no
+    code in the tree or the series uses it" with no tree to look in
+    (Part 3 V1 --no-tree: MSI_FLAG_LEVEL_CAPABLE and two more)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(_PATCH.format(n=1, subject="genirq/msi: Move NO_MASK",
+                                  body="Make room.", diff=_RENUMBER)
+                    .replace("[PATCH 1/2]", "[PATCH 1/1]"))
+    report = " ".join(_out(["report", str(mbox), "--no-tree"],
+                           capsys).split())
+    assert "IMPACT: MSI_FLAG_NO_MASK" in report
+    assert "no code in the tree" not in report
+    assert "no line the series adds uses it (no tree: its uses in the " \
+        "tree are not known)" in report
