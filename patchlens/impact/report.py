@@ -367,8 +367,8 @@ def removal_from_patches(series: Series, name: str
     a use they leave behind, so none is "left"."""
     return tuple(
         # The role a statement gives it needs the tree's call rules:
-        # from patch text, only that it is a use.
-        RemovedUse(Site(u.name, "use", u.file, u.line, None,
+        # from patch text it is left unclassified ("other").
+        RemovedUse(Site(u.name, Role.OTHER, u.file, u.line, None,
                         subsystem_of(u.file), None, FROM_PATCH_TEXT),
                    u.patch, "line removed")
         for u in removed_uses(series, name))

@@ -167,7 +167,7 @@ def test_without_a_tree_a_removal_lists_the_uses_its_patches_remove(
     flat = " ".join(text.split())
     assert "1 use removed by the series, in 1 file (read from the patch " \
         "text: no tree shows a use it leaves behind)" in flat
-    assert "use     drivers/irqchip/irq-gizmo-parent.c:42: line removed " \
+    assert "other   drivers/irqchip/irq-gizmo-parent.c:42: line removed " \
         "by 1/2" in text
     _, data = _run(["report", str(mbox), "--no-tree", "--format", "json"],
                    capsys)
