@@ -260,8 +260,11 @@ def _advertisers(facts: Facts, name: str) -> tuple[Advertiser, ...]:
                               if any(inst.via[name] in t for (l2, _),
                                      ts in facts.added.items()
                                      if l2 == lab for t in ts)), None)
+            # The line of the field (".supported_flags ="), not of the
+            # structure's first line: the render says ".field at line".
             out.append(Advertiser(inst.name, inst.struct, fname, inst.file,
-                                  inst.line, inst.subsystem,
+                                  inst.lines.get(fname, inst.line),
+                                  inst.subsystem,
                                   _via(inst, name, mask), today, after,
                                   patch or (facts.introduced_by(name)
                                             if mask and after != today

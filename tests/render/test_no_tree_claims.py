@@ -158,3 +158,18 @@ def test_without_a_tree_an_unused_constant_is_not_unused_in_the_tree(
     assert "no code in the tree" not in report
     assert "no line the series adds uses it (no tree: its uses in the " \
         "tree are not known)" in report
+
+
+def test_an_advertising_parent_is_cited_at_its_field_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """"Parents that advertise it" says ".supported_flags at FILE:LINE":
+    the line of that field, not the structure's first line (it said
+    irq-demo-msi-lib.c:34, the `static const struct msi_parent_ops` line;
+    at linux-6.12, amd/iommu.c:4026 for the field on 4027)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    report = _out(["report", str(demo / "series.mbox"), "--tree",
+                   str(demo / "tree")], capsys)
+    assert ".supported_flags at drivers/irqchip/irq-demo-msi-lib.c:35" \
+        in report
