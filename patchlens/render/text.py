@@ -306,8 +306,8 @@ def _removal(imp: Impact, patch_only: bool = False) -> list[str]:
     text_only = bool(before) and all(u.site.note == FROM_PATCH_TEXT
                                      for u in before)
     if not before and patch_only:
-        out.append("no patch of the series removes a use of it (no tree: "
-                   "its uses before the series are not known)")
+        out += wrap("no patch of the series removes a use of it (no tree: "
+                    "its uses before the series are not known)", rest="  ")
     elif not before:
         out.append("no code in the tree used it before the series")
     elif text_only:
@@ -351,8 +351,8 @@ def _impact(imp: Impact, patch_only: bool = False) -> list[str]:
     if imp.neighbours:
         out += wrap("neighbours: " + ", ".join(imp.neighbours), rest="  ")
     if not imp.uses and patch_only:
-        out.append("no line the series adds uses it (no tree: its uses "
-                   "in the tree are not known)")
+        out += wrap("no line the series adds uses it (no tree: its uses "
+                    "in the tree are not known)", rest="  ")
     elif not imp.uses:
         out.append("no code in the tree or the series uses it")
     for group in imp.uses:

@@ -158,6 +158,8 @@ def test_without_a_tree_an_unused_constant_is_not_unused_in_the_tree(
     assert "no code in the tree" not in report
     assert "no line the series adds uses it (no tree: its uses in the " \
         "tree are not known)" in report
+    from patchlens.render.text import check_lines
+    assert check_lines(_out(["report", str(mbox), "--no-tree"], capsys)) == []
 
 
 def test_an_advertising_parent_is_cited_at_its_field_line(
