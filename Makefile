@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # Real Debian kernel trees are unpacked once into this cache.
 KERNEL_CACHE ?= $(HOME)/.cache/patchlens/kernels
 
-.PHONY: demo test test-min lint test-kernel kernels bench fuzz clean
+.PHONY: demo test test-min lint test-kernel kernels bench fuzz clean man
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test-min:
 lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+# The man page, generated from the parser (tests/test_cli_manners.py
+# checks the shipped one is current).
+man: $(STAMP)
+	$(BIN)/python -c 'import sys; from patchlens.cli import man_page; sys.stdout.write(man_page())' > docs/man/patchlens.1
 
 kernels: $(STAMP)
 	$(BIN)/python -m benchmarks.kernels --cache $(KERNEL_CACHE)

@@ -10,6 +10,8 @@ edge: everything it hands out is data for the pure analysis stages.
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -28,7 +30,7 @@ if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
     from patchlens.tree.apply import AppliedSeries, Rules
 
 __all__ = ["Session", "Subset", "open_session", "load_series",
-           "apply_rules", "series_tree"]
+           "apply_rules", "series_tree", "opened_sessions"]
 
 
 def load_series(path: str, revision: int | None = None) -> Series:
@@ -68,6 +70,10 @@ class Session:
     # (names, final, local, whole) -> the scan of those names.
     _scans: dict[tuple[frozenset[tuple[str, str]], bool, frozenset[str],
                        bool], Scan] = field(default_factory=dict, repr=False)
+    # Seconds per stage (``--verbose``), in the order they ran.
+    timings: dict[str, float] = field(default_factory=dict, repr=False)
+    # A scan shows a one-line counter (on a terminal, not with -q).
+    progress: bool = False
 
     def __post_init__(self) -> None:
         self.search.cache = self.search.cache and self.use_cache
@@ -187,7 +193,8 @@ class Session:
                                                self.profile,
                                                cache=self.use_cache,
                                                local=local,
-                                               progress=progress,
+                                               progress=progress
+                                               or self.progress,
                                                context=self.search)
         return self._scans[key]
 
@@ -225,17 +232,43 @@ def open_session(opts: argparse.Namespace, *, series_path: str | None = None,
     ``--no-cache``.  ``series_path`` overrides ``opts.series``."""
     from patchlens.extract.profile import load_profile
 
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = timings.get(stage, 0.0) + now - clock
+        clock = now
+
     path = series_path if series_path is not None else getattr(opts, "series",
                                                                None)
     rev = revision if revision is not None else getattr(opts, "revision", None)
     if isinstance(rev, list):
         rev = rev[0] if rev else None
     series = load_series(path, rev) if path is not None else None
+    lap("series")
     tree = series_tree(opts, series)
+    lap("tree")
     applied = None
     if series is not None:
         from patchlens.tree.apply import apply_series
         applied = apply_series(tree, series, apply_rules(opts))
+        lap("apply")
     profile = load_profile(getattr(opts, "profile", None))
-    return Session(series, tree, applied, profile,
-                   use_cache=not getattr(opts, "no_cache", False))
+    lap("profile")
+    session = Session(series, tree, applied, profile,
+                      use_cache=not getattr(opts, "no_cache", False),
+                      timings=timings,
+                      progress=not getattr(opts, "quiet", False)
+                      and sys.stderr.isatty())
+    _OPENED.append(session)
+    return session
+
+
+# The sessions this process opened (``--verbose`` reports on them).
+_OPENED: list[Session] = []
+
+
+def opened_sessions() -> tuple[Session, ...]:
+    return tuple(_OPENED)

@@ -11,6 +11,7 @@ with it without reaching up into ``render``.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -122,16 +123,22 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str] | str],
             first.remove(i)
             continue
         widths[i] -= 1
-    while sum(widths) > budget:
-        i = max(range(ncol), key=lambda k: widths[k])
-        if widths[i] <= 4:
-            break
-        widths[i] -= 1
+    # A column keeps room for its longest path component ("msi.c:186"),
+    # so a location wraps at a "/" and never in its middle, while any
+    # other column can give way.
+    floor = [max([len(p) for r in cells for w in r[i].split()
+                  for p in _pieces(w)] + [4]) for i in range(ncol)]
+    for least in (floor, [4] * ncol):
+        while sum(widths) > budget:
+            wide = [k for k in range(ncol) if widths[k] > least[k]]
+            if not wide:
+                break
+            i = max(wide, key=lambda k: widths[k])
+            widths[i] -= 1
     out: list[str] = []
 
     def emit(row: Sequence[str]) -> None:
-        parts = [textwrap.wrap(c, widths[i], break_on_hyphens=False) or [""]
-                 for i, c in enumerate(row)]
+        parts = [_cell_lines(c, widths[i]) for i, c in enumerate(row)]
         for k in range(max(len(p) for p in parts)):
             line = (" " * gap).join(
                 (p[k] if k < len(p) else "").ljust(widths[i])
@@ -146,3 +153,32 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str] | str],
         else:
             emit([ascii_text(str(c)) for c in row])
     return out
+
+
+def _pieces(word: str) -> list[str]:
+    """A word's pieces a table may break it into: after each "/" (a
+    path wraps between its folders; ``file:line`` stays whole)."""
+    return re.findall(r"[^/]*/|[^/]+$", word) or [word]
+
+
+def _cell_lines(text: str, width: int) -> list[str]:
+    """``text`` wrapped to ``width``: at spaces, else after a "/" of a
+    long path, and only when a piece alone is wider than ``width``
+    in its middle."""
+    lines: list[str] = []
+    cur = ""
+    for word in text.split():
+        pieces = [word] if len(word) <= width else _pieces(word)
+        for j, piece in enumerate(pieces):
+            sep = " " if cur and j == 0 else ""
+            if len(cur) + len(sep) + len(piece) <= width:
+                cur += sep + piece
+                continue
+            if cur:
+                lines.append(cur)
+            while len(piece) > width:
+                lines.append(piece[:width])
+                piece = piece[width:]
+            cur = piece
+    lines.append(cur)
+    return lines

@@ -16,7 +16,7 @@ import argparse
 from collections.abc import Sequence
 
 from patchlens.checks import CATALOGUE
-from patchlens.commands.common import emit
+from patchlens.commands.common import drop_ignored, emit
 from patchlens.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from patchlens.findings import Finding, Severity
 from patchlens.impact.model import CheckAnswer
@@ -44,7 +44,7 @@ def run(opts: argparse.Namespace) -> int:
     session = open_session(opts)
     series = session.series
     assert series is not None           # SERIES is a required argument
-    report = session.report()
+    report = drop_ignored(session.report(), opts)
     if not opts.quiet:
         emit(render(CheckAnswer(report.findings, report.patch_only),
                     opts.format, series.source), opts.output)

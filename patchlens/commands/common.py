@@ -4,13 +4,173 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from patchlens.errors import InputError
 
 __all__ = ["emit", "safe_text", "refuse_overwrite", "OUTPUT_SUFFIXES",
-           "flush_stdout", "silence_stdout"]
+           "flush_stdout", "silence_stdout", "apply_git_config",
+           "git_config", "check_ignore", "ignored", "drop_ignored",
+           "configure_output", "use_color", "colorize", "verbose_summary",
+           "completion_script"]
+
+# git config key (lower case, as ``git config --get-regexp`` prints
+# it) -> option it gives a default to; the command line wins.
+GIT_CONFIG_KEYS = {"patchlens.tree": "tree", "patchlens.profile": "profile",
+                   "patchlens.failon": "fail_on", "patchlens.color": "color"}
+
+
+def git_config(cwd: str = ".") -> dict[str, str]:
+    """The ``patchlens.*`` keys of git config as git reads them in
+    ``cwd`` (repository, global and system files), as b4 reads its
+    ``b4.*`` keys; nothing when git is missing or fails."""
+    try:
+        run = subprocess.run(["git", "config", "--get-regexp", r"^patchlens\."],
+                             cwd=cwd, capture_output=True, timeout=10,
+                             check=False)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    out: dict[str, str] = {}
+    for line in run.stdout.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        out[key.lower()] = value.strip()
+    return out
+
+
+def apply_git_config(opts: argparse.Namespace, cwd: str = ".") -> None:
+    """Fill the options the command line left unset from git config
+    (``patchlens.tree``, ``.profile``, ``.failOn``, ``.color``); a value
+    git config gives that the option does not take is a usage error."""
+    wanted = [k for k, attr in GIT_CONFIG_KEYS.items()
+              if hasattr(opts, attr) and getattr(opts, attr) is None]
+    config = git_config(cwd) if wanted else {}
+    for key in wanted:
+        attr = GIT_CONFIG_KEYS[key]
+        value = config.get(key)
+        if value is None:
+            continue
+        if attr == "tree" and getattr(opts, "no_tree", False):
+            continue
+        if attr == "fail_on":
+            value = value.lower()
+            if value not in ("error", "warning", "check"):
+                raise InputError(f"git config {key}", f"{value!r} is not "
+                                 "error, warning or check")
+        if attr == "color":
+            value = {"true": "auto", "false": "never"}.get(value.lower(),
+                                                           value.lower())
+            if value not in ("auto", "always", "never"):
+                raise InputError(f"git config {key}", f"{value!r} is not "
+                                 "auto, always or never")
+        setattr(opts, attr, value)
+    if hasattr(opts, "fail_on") and opts.fail_on is None:
+        opts.fail_on = "error"
+
+
+def ignored(opts: argparse.Namespace) -> frozenset[str]:
+    """The codes ``--ignore CODE[,CODE]`` names (the option may repeat)."""
+    return frozenset(c.strip() for arg in getattr(opts, "ignore", None) or ()
+                     for c in arg.split(",") if c.strip())
+
+
+def check_ignore(opts: argparse.Namespace) -> None:
+    """An ``--ignore`` code the finding catalogue does not have is a
+    usage error (one line, exit 2), as a misspelt checkpatch type."""
+    codes = ignored(opts)
+    if not codes:
+        return
+    from patchlens.checks import CATALOGUE
+    known = {m.code for m in CATALOGUE}
+    unknown = sorted(codes - known)
+    if unknown:
+        import difflib
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+        hint = f"; did you mean {close[0]}?" if close else \
+            "; see patchlens check --list-findings"
+        raise InputError("--ignore", f"unknown finding code "
+                         f"{', '.join(unknown)}{hint}")
+
+
+def drop_ignored(answer: Any, opts: argparse.Namespace) -> Any:
+    """``answer`` (a report or anything with ``findings``) without the
+    findings ``--ignore`` names."""
+    codes = ignored(opts)
+    if not codes:
+        return answer
+    return replace(answer, findings=tuple(f for f in answer.findings
+                                          if f.code not in codes))
+
+
+# Set once per run by :func:`configure_output`: whether emit colours
+# the severities of what it writes to stdout.
+_COLOR = {"on": False}
+_COLORS = {"ERROR": "\x1b[31m", "WARNING": "\x1b[33m", "CHECK": "\x1b[32m"}
+_SEVERITY = re.compile(r"(?<![\w-])(ERROR|WARNING|CHECK)(?=[:\s])")
+
+
+def use_color(mode: str | None, stream: Any = None,
+              environ: Any = None) -> bool:
+    """``--color`` as git and checkpatch read it: always, never, or
+    auto -- a terminal, NO_COLOR unset (any value turns it off), TERM
+    not dumb."""
+    environ = os.environ if environ is None else environ
+    stream = sys.stdout if stream is None else stream
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def configure_output(opts: argparse.Namespace) -> None:
+    """Colour for this run: text formats only (never json, b4-check,
+    graphs), never into ``-o FILE``."""
+    fmt = getattr(opts, "format", "text")
+    _COLOR["on"] = fmt in ("text", "terse") and \
+        getattr(opts, "output", None) in (None, "-") and \
+        use_color(getattr(opts, "color", None))
+
+
+def colorize(text: str) -> str:
+    """Severity words in checkpatch's colours (ERROR red, WARNING
+    yellow, CHECK green)."""
+    return _SEVERITY.sub(lambda m: f"{_COLORS[m.group(1)]}{m.group(1)}"
+                                   "\x1b[0m", text)
+
+
+def verbose_summary(total: float) -> str:
+    """``--verbose``: each stage's time and what the searches did, for
+    every session the command opened."""
+    from patchlens.session import opened_sessions
+    out = []
+    for sess in opened_sessions():
+        stages = ", ".join(f"{k} {v:.2f} s" for k, v in sess.timings.items())
+        st = sess.search.stats
+        out.append(f"patchlens: stages: {stages}")
+        out.append(f"patchlens: search: {st.searches} searched, "
+                   f"{st.store_hits} from the cache, {st.memo_hits} "
+                   f"already answered this run, {st.files_read} files "
+                   f"read in Python; facts: {st.parsed} files parsed, "
+                   f"{st.facts_cached} from the cache")
+    out.append(f"patchlens: total {total:.2f} s")
+    return "\n".join(out) + "\n"
+
+
+def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
+    """A bash or zsh completion script generated from ``parser``."""
+    import shtab
+    return str(shtab.complete(parser, shell=shell))
 
 # What -o is given for patchlens' own output: overwriting such a file
 # inside a kernel tree is normal (the last run's report); anything else
@@ -62,6 +222,8 @@ def emit(text: str, output: str | None) -> None:
     if not text.endswith("\n"):
         text += "\n"
     if output in (None, "-"):
+        if _COLOR["on"]:
+            text = colorize(text)
         try:
             sys.stdout.write(text)
         except BrokenPipeError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from patchlens.commands.check import exit_status
-from patchlens.commands.common import emit
+from patchlens.commands.common import drop_ignored, emit
 from patchlens.render import render
 from patchlens.session import open_session
 
@@ -21,7 +21,7 @@ def run(opts: argparse.Namespace) -> int:
     session = open_session(opts)
     series = session.series
     assert series is not None           # SERIES is a required argument
-    report = session.report()
+    report = drop_ignored(session.report(), opts)
     if not opts.quiet:
         emit(render(report, opts.format, series.source), opts.output)
     return exit_status(report.findings, opts.fail_on)

@@ -385,10 +385,16 @@ def find_helpers(source: TreeSource, an: "_Analyser",
 
 
 def _progress(done: int, total: int, on: bool) -> None:
+    """One line on a terminal, rewritten in place (and erased by
+    :func:`_progress_end`): never a line per step."""
     if on and total:
-        sys.stderr.write(f"\rpatchlens: parsing {done}/{total} files")
-        if done == total:
-            sys.stderr.write("\n")
+        sys.stderr.write(f"\rpatchlens: parsing {done}/{total} files\x1b[K")
+        sys.stderr.flush()
+
+
+def _progress_end(on: bool) -> None:
+    if on:
+        sys.stderr.write("\r\x1b[K")
         sys.stderr.flush()
 
 
@@ -444,6 +450,7 @@ class _Analyser:
         self.asides: list[tuple[Callable[..., Any], tuple[Any, ...], list[Any]]] = []
         self.pool: ProcessPoolExecutor | None = None
         self.done = 0
+        self.cached = 0
 
     def add(self, path: str, cid: str, rules: Rules | None = None,
             prior: FileFacts | None = None) -> None:
@@ -453,6 +460,7 @@ class _Analyser:
         hit = self.store.get("facts").get(key)
         if isinstance(hit, FileFacts):
             self.found.append(_relocate(hit, path))
+            self.cached += 1
             return
         data = self.source.read(path)
         if data is None:
@@ -554,10 +562,16 @@ def scan_references(source: TreeSource, names: Mapping[str, str] | Iterable[str]
     show = progress and sys.stderr.isatty()
     an = _Analyser(source, rules, store, jobs, show, profile.flag_set_literals,
                    profile.fingerprint)
+    if show:
+        sys.stderr.write("\rpatchlens: searching the tree\x1b[K")
+        sys.stderr.flush()
     try:
         return _scan(source, names, profile, table, lits, store, an, context)
     finally:
         an.close()
+        context.stats.parsed += an.done
+        context.stats.facts_cached += an.cached
+        _progress_end(show)
 
 
 def _scan(source: TreeSource, names: dict[str, str], profile: Profile,

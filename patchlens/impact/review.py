@@ -132,10 +132,17 @@ def review_notes(series: Series | None, facts: Facts,
                 asked += _impact_answers(facts, own, subjects, label)
             out.append(ReviewNote(
                 _who(c.author), label, c.file, c.new_line,
-                tuple(c.quoted), " ".join(shown.split()), tuple(subjects),
+                tuple(c.quoted), _paragraphs(shown), tuple(subjects),
                 tuple(a.line for a in asked), tuple(asked)))
     # Notes about constants first, then the rest, each in thread order.
     return tuple(sorted(out, key=lambda n: not n.subjects))
+
+
+def _paragraphs(text: str) -> str:
+    """A reply's words, each paragraph on one line, paragraphs apart by
+    a blank line (a reply's breaks are the reviewer's)."""
+    paras = (" ".join(p.split()) for p in re.split(r"\n\s*\n", text))
+    return "\n\n".join(p for p in paras if p)
 
 
 def rename_answers(facts: Facts, subject: str, text: str

@@ -127,8 +127,14 @@ def _report(r: Report) -> str:
         where = ", ".join(x for x in (n.patch, site(n.file, n.line)) if x)
         out.append(f"**{n.author}** on {where}")
         out.append("")
-        out += [f"> {q}" for q in n.quoted[-3:]]
-        out += ["", n.text, ""]
+        if n.quoted:
+            # The quoted patch lines as a diff block: "> +\tNAME," is a
+            # bullet list to GFM and pandoc.
+            fence = "```"
+            while any(fence in q for q in n.quoted[-3:]):
+                fence += "`"
+            out += [f"{fence}diff", *n.quoted[-3:], fence]
+        out += [""] + n.text.split("\n") + [""]
         out += [f"- {a}" for a in n.answers]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -50,7 +50,13 @@ def _series(info: SeriesInfo, app: Application) -> list[str]:
     out += _field("Series", text)
     base = f"base-commit {info.base_commit[:12]}" if info.base_commit \
         else "the series names no base-commit"
-    out += _field("Tree", f"{info.tree}; {info.tree_reason}; {base}")
+    # The tree's reason may already say the base ("HEAD: the series
+    # names no base-commit"): each fact once.
+    said = [x for x in (info.tree, info.tree_reason) if x]
+    if not any(base in x or (info.base_commit or "-")[:12] in x
+               for x in said):
+        said.append(base)
+    out += _field("Tree", "; ".join(said))
     out += _field("Applied", _applied_summary(app))
     where = applied_patches(app)
     if where:
@@ -404,7 +410,7 @@ def _note(n: ReviewNote) -> list[str]:
                     rest="    ")
     for q in n.quoted[-3:]:
         out += wrap(q.strip() and q, first="  > ", rest="  > ")
-    out += wrap(f'"{n.text}"', first="  ", rest="   ")
+    out += wrap(f'"{" ".join(n.text.split())}"', first="  ", rest="   ")
     for a in n.answers:
         out += wrap(a, first="  -> ", rest="     ")
     return out

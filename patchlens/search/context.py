@@ -100,6 +100,10 @@ class SearchStats:
     early_joined: int = 0       # of those, picked up by a later search
     # Git blobs given to a git grep of their own (not a revision's).
     blobs_grepped: int = 0
+    # Candidate files the reference scans parsed, and took from the
+    # facts cache instead.
+    parsed: int = 0
+    facts_cached: int = 0
     # Files (or git blobs, by a path having them) the searches read in
     # Python, and how often: the system search's reading is not counted.
     reads: Counter[str] = field(default_factory=Counter)

@@ -5,7 +5,9 @@ The rules, in the order they apply:
 - ``--no-tree``: the empty tree (patch-only analysis).
 - ``--tree PATH``: a git repository (bare, or the top of a work tree)
   is read at ``--rev``; without ``--rev`` at the series' base-commit
-  when the repository has it, else HEAD.  Anything else that is a
+  when the repository has it, else HEAD -- or, in a checkout with
+  uncommitted edits, the working tree as git grep reads it (``--rev
+  HEAD`` reads the commit).  Anything else that is a
   directory is read as plain files (``--rev`` is then an error).
 - no ``--tree``: the kernel tree the current directory is inside (as
   b4 and checkpatch do), git or not; else the empty tree, and the
@@ -94,6 +96,26 @@ def _open_repository(path: str):  # type: ignore[no-untyped-def]
     return open_repository(path)
 
 
+def _work_tree_edited(repo: pygit2.Repository) -> bool:
+    """Whether a checkout has uncommitted edits to tracked files (a bare
+    repository has no work tree; untracked files do not count)."""
+    import pygit2
+    if repo.is_bare or not repo.workdir:
+        return False
+    try:
+        status = repo.status(untracked_files="no")
+    except (pygit2.GitError, TypeError):
+        return False
+    # Files edited or staged; a checkout missing files (deleted, or
+    # never checked out) still reads its revision.
+    edited = (pygit2.enums.FileStatus.WT_MODIFIED
+              | pygit2.enums.FileStatus.INDEX_MODIFIED
+              | pygit2.enums.FileStatus.INDEX_NEW
+              | pygit2.enums.FileStatus.WT_RENAMED
+              | pygit2.enums.FileStatus.INDEX_RENAMED)
+    return any(flags & edited for flags in status.values())
+
+
 def _is_kernel_repo(path: str) -> bool:
     """A bare repository whose HEAD holds a kernel tree."""
     import pygit2
@@ -178,6 +200,14 @@ def open_tree(path: str | None, rev: str | None, *,
         from patchlens.tree.git import GitTree
         if rev is None:
             rev, reason = _default_revision(repo, path, base_commit)
+            if rev == "HEAD" and _work_tree_edited(repo):
+                # As git grep: a checkout's uncommitted edits are read.
+                reason = (f"{how}; " if how else "") + \
+                    "the working tree, uncommitted changes included " \
+                    f"(as git grep reads it; --rev HEAD for the commit); " \
+                    f"{reason.removeprefix('HEAD: ')}"
+                return DirectoryTree(repo.workdir.rstrip("/") or path,
+                                     reason=reason)
         else:
             reason = "--rev"
         if how:

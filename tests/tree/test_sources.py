@@ -150,10 +150,17 @@ def test_open_tree_from_cwd_and_none(tmp_path: Path) -> None:
 
 def test_open_tree_from_cwd_in_git_work_tree(tmp_path: Path) -> None:
     path = tmp_path / "linux"
-    make_repo(path, [{"MAINTAINERS": b"", "Kbuild": b"", W: fixture("widget.h")}])
+    repo = make_repo(path, [{"MAINTAINERS": b"", "Kbuild": b"",
+                             W: fixture("widget.h")}])
+    repo.index.read_tree(repo.head.peel().tree)   # a checkout's index
+    repo.index.write()
     make_dir(path, {"MAINTAINERS": b"", "Kbuild": b"", W: b"edited\n"})
     tree = open_tree(None, None, cwd=str(path / "include"))
-    # the revision is read, not the edited work tree file
+    # issue 17: as git grep, the edited work tree file is read ...
+    assert tree.info.kind == "directory" and tree.read(W) == b"edited\n"
+    assert "working tree" in tree.info.reason
+    # ... and --rev HEAD reads the revision
+    tree = open_tree(None, "HEAD", cwd=str(path / "include"))
     assert tree.info.kind == "git" and tree.read(W) == fixture("widget.h")
 
 
