@@ -52,3 +52,16 @@ def kernel_git() -> Path:
     """A git repository with tags v6.1 and v6.12 built from the tarballs
     (PATCHLENS_KERNEL_GIT)."""
     return _env_tree("PATCHLENS_KERNEL_GIT")
+
+
+@pytest.fixture(autouse=True)
+def _validate_json_outputs():  # type: ignore[no-untyped-def]
+    """Every JSON document a command emits in a test is validated
+    against its shipped schema (docs/schemas/, tests/json_schemas.py)."""
+    from patchlens.commands.common import OUTPUT_HOOKS
+    from tests.json_schemas import validate_text
+    OUTPUT_HOOKS.append(validate_text)
+    try:
+        yield
+    finally:
+        OUTPUT_HOOKS.remove(validate_text)

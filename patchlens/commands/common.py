@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ __all__ = ["emit", "safe_text", "refuse_overwrite", "OUTPUT_SUFFIXES",
            "flush_stdout", "silence_stdout", "apply_git_config",
            "git_config", "check_ignore", "ignored", "drop_ignored",
            "configure_output", "use_color", "colorize", "verbose_summary",
-           "completion_script"]
+           "completion_script", "OUTPUT_HOOKS"]
 
 # git config key (lower case, as ``git config --get-regexp`` prints
 # it) -> option it gives a default to; the command line wins.
@@ -106,6 +106,10 @@ def drop_ignored(answer: Any, opts: argparse.Namespace) -> Any:
     return replace(answer, findings=tuple(f for f in answer.findings
                                           if f.code not in codes))
 
+
+# Called with every text :func:`emit` writes, before it is written (the
+# tests validate each JSON output against its schema here).
+OUTPUT_HOOKS: list[Callable[[str], None]] = []
 
 # Set once per run by :func:`configure_output`: whether emit colours
 # the severities of what it writes to stdout.
@@ -221,6 +225,8 @@ def emit(text: str, output: str | None) -> None:
     text = safe_text(text)
     if not text.endswith("\n"):
         text += "\n"
+    for hook in OUTPUT_HOOKS:
+        hook(text)
     if output in (None, "-"):
         if _COLOR["on"]:
             text = colorize(text)

@@ -14,6 +14,7 @@ from patchlens.render.applied import (already_lines, already_note,
 from patchlens.text import WIDTH, fit, patch_numbers, wrap
 from patchlens.tree.apply import (AppliedSeries, FileResult, HunkResult,
                                   HunkStatus)
+from patchlens.render import schema
 
 __all__ = ["as_text", "as_json"]
 
@@ -127,6 +128,7 @@ def as_json(series: Series, applied: AppliedSeries) -> str:
     info = applied.base.info
     c = applied.counts()
     doc = {
+        "schema": schema.APPLY,
         "series": {"title": series.title, "revision": series.revision,
                    "total": series.total, "missing": list(series.missing),
                    "base_commit": series.base_commit},

@@ -17,6 +17,7 @@ from patchlens.extract.profile import Family
 from patchlens.findings import Finding
 from patchlens.impact.views import ConstantsView
 from patchlens.text import WIDTH, fit, wrap
+from patchlens.render import schema
 
 __all__ = ["ConstantsView", "as_text", "as_json"]
 
@@ -162,9 +163,7 @@ def _value_json(v: Value | None, bits: bool = True) -> dict[str, Any] | None:
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
-    return {"code": f.code, "severity": f.severity.name.lower(),
-            "message": f.message, "file": f.file, "line": f.line,
-            "patch": f.patch, "subject": f.subject, "detail": list(f.detail)}
+    return schema.finding(f)
 
 
 def as_json(view: ConstantsView) -> str:
@@ -190,7 +189,10 @@ def as_json(view: ConstantsView) -> str:
                 continue
             now = view.table.get(name)
             entry: dict[str, Any] = {
-                "name": name, "kind": c.kind, "file": c.file, "line": c.line,
+                "name": name, "family": fam.key, "kind": c.kind,
+                "file": c.file, "line": c.line,
+                "location": schema.location(
+                    c.file, c.line, "tree" if c.origin == "tree" else "patch"),
                 "enum": c.enum_name, "position": c.position, "after": c.after,
                 "implicit": c.implicit, "condition": c.condition,
                 "is_set": c.is_set, "origin": c.origin,
@@ -220,6 +222,7 @@ def as_json(view: ConstantsView) -> str:
                           for f in view.flagsets if f.family == fam.key],
         })
     doc = {
+        "schema": schema.CONSTANTS,
         "tree": {"label": view.tree_label, "reason": view.tree_reason},
         "series": view.title or None,
         "profile": view.profile.name,

@@ -7,6 +7,7 @@ import io
 import json
 
 import networkx as nx
+from patchlens.render import schema
 
 __all__ = ["as_text", "to_dot"]
 
@@ -45,7 +46,8 @@ def _graphml(g: nx.MultiDiGraph) -> str:
 def as_text(g: nx.MultiDiGraph, fmt: str) -> str:
     """``g`` as ``fmt``: json, graphml or dot."""
     if fmt == "json":
-        return json.dumps(nx.node_link_data(g, edges="edges"), indent=1)
+        return json.dumps({"schema": schema.GRAPH,
+                           **nx.node_link_data(g, edges="edges")}, indent=1)
     if fmt == "graphml":
         return _graphml(g)
     return to_dot(g)

@@ -1,7 +1,7 @@
 """JSON output, versioned: ``schema: "patchlens-report/1"``.
 
 The report's shape is documented in ``docs/json-schema.md``; answers
-to the impact questions carry ``schema: "patchlens-answer/1"`` and a
+to the impact questions carry ``schema: "patchlens-answer/2"`` and a
 ``question`` key.  Severities are their names (``"ERROR"``), tuples
 are arrays, every key is always present (null when unknown).
 """
@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import json as _json
+import re
 from enum import Enum
 from typing import Any
 
 from patchlens.findings import Finding
 from patchlens.impact.model import (
-    AcceptAnswer, Answer, InvertAnswer, RenameAnswer, Report, SeriesDiff,
+    AcceptAnswer, Answer, CheckAnswer, InvertAnswer, RenameAnswer, Report,
+    SeriesDiff,
 )
+from patchlens.render import schema
 
 __all__ = ["render", "to_data", "ANSWER_SCHEMA"]
 
-ANSWER_SCHEMA = "patchlens-answer/1"
+ANSWER_SCHEMA = schema.ANSWER
 
 _QUESTIONS = {RenameAnswer: "rename", InvertAnswer: "invert",
               AcceptAnswer: "accept", SeriesDiff: "diff"}
@@ -40,6 +43,35 @@ def to_data(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {str(k): to_data(v) for k, v in obj.items()}
     return obj
+
+
+def _collision(c: Any) -> dict[str, Any]:
+    """A :class:`~patchlens.impact.model.Collision` with numbers as
+    numbers (``"bit 19"`` -> value 524288, bit 19) and its location."""
+    out: dict[str, Any] = {**to_data(c), "blocks": c.blocks, "text": c.text}
+    v = _value(str(c.value)) if c.value is not None else \
+        {"value": None, "bit": None}
+    out["value"], out["bit"] = v["value"], v["bit"]
+    out["location"] = schema.location(c.file, c.line)
+    return out
+
+
+def _value(text: str) -> dict[str, Any]:
+    """``"bit 19"``, ``"8"``, ``"?"``/``"unknown"``, ``"-"`` (absent) as
+    ``{value, bit, absent}``: numbers as numbers."""
+    m = re.fullmatch(r"bit (\d+)", text)
+    if m:
+        return {"value": 1 << int(m.group(1)), "bit": int(m.group(1)),
+                "absent": False}
+    if re.fullmatch(r"-?\d+", text):
+        return {"value": int(text), "bit": None, "absent": False}
+    return {"value": None, "bit": None, "absent": text == "-"}
+
+
+def _roles(text: str) -> dict[str, int]:
+    """``"1 define, 2 match"`` as ``{"define": 1, "match": 2}``."""
+    return {m.group(2): int(m.group(1))
+            for m in re.finditer(r"(\d+) ([\w-]+)", text)}
 
 
 def _filter_records(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -65,6 +97,7 @@ def _report(report: Report) -> dict[str, Any]:
     for imp, out in zip(report.impacts, data["impacts"]):
         for use, o in zip(imp.uses, out["uses"]):
             o["counts"] = dict(use.counts)
+    data["findings"] = [schema.finding(f) for f in report.findings]
     ordered = {"schema": report.schema}
     ordered.update((k, v) for k, v in data.items() if k != "schema")
     return ordered
@@ -73,6 +106,10 @@ def _report(report: Report) -> dict[str, Any]:
 def render(answer: Answer | tuple[Finding, ...]) -> str:
     if isinstance(answer, Report):
         data = _report(answer)
+    elif isinstance(answer, CheckAnswer):
+        data = {"schema": schema.CHECK,
+                "findings": [schema.finding(f) for f in answer.findings],
+                "patch_only": answer.patch_only}
     else:
         data = {"schema": ANSWER_SCHEMA,
                 "question": _QUESTIONS.get(type(answer), "findings")}
@@ -82,15 +119,18 @@ def render(answer: Answer | tuple[Finding, ...]) -> str:
                          row)) for row in answer.per_subsystem()]
         body = to_data(answer)
         if isinstance(answer, RenameAnswer):
-            # The collisions as records (kind, name, value, file, line,
-            # with_series, prefix, family, text), not sentences.
-            body["collisions"] = [{**to_data(c), "blocks": c.blocks,
-                                   "text": c.text}
-                                  for c in answer.conflicts]
+            # The collisions as records (kind, name, value, bit, file,
+            # line, location, with_series, prefix, family, blocks,
+            # text), not sentences.
+            body["collisions"] = [_collision(c) for c in answer.conflicts]
             del body["conflicts"]
+            body["respin"] = [{"patch": label, "title": title,
+                               "lines": lines}
+                              for label, title, lines in answer.respin]
         if isinstance(answer, AcceptAnswer):
             _filter_records(body["filters"])
             _filter_records(body["selections"])
             body["unlisted"] = dict(answer.unlisted)
-        data.update(body if isinstance(body, dict) else {"findings": body})
+        data.update(body if isinstance(body, dict) else
+                    {"findings": [schema.finding(f) for f in answer]})
     return _json.dumps(data, indent=2, ensure_ascii=True) + "\n"

@@ -19,6 +19,7 @@ from patchlens.text import plural, wrap
 if TYPE_CHECKING:
     from patchlens.extract.references import ReferenceSite
     from patchlens.extract.scan import Scan
+from patchlens.render import schema
 
 __all__ = ["as_text", "as_json"]
 
@@ -89,6 +90,7 @@ def as_json(label: str, wanted: Sequence[str], names: Mapping[str, str],
     """The same as JSON: sites, mentions, structs, filters, flag sets."""
     want = set(wanted)
     doc: dict[str, Any] = {
+        "schema": schema.REFS,
         "tree": label,
         "names": {n: names.get(n, "other") for n in wanted},
         "sites": [_site_json(s) for s in scan.sites if s.name in want],

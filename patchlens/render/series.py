@@ -12,6 +12,7 @@ from typing import Any
 from patchlens.mail.model import Series
 from patchlens.mail.subject import parse_subject
 from patchlens.text import WIDTH, ascii_text, ranges, wrap
+from patchlens.render import schema
 
 __all__ = ["as_text", "as_json"]
 
@@ -102,7 +103,7 @@ def as_text(s: Series) -> str:
 
 
 def _jsonable(s: Series) -> dict[str, Any]:
-    data = asdict(s)
+    data = {"schema": schema.SERIES, **asdict(s)}
     data["title"] = s.title
     # FilePatch.status is an Enum: asdict keeps it; json wants its value
     return data
