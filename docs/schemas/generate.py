@@ -105,8 +105,8 @@ write("patchlens-series", "patchlens-series/1",
            "missing": ARR(I)}),
       "patchlens series --format json")
 HUNK = obj(["number", "status", "offset", "fuzz", "old_start", "old_len", "new_start"],
-           {"number": I, "status": S, "offset": I, "fuzz": I, "old_start": I,
-            "old_len": I, "new_start": I})
+           {"number": I, "status": S, "offset": NI, "fuzz": NI, "old_start": NI,
+            "old_len": NI, "new_start": NI})
 write("patchlens-apply", "patchlens-apply/1",
       obj(["series", "tree", "rules", "patches", "summary"],
           {"series": obj(["title", "revision", "total", "missing", "base_commit"],

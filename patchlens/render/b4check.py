@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from patchlens.findings import Finding, Severity
 from patchlens.render import terse
 
-__all__ = ["render", "status"]
+__all__ = ["render", "status", "render_message"]
 
 TOOL = "patchlens"
 
@@ -66,3 +66,24 @@ def _order(patch: str | None) -> int:
         return int((patch or "0").split("/")[0])
     except ValueError:
         return 0
+
+
+def render_message(findings: Sequence[Finding], label: str | None, *,
+                   alone: str | None = None, note: str | None = None,
+                   series: bool = False, empty: str | None = None) -> str:
+    """The one row of ``b4 review``'s check of one message (b4 keeps
+    one cell per message and tool): the findings that concern it.
+    ``alone``: why the thread could not be had (the message was checked
+    by itself); ``note``: the patch-only note; ``empty``: why there was
+    nothing to check."""
+    where = "series" if series else (f"patch {label}" if label else "patch")
+    summary = f"{where}: {empty}" if empty else \
+        f"{where}: {_summary(findings)}"
+    if alone is not None:
+        summary = f"{summary} (checked alone: {alone})"
+    details = terse.render(findings, "-").rstrip("\n")
+    if note:
+        details = f"{note}\n{details}".rstrip("\n")
+    row = {"tool": TOOL, "status": status(findings), "summary": summary,
+           "url": "", "details": details}
+    return json.dumps([row], indent=2, ensure_ascii=True) + "\n"

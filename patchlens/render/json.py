@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json as _json
-import re
 from enum import Enum
 from typing import Any
 
@@ -59,19 +58,23 @@ def _collision(c: Any) -> dict[str, Any]:
 def _value(text: str) -> dict[str, Any]:
     """``"bit 19"``, ``"8"``, ``"?"``/``"unknown"``, ``"-"`` (absent) as
     ``{value, bit, absent}``: numbers as numbers."""
-    m = re.fullmatch(r"bit (\d+)", text)
-    if m:
-        return {"value": 1 << int(m.group(1)), "bit": int(m.group(1)),
-                "absent": False}
-    if re.fullmatch(r"-?\d+", text):
+    if text.startswith("bit ") and text[4:].isdigit():
+        bit = int(text[4:])
+        return {"value": 1 << bit, "bit": bit, "absent": False}
+    if text.lstrip("-").isdigit():
         return {"value": int(text), "bit": None, "absent": False}
     return {"value": None, "bit": None, "absent": text == "-"}
 
 
 def _roles(text: str) -> dict[str, int]:
-    """``"1 define, 2 match"`` as ``{"define": 1, "match": 2}``."""
-    return {m.group(2): int(m.group(1))
-            for m in re.finditer(r"(\d+) ([\w-]+)", text)}
+    """``"1 define, 2 match"`` as ``{"define": 1, "match": 2}`` (``"-"``:
+    none)."""
+    out: dict[str, int] = {}
+    for part in text.split(","):
+        count, _, role = part.strip().partition(" ")
+        if count.isdigit() and role:
+            out[role] = int(count)
+    return out
 
 
 def _filter_records(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,6 +130,11 @@ def render(answer: Answer | tuple[Finding, ...]) -> str:
             body["respin"] = [{"patch": label, "title": title,
                                "lines": lines}
                               for label, title, lines in answer.respin]
+        if isinstance(answer, SeriesDiff):
+            body["constants"] = [{"name": n, "old": _value(a), "new": _value(b)}
+                                 for n, a, b in answer.constants]
+            body["roles"] = [{"name": n, "old": _roles(a), "new": _roles(b)}
+                             for n, a, b in answer.roles]
         if isinstance(answer, AcceptAnswer):
             _filter_records(body["filters"])
             _filter_records(body["selections"])

@@ -33,7 +33,11 @@ def test_diff_two_files(v1_v2, fixtures_dir: Path, capsys) -> None:
                  "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["question"] == "diff"
-    assert ["MSI_FLAG_WIDGET_IMS", "bit 19", "bit 20"] in data["constants"]
+    # patchlens-answer/2 (issue 17): a row is an object, numbers numbers
+    assert {"name": "MSI_FLAG_WIDGET_IMS",
+            "old": {"value": 1 << 19, "bit": 19, "absent": False},
+            "new": {"value": 1 << 20, "bit": 20, "absent": False}} \
+        in data["constants"]
     p3 = next(p for p in data["patches"] if p["new"] == "3/4")
     assert p3["old"] == "3/4"
     assert "now adds MSI_FLAG_WIDGET_IMS (bit 20)" in p3["changes"]
