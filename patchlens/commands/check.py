@@ -41,6 +41,9 @@ def run(opts: argparse.Namespace) -> int:
         return EXIT_OK
     if opts.series is None:
         raise InputError("check", "a SERIES is needed (or --list-findings)")
+    if opts.format == "b4-check" and (opts.series == "-" or
+                                      getattr(opts, "thread", None)):
+        return _b4_message(opts)
     session = open_session(opts)
     series = session.series
     assert series is not None           # SERIES is a required argument
@@ -49,3 +52,53 @@ def run(opts: argparse.Namespace) -> int:
         emit(render(CheckAnswer(report.findings, report.patch_only),
                     opts.format, series.source), opts.output)
     return exit_status(report.findings, opts.fail_on)
+
+
+def _b4_message(opts: argparse.Namespace) -> int:
+    """``b4 review``'s check of one message (a patch, or the cover
+    letter for the series check): the whole thread is analysed -- from
+    ``--thread``, else through b4 -- and the one row printed says what
+    concerns this message: a patch's own findings, or the series-wide
+    ones for the cover letter.  Without the thread, the message is
+    checked alone and the summary says why."""
+    import sys
+
+    from patchlens.commands.b4thread import fetch_thread, read_message, scratch
+    from patchlens.render import b4check
+    data = sys.stdin.buffer.read() if opts.series == "-" else \
+        open(opts.series, "rb").read()
+    with scratch() as work:
+        msg = read_message(data, work)
+        thread, how = (opts.thread, "--thread") if opts.thread else \
+            fetch_thread(msg, work)
+        alone: str | None = None
+        report = None
+        if thread is not None:
+            try:
+                report = open_session(opts, series_path=thread,
+                                      revision=msg.revision).report()
+            except InputError as exc:
+                alone = f"the thread is unusable ({exc})"
+        else:
+            alone = how
+        if report is None:
+            try:
+                report = open_session(opts, series_path=msg.path,
+                                      revision=msg.revision).report()
+            except InputError as exc:
+                what = "a cover letter alone has no patches to check" \
+                    if msg.is_cover else str(exc)
+                emit(b4check.render_message((), msg.label, alone=alone,
+                                            empty=what, series=msg.is_cover),
+                     opts.output)
+                return EXIT_OK
+    report = drop_ignored(report, opts)
+    findings = report.findings
+    if alone is None and msg.label is not None:
+        findings = tuple(f for f in findings if
+                         (f.patch is None) == msg.is_cover and
+                         (msg.is_cover or f.patch == msg.label))
+    emit(b4check.render_message(findings, msg.label, alone=alone,
+                                note=report.patch_only,
+                                series=msg.is_cover), opts.output)
+    return exit_status(findings, opts.fail_on)
