@@ -139,6 +139,8 @@ def render(answer: Answer | tuple[Finding, ...]) -> str:
             _filter_records(body["filters"])
             _filter_records(body["selections"])
             body["unlisted"] = dict(answer.unlisted)
-        data.update(body if isinstance(body, dict) else
-                    {"findings": [schema.finding(f) for f in answer]})
+        if isinstance(answer, tuple):
+            data["findings"] = [schema.finding(f) for f in answer]
+        else:
+            data.update(body)
     return _json.dumps(data, indent=2, ensure_ascii=True) + "\n"
