@@ -297,6 +297,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                "patchlens impact invert FLAG --as MSI_FLAG_MASK --format json"),
     "accept": ("patchlens impact accept DOMAIN_BUS_PCI_DEVICE_IMS",
                "patchlens impact accept TOKEN --series v2.mbox"),
+    "scan": ("patchlens scan ~/lore/linux-pci --since '2 weeks'",
+             "patchlens scan lkml/git/0.git lkml/git/1.git --format json",
+             "patchlens scan ~/lore/linux-pci --after COMMIT --format terse"),
     "diff": ("patchlens diff v1.mbox v2.mbox",
              "patchlens diff thread.mbox -v 1 -v 2 --format json"),
     "completion": ("patchlens completion bash > "
