@@ -47,8 +47,11 @@ def apply_git_config(opts: argparse.Namespace, cwd: str = ".") -> None:
     """Fill the options the command line left unset from git config
     (``patchlens.tree``, ``.profile``, ``.failOn``, ``.color``); a value
     git config gives that the option does not take is a usage error."""
+    # failOn is report's and check's (scan fails only when asked).
+    fails = getattr(opts, "command", None) in ("report", "check")
     wanted = [k for k, attr in GIT_CONFIG_KEYS.items()
-              if hasattr(opts, attr) and getattr(opts, attr) is None]
+              if hasattr(opts, attr) and getattr(opts, attr) is None
+              and (attr != "fail_on" or fails)]
     config = git_config(cwd) if wanted else {}
     for key in wanted:
         attr = GIT_CONFIG_KEYS[key]
@@ -69,7 +72,7 @@ def apply_git_config(opts: argparse.Namespace, cwd: str = ".") -> None:
                 raise InputError(f"git config {key}", f"{value!r} is not "
                                  "auto, always or never")
         setattr(opts, attr, value)
-    if hasattr(opts, "fail_on") and opts.fail_on is None:
+    if fails and opts.fail_on is None:
         opts.fail_on = "error"
 
 
