@@ -55,6 +55,9 @@ class Patch:
     author: str = ""
     # Trailers in replies that are not the patch's (each with its why).
     set_aside: tuple[Trailer, ...] = ()
+    # The respin mark when this patch replaced the one the series posted
+    # (``[patch V4-1 01/21]``: "1"); "" otherwise.
+    respin: str = ""
 
     @property
     def label(self) -> str:

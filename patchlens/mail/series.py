@@ -8,6 +8,8 @@ comments (``quoted``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from patchlens.diff import FilePatch, parse_diff
 from patchlens.errors import InputError
 from patchlens.mail.body import find_meta, has_diff, split_patch
@@ -38,7 +40,7 @@ def _build_patch(msg: Message, tag: SubjectTag, index: int, total: int,
                  commit_message=parts.commit_message, files=files,
                  trailers=merge_trailers(find_trailers(parts.commit_message,
                                                         msg.msgid)),
-                 author=parts.author or msg.author)
+                 author=parts.author or msg.author, respin=tag.respin)
 
 
 def _reply_only_revision(messages: list[Message],
@@ -109,6 +111,7 @@ def read_series(path: str, revision: int | None = None, *,
 
     other_ids = {m.msgid for n, r in revs.items() if n != chosen.number
                  for m in ([r.cover] if r.cover else []) + list(r.patches.values())}
+    other_ids.update(i for n, r in revs.items() if n != chosen.number for i in r.replaced)
     links = link_replies(messages, tags, chosen, other_ids)
     by_index = {p.index: p for p in patches}
     replies: list[Reply] = []
@@ -158,11 +161,9 @@ def read_series(path: str, revision: int | None = None, *,
                 extra_trailers.setdefault(t, []).extend(given)
                 aside_trailers.setdefault(t, []).extend(aside)
     if extra_trailers or aside_trailers:
-        patches = [Patch(p.revision, p.index, p.total, p.title, p.message,
-                         p.commit_message, p.files,
-                         merge_trailers(p.trailers, extra_trailers.get(p.index, ())),
-                         p.author,
-                         merge_trailers(aside_trailers.get(p.index, ())))
+        patches = [replace(p, trailers=merge_trailers(p.trailers,
+                                                      extra_trailers.get(p.index, ())),
+                           set_aside=merge_trailers(aside_trailers.get(p.index, ())))
                    for p in patches]
 
     rebuilt: list[FilePatch] = []

@@ -32,6 +32,10 @@ class Revision:
     total: int = 0
     cover: Message | None = None
     patches: dict[int, Message] = field(default_factory=dict)
+    # Message-ID -> number of a patch this revision posted and then
+    # replaced (by a respin or a second copy): no reply, but what answers
+    # it is about that patch.
+    replaced: dict[str, int] = field(default_factory=dict)
 
     @property
     def missing(self) -> tuple[int, ...]:
@@ -58,10 +62,21 @@ def _patch_slot(msg: Message, tag: SubjectTag) -> tuple[int, int] | None:
     return None
 
 
+def _respin_order(mark: str) -> tuple[bool, int, str]:
+    """How late a respin mark is: none < 1 < 2 ...; A < B ..."""
+    return (mark != "", int(mark) if mark.isdigit() else -1, mark)
+
+
 def group_revisions(messages: list[Message], tags: dict[str, SubjectTag],
                     warnings: list[str]) -> dict[int, Revision]:
+    """Covers and patches by revision and number.  Two messages for one
+    slot: a respin (``[patch V4-1 01/21]``) replaces the patch it
+    respins whatever the order the mailbox holds them in, and a later
+    respin an earlier one; otherwise (a RESEND, a duplicate copy) the
+    later message wins."""
     revs: dict[int, Revision] = {}
     totals: dict[int, Counter[int]] = {}
+    marks: dict[tuple[int, int], str] = {}
     for msg in messages:
         tag = tags[msg.msgid]
         slot = _patch_slot(msg, tag)
@@ -77,10 +92,24 @@ def group_revisions(messages: list[Message], tags: dict[str, SubjectTag],
         if index == 0:
             rev.cover = msg
             continue
+        slot_key = (tag.revision, index)
         if index in rev.patches:
-            # a RESEND or a duplicate copy: the later one wins
-            warnings.append(f"{msg.source}: <{msg.msgid}>: v{tag.revision} "
-                            f"patch {index}/{total} seen twice; using this one")
+            have = marks[slot_key]
+            where = f"{msg.source}: <{msg.msgid}>: v{tag.revision} patch {index}/{total}"
+            if _respin_order(tag.respin) < _respin_order(have):
+                old = rev.patches[index].msgid
+                warnings.append(f"{where} is respun by <{old}> "
+                                f"(v{tag.revision}-{have}); using the respin")
+                rev.replaced[msg.msgid] = index
+                continue
+            if tag.respin and tag.respin != have:
+                warnings.append(f"{where}: respin v{tag.revision}-{tag.respin} "
+                                "replaces the patch; using the respin")
+            else:
+                # a RESEND or a duplicate copy: the later one wins
+                warnings.append(f"{where} seen twice; using this one")
+            rev.replaced[rev.patches[index].msgid] = index
+        marks[slot_key] = tag.respin
         rev.patches[index] = msg
     for number, rev in revs.items():
         counts = totals[number]
@@ -145,6 +174,8 @@ def link_replies(messages: list[Message], tags: dict[str, SubjectTag],
         anchors[chosen.cover.msgid] = 0
     for index, msg in chosen.patches.items():
         anchors[msg.msgid] = index
+    for msgid, index in chosen.replaced.items():
+        anchors.setdefault(msgid, index)
     own = set(anchors)
     titles: dict[str, int] = {}
     for msgid, index in anchors.items():

@@ -59,6 +59,9 @@ def as_text(s: Series) -> str:
         out.append("")
         out += wrap(f"[{p.label}] {p.title}", "", "    ")
         out += wrap(f"author: {p.author}", "    ", "      ")
+        if p.respin:
+            out.append(f"    respin: v{p.revision}-{p.respin} (replaces the patch "
+                       "first posted)"[:WIDTH])
         for f in p.files:
             stat = f"+{f.added_count}/-{f.removed_count}"
             status = "" if f.status.value == "modified" else f" ({f.status.value})"

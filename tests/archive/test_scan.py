@@ -217,9 +217,8 @@ CORPUS_ROWS = [
     ("[PATCH v4 00/15] genirq/msi: Silence set affinity", 4, 15, 15, {"MSI_FLAG_NO_AFFINITY"}),
     ("genirq/msi: Silence set affinity failed warning", 3, 3, 3, {"MSI_FLAG_NO_AFFINITY"}),
     ("Silence set affinity failed warning", 2, 1, 1, {"MSI_FLAG_USE_DEF_CHIP_OPS_NOAFF"}),
-    # [patch V4-1 01/21], the replacement patch, read by the subject
-    # parser as revision 1 of the ARM thread
-    ("Provide MSI_FLAG_PCI_MSI_MASK_PARENT", 1, 1, 21, {"MSI_FLAG_PCI_MSI_MASK_PARENT"}),
+    # [patch V4-1 01/21], the respin of 01/21 posted in the thread, is
+    # part of V4 (no row of its own): V4 with V4-1 in place of 01/21
     ("[patch V4 00/21] genirq, irqchip: Convert ARM MSI", 4, 21, 21, {"MSI_FLAG_PCI_MSI_MASK_PARENT"}),
     ("Remove IMS (Interrupt Message Store) support", 2, 7, 7,
      {"MSI_FLAG_PCI_IMS", "MSI_SECONDARY_DOMAIN", "MSI_MAX_DEVICE_IRQDOMAINS"}),

@@ -42,3 +42,29 @@ def test_trailers_canonical_and_unquoted() -> None:
     got = [(t.name, t.value) for t in find_trailers(text, "m")]
     assert got == [("Reviewed-by", "Ann <a@x>"), ("Acked-by", "Bob <b@x>"),
                    ("Fixes", '123456789abc ("w: thing")'), ("Link", "https://x/y")]
+
+
+# A respin of one patch inside revision N, as posted on the lists: the
+# ARM MSI thread's "[patch V4-1 01/21]" (tests corpus), Part 2's "[patch
+# V1A 09/20]" (corpus), linux-riscv's "[PATCH v2.5 16/20]" (archive).
+@pytest.mark.parametrize("subject, rev, respin, idx, total", [
+    ("[patch V4-1 01/21] x", 4, "1", 1, 21),
+    ("[patch V1A 09/20] x", 1, "A", 9, 20),
+    ("[PATCH v2.5 16/20] x", 2, "5", 16, 20),
+    ("Re: [patch V4-1 01/21] x", 4, "1", 1, 21),
+    ("[PATCH v3-02 2/2] x", 3, "2", 2, 2),
+    ("[PATCHv2.1] x", 2, "1", None, None),
+    ("[RFC PATCH v2b 1/3] x", 2, "B", 1, 3),
+    # a plain vN is the revision: the dotted token names a release
+    ("[PATCH v5.10 v2 1/3] x", 2, "", 1, 3),
+    ("[PATCH v2 v5.10 1/3] x", 2, "", 1, 3),
+    # neither is a revision
+    ("[PATCH v4l-utils] x", 1, "", None, None),
+    ("[PATCH v4l 1/2] x", 1, "", 1, 2),
+    ("[PATCH 5.4 1/2] x", 1, "", 1, 2),
+    ("[PATCHv3 01/50] x", 3, "", 1, 50),
+])
+def test_respin_belongs_to_its_revision(subject: str, rev: int, respin: str,
+                                        idx: int | None, total: int | None) -> None:
+    t = parse_subject(subject)
+    assert (t.revision, t.respin, t.index, t.total, t.title) == (rev, respin, idx, total, "x")
