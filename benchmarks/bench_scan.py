@@ -6,7 +6,8 @@ With ARCHIVE (a public-inbox git repository, e.g. a clone from lore),
 it is scanned as it is.  Without one, an archive of N messages
 (default 100,000) is generated: the LKML corpus (../shared/corpus/lkml,
 when present), synthetic family series (two revisions each, enough to
-make ~50 family series revisions in all) and synthetic filler traffic,
+make ~50 family series revisions in all), two lone family patches with
+base64 and quoted-printable bodies, and synthetic filler traffic,
 written with ``git fast-import`` and repacked as a real archive is.
 
 Reported: the cold scan (patch-only: ``--no-tree``), messages per
@@ -68,7 +69,8 @@ def generate(path: Path, total: int) -> int:
     """Write an archive of ``total`` messages at ``path``; return how
     many family series revisions it should hold."""
     sys.path.insert(0, str(REPO))
-    from tests.archive.build import family_series, mbox_messages, message_date, message_id
+    from tests.archive.build import (encoded_patches, family_series, mbox_messages,
+                                     message_date, message_id)
 
     special: list[tuple[int, bytes]] = []
     seen: set[str | None] = set()
@@ -79,7 +81,7 @@ def generate(path: Path, total: int) -> int:
                 if mid not in seen:
                     seen.add(mid)
                     special.append((message_date(raw), raw))
-    expected = 15 if special else 0          # the corpus' rows (tests/archive)
+    expected = 14 if special else 0          # the corpus' rows (tests/archive)
     start = 1_500_000_000
     span = 5 * 365 * 86400
     n_series = max(0, (50 - expected + 1) // 2)
@@ -87,6 +89,9 @@ def generate(path: Path, total: int) -> int:
         when = start + (k + 1) * span // (n_series + 1)
         special += family_series(when, name=f"BENCH{k}", tag=f"bench{k}")
     expected += 2 * n_series
+    # two lone patches whose flag only a decoded body shows (base64, QP)
+    special += encoded_patches(start + span // 3)
+    expected += 2
     fillers = max(0, total - len(special))
     step = span / max(1, fillers)
     items = [(int(start + i * step), _filler(i, int(start + i * step)))

@@ -9,7 +9,9 @@ archived its mail; the author date is the message's ``Date:``.
 
 Most messages of a list never touch the families a profile knows, so a
 message is parsed only when it has to be: every blob is searched for
-the profile's literals (bytes, no decoding), and its threading headers
+the profile's literals (bytes; only a message naming a base64 or
+quoted-printable transfer encoding has those parts decoded, since they
+can hide a literal), and its threading headers
 (Message-ID, In-Reply-To, References) are read with a byte scan of the
 header block.  The threads holding a literal are then written as an
 mbox in memory for :func:`patchlens.mail.series.read_series`, the same
@@ -18,6 +20,7 @@ thread model a mailbox on disk gets.
 
 from __future__ import annotations
 
+import binascii
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -30,18 +33,30 @@ if TYPE_CHECKING:   # loaded when there is something to read: an unchanged
     import pygit2   # archive is answered from its refs and the cache
 
 __all__ = ["Epoch", "ArchiveMessage", "Walk", "open_archive", "walk_epoch",
-           "read_head", "has_commit", "header_links", "scan_entries", "Entry", "MessageFields", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
+           "read_head", "has_commit", "header_links", "scan_entries", "encoded_parts", "Entry", "MessageFields", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
 
 MBOX_SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 # An archive whose first commits carry no message blob is not one: after
 # this many, the rest of that repository is not walked.
 NOT_ARCHIVE_AFTER = 50
+# Encoded parts of one message decoded for the literal search; a real
+# patch has one or two.
+MAX_ENCODED_PARTS = 32
 
 _LINK_RE = re.compile(rb"^(message-id|in-reply-to|references):([^\n]*+(?:\n[ \t][^\n]*+)*+)",
                       re.IGNORECASE | re.MULTILINE)
 _ID_RE = re.compile(rb"<([^<>\s]++)>")
 _FROM_RE = re.compile(rb"^(>*+From )", re.MULTILINE)
 _MAIL_HEADER_RE = re.compile(rb"^(from|message-id|subject|date):", re.IGNORECASE | re.MULTILINE)
+# Run on the lowered blob: a header line naming an encoding that can
+# hide a literal from the byte search, and the blank line ending that
+# part's header.
+_ENCODED_RE = re.compile(rb"^content-transfer-encoding[ \t]*+:[ \t]*+(base64|quoted-printable)",
+                         re.MULTILINE)
+_BLANK_RE = re.compile(rb"\r?\n\r?\n")
+# A multipart boundary parameter (its value read from the raw bytes at
+# the same place: boundaries are case-sensitive).
+_BOUNDARY_RE = re.compile(rb"boundary[ \t]*+=[ \t]*+\"?+([^\";\s]++)")
 
 
 @dataclass(frozen=True)
@@ -196,10 +211,58 @@ def header_links(data: bytes) -> tuple[str | None, tuple[str, ...], bool]:
 
 
 def _has_literal(data: bytes, literals: Sequence[bytes]) -> bool:
+    """Whether the message holds a literal: in its raw bytes (nearly
+    every message is answered here), else in a part whose transfer
+    encoding hides it -- base64, or quoted-printable whose ``=`` soft
+    line breaks and ``=XX`` escapes can split or spell a literal."""
     for lit in literals:
         if lit in data:
             return True
+    # Lowering the bytes (one pass, same length) and two plain finds cost
+    # less than one case-insensitive regex over every blob.
+    low = data.lower()
+    if b"base64" not in low and b"quoted-printable" not in low:
+        return False
+    for text in encoded_parts(data, low):
+        for lit in literals:
+            if lit in text:
+                return True
     return False
+
+
+def encoded_parts(data: bytes, low: bytes | None = None) -> list[bytes]:
+    """The decoded bodies of the parts of a raw message (the message
+    itself, or MIME parts) whose Content-Transfer-Encoding is base64 or
+    quoted-printable.  A byte-level reading for the literal search, not
+    a MIME parser: a part's body runs from the blank line after its
+    header to the next line starting with ``--`` and one of the
+    message's boundaries, or to the end; what does not decode is
+    skipped.  ``low``: ``data.lower()`` when known."""
+    if low is None:
+        low = data.lower()
+    marks = [b"\n--" + data[m.start(1):m.end(1)]
+             for m in _BOUNDARY_RE.finditer(low)][:MAX_ENCODED_PARTS]
+    out: list[bytes] = []
+    for n, m in enumerate(_ENCODED_RE.finditer(low)):
+        if n == MAX_ENCODED_PARTS:   # each part searches ahead: bounded
+            break
+        start = _BLANK_RE.search(low, m.end())
+        if start is None:
+            continue
+        end = len(data)
+        for mark in marks:
+            at = data.find(mark, start.end(), end)
+            if at >= 0:
+                end = at
+        body = data[start.end():end].rstrip(b"\r")   # the CR of a boundary's CRLF
+        try:
+            if m.group(1) == b"base64":
+                out.append(binascii.a2b_base64(body))
+            else:
+                out.append(binascii.a2b_qp(body.replace(b"\r\n", b"\n")))
+        except (binascii.Error, ValueError):
+            continue
+    return out
 
 
 def walk_epoch(epoch: Epoch, *, since: int | None = None,
@@ -287,8 +350,8 @@ def walk_epoch(epoch: Epoch, *, since: int | None = None,
 def scan_entries(epoch: Epoch, entries: Sequence[Entry],
                  literals: Sequence[bytes]) -> tuple[list[MessageFields], list[str]]:
     """Read each entry's message blob ('m' in its tree): its threading
-    headers and whether it holds a literal (a byte search: nothing is
-    decoded).  A commit without a message, a missing object or a blob
+    headers and whether it holds a literal (a byte search; base64 and
+    quoted-printable parts decoded first, :func:`encoded_parts`).  A commit without a message, a missing object or a blob
     that is not mail is a warning naming the commit."""
     import pygit2
     repo = pygit2.Repository(epoch.path)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pygit2
 
 __all__ = ["build_archive", "mbox_messages", "message_date", "filler",
-           "family_series", "prose_only", "message_id", "NOT_FAMILY_SERIES"]
+           "family_series", "prose_only", "message_id", "NOT_FAMILY_SERIES",
+           "encoded_patches"]
 
 _SEP_RE = re.compile(rb"^From mboxrd@z [^\n]*\n", re.MULTILINE)
 _DATE_RE = re.compile(rb"^Date:[ \t]*([^\n]*)", re.MULTILINE | re.IGNORECASE)
@@ -180,3 +181,35 @@ def prose_only(start: int) -> list[tuple[int, bytes]]:
                   "Does this need MSI_FLAG_ACTIVATE_EARLY?\n",
                   sender="Rae Reviewer <rae@example.org>",
                   reply_to="prose-1@example.org", refs=["prose-1@example.org"])]
+
+
+def encoded_patches(start: int) -> list[tuple[int, bytes]]:
+    """Two lone patches adding a flag, each with its body in a transfer
+    encoding that hides the flag's name from a byte search: one base64
+    (a MIME part, as a mailer attaching the patch sends it), one
+    quoted-printable with a soft line break inside the name."""
+    import base64
+    b64_patch = ("Add a flag for devices that twiddle.\n\n"
+                 "Signed-off-by: Ann <ann@example.org>\n---\n"
+                 + _FLAGS_HUNK.format(name="TWIDDLE") + "-- \n2.40.0\n")
+    body64 = base64.encodebytes(b64_patch.encode()).decode()
+    mime = ("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n"
+            "--b1\nContent-Type: text/plain; charset=utf-8\n"
+            "Content-Transfer-Encoding: BASE64\n\n" + body64 + "--b1--\n")
+    when, raw64 = _mail("twiddle-1@example.org", "[PATCH] genirq/msi: Add a twiddle flag",
+                        start, "")
+    head64 = raw64.decode().rstrip("\n")
+    # the MIME headers join the message's own
+    raw64 = (head64 + "\n" + mime).encode()
+    qp_patch = ("Add a flag for devices that wobble.\n\n"
+                "Signed-off-by: Ann <ann@example.org>\n---\n"
+                + _FLAGS_HUNK.format(name="WOBBLE") + "-- \n2.40.0\n")
+    qp_patch = (qp_patch.replace("=", "=3D").replace("\t", "=09")
+                .replace("MSI_FLAG_WOBBLE", "MSI_FL=\nAG_WOBBLE")
+                .replace("MSI_FLAG_", "MSI_FLAG=5F"))
+    when_qp, raw_qp = _mail("wobble-1@example.org", "[PATCH] genirq/msi: Add a wobble flag",
+                            start + 60, qp_patch)
+    head, body = raw_qp.split(b"\n\n", 1)
+    raw_qp = (head + b"\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+              b"Content-Transfer-Encoding: quoted-printable\n\n" + body)
+    return [(when, raw64), (when_qp, raw_qp)]

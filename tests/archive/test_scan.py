@@ -13,10 +13,11 @@ import pygit2
 import pytest
 
 from patchlens.cli import main
-from patchlens.mail.archive import header_links, open_archive, thread_roots, ArchiveMessage
-from tests.archive.build import (NOT_FAMILY_SERIES, build_archive, family_series,
-                                 filler, mbox_messages, message_date, message_id,
-                                 prose_only)
+from patchlens.mail.archive import (ArchiveMessage, encoded_parts, header_links,
+                                    open_archive, thread_roots)
+from tests.archive.build import (NOT_FAMILY_SERIES, build_archive, encoded_patches,
+                                 family_series, filler, mbox_messages, message_date,
+                                 message_id, prose_only)
 from tests.conftest import REPO
 
 RISCV = REPO.parent / "shared" / "archives" / "linux-riscv-0.git"
@@ -68,6 +69,33 @@ def test_synthetic_series_revisions_and_constants(tmp_path: Path, capsys: pytest
     warned = " ".join(doc["warnings"])
     assert "no message blob 'm'" in warned and "is not mail" in warned
     assert all("commit " in w for w in doc["warnings"])
+
+
+def test_encoded_bodies_are_searched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A patch whose body is base64 (a MIME part) or quoted-printable
+    (a soft line break inside the flag's name) holds no literal in its
+    raw bytes: the prefilter decodes such parts and finds it."""
+    build_archive(tmp_path / "list.git", filler(30, T0) + encoded_patches(T0 + 3600))
+    doc = scan(capsys, str(tmp_path / "list.git"))
+    assert [(r["subject"], [c["name"] for c in r["constants"]]) for r in doc["series"]] == [
+        ("genirq/msi: Add a wobble flag", ["MSI_FLAG_WOBBLE"]),
+        ("genirq/msi: Add a twiddle flag", ["MSI_FLAG_TWIDDLE"])]
+    (stats,) = doc["archives"]
+    assert stats["hits"] == 2 and stats["parsed"] == 2
+
+
+def test_encoded_parts_by_bytes() -> None:
+    """The header in any case, CRLF lines, several parts each ended by
+    the message's boundary; a part that does not decode is skipped."""
+    import base64
+    enc = base64.b64encode(b"+\tMSI_FLAG_X = 1,\n")
+    raw = (b"Subject: x\r\nCONTENT-TYPE: multipart/mixed; BOUNDARY=\"Zz\"\r\n\r\n"
+           b"--Zz\r\ncontent-transfer-encoding: Base64\r\n\r\n" + enc + b"\r\n"
+           b"--Zz\r\nContent-Transfer-Encoding : QUOTED-PRINTABLE\r\n\r\n"
+           b"--- a/x\r\n+DOMAIN_=\r\nBUS_Y=3D2\r\n--Zz--\r\n")
+    assert encoded_parts(raw) == [b"+\tMSI_FLAG_X = 1,\n", b"--- a/x\n+DOMAIN_BUS_Y=2"]
+    assert encoded_parts(b"Content-Transfer-Encoding: base64\n\n=!x") == []
+    assert encoded_parts(b"Content-Transfer-Encoding: 8bit\n\nbase64") == []
 
 
 def test_not_bare_and_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
