@@ -31,9 +31,13 @@ from patchlens.errors import InputError
 
 if TYPE_CHECKING:   # loaded when there is something to read: an unchanged
     import pygit2   # archive is answered from its refs and the cache
+    from concurrent.futures import Future
 
-__all__ = ["Epoch", "ArchiveMessage", "Walk", "open_archive", "walk_epoch",
-           "read_head", "has_commit", "header_links", "scan_entries", "encoded_parts", "Entry", "MessageFields", "thread_roots", "thread_groups", "thread_mbox", "MBOX_SEPARATOR"]
+__all__ = ["Epoch", "ArchiveMessage", "Walk", "ArchiveRead", "Entry", "MessageFields",
+           "Submit", "MBOX_SEPARATOR", "open_archive", "walk_epoch", "read_head",
+           "has_commit", "header_links", "scan_entries", "encoded_parts",
+           "read_archive", "thread_roots", "thread_groups", "grown_threads",
+           "thread_mbox", "thread_mboxes"]
 
 MBOX_SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 # An archive whose first commits carry no message blob is not one: after
@@ -445,3 +449,122 @@ def thread_mbox(repos: dict[str, pygit2.Repository],
             parts.append(b"\n")
         parts.append(b"\n")
     return b"".join(parts)
+
+
+# Hands one chunk of entries to another process; returns its pending
+# answer (a concurrent.futures Future of :func:`scan_entries`).
+Submit = Callable[[Epoch, list[Entry]],
+                  "Future[tuple[list[MessageFields], list[str]]]"]
+
+
+@dataclass
+class ArchiveRead:
+    """What one walk of an archive's epochs read: the new messages'
+    threading fields, the newest commit of each epoch, warnings."""
+    heads: dict[str, str]                   # epoch git dir -> newest commit
+    walked: int                             # message commits walked
+    fields: list[MessageFields]
+    warnings: list[str]
+    restarted: bool = False                 # a remembered commit was gone:
+                                            # the whole archive was walked
+
+
+def _walk_handing(epoch: Epoch, since: int | None, until: int | None,
+                  after: str | None, literals: Sequence[bytes],
+                  submit: Submit | None, chunk: int,
+                  reading: list[Future[tuple[list[MessageFields], list[str]]]]) -> Walk:
+    """Walk ``epoch``; with ``submit``, a large walk hands its entries to
+    other processes in chunks while it goes on (reading overlaps
+    walking), the rest too."""
+    def hand(entries: list[Entry]) -> None:
+        assert submit is not None
+        reading.append(submit(epoch, entries))
+
+    walk = walk_epoch(epoch, since=since, until=until, after=after,
+                      on_chunk=hand if submit is not None else None, chunk=chunk)
+    if walk.handed and walk.handed < len(walk.entries):
+        hand(walk.entries[walk.handed:])
+        walk.handed = len(walk.entries)
+    return walk
+
+
+def read_archive(path: str, epochs: Sequence[Epoch], literals: Sequence[bytes], *,
+                 since: int | None = None, until: int | None = None,
+                 after: str | None = None, last_heads: dict[str, str] | None = None,
+                 submit: Submit | None = None, chunk: int = 8192) -> ArchiveRead:
+    """Walk the archive at ``path`` (its ``epochs``) and read every new
+    message's threading headers and literal hit: newer than commit
+    ``after`` (given by the user: the epochs before the one holding it
+    are older and skipped), or than each epoch's commit in
+    ``last_heads`` (the last run's; when one is gone -- a rewritten
+    archive -- the whole archive is walked again, with a warning), in
+    the [since, until] window.  A walk of more than ``chunk`` commits is
+    read by ``submit``'s processes while it goes on.
+
+    Raises :class:`InputError` when no epoch holds ``after``.
+    """
+    last_heads = last_heads or {}
+    first = 0
+    if after:
+        holders = [i for i, e in enumerate(epochs) if has_commit(e, after)]
+        if not holders:
+            raise InputError(path, f"--after {after}: no such commit")
+        first = holders[0]
+    walks: list[Walk] = []
+    reading: list[Future[tuple[list[MessageFields], list[str]]]] = []
+    warnings: list[str] = []
+    restarted = False
+    for i, epoch in enumerate(epochs[first:], start=first):
+        since_commit = (after if i == first else None) if after \
+            else last_heads.get(epoch.path)
+        try:
+            walks.append(_walk_handing(epoch, since, until, since_commit, literals,
+                                       submit, chunk, reading))
+        except InputError as exc:
+            warnings.append(f"{exc}; scanning the whole archive again")
+            for f in reading:
+                f.cancel()
+            reading = []
+            walks = [_walk_handing(e, since, until, None, literals, submit, chunk, reading)
+                     for e in epochs]
+            restarted = True
+            break
+    fields: list[MessageFields] = []
+    for walk in walks:
+        warnings.extend(walk.warnings)
+    for walk in walks:
+        if walk.handed < len(walk.entries):     # a small walk: read here
+            got, read_warns = scan_entries(walk.epoch, walk.entries[walk.handed:],
+                                           literals)
+            fields.extend(got)
+            warnings.extend(read_warns)
+    for fut in reading:
+        got, read_warns = fut.result()
+        fields.extend(got)
+        warnings.extend(read_warns)
+    return ArchiveRead({w.epoch.path: w.head for w in walks if w.head},
+                       sum(len(w.entries) for w in walks), fields, warnings, restarted)
+
+
+def grown_threads(known: Iterable[ArchiveMessage], new: Sequence[ArchiveMessage]
+                  ) -> list[tuple[str, list[ArchiveMessage]]]:
+    """The threads (:func:`thread_groups`) holding a literal that ``new``
+    messages joined, over the ``known`` messages of earlier runs and
+    the new ones (a new message replaces a known one of its
+    Message-ID)."""
+    new_ids = {m.msgid for m in new}
+    everything = [m for m in known if m.msgid not in new_ids] + list(new)
+    return [(r, g) for r, g in thread_groups(everything)
+            if any(m.msgid in new_ids for m in g)]
+
+
+def thread_mboxes(epochs: Sequence[Epoch],
+                  groups: Sequence[tuple[str, Sequence[ArchiveMessage]]]
+                  ) -> list[tuple[str, bytes]]:
+    """Each thread's root and its messages as an mbox in memory
+    (:func:`thread_mbox`), read from the epochs' objects."""
+    if not groups:
+        return []
+    import pygit2
+    repos = {e.name: pygit2.Repository(e.path) for e in epochs}
+    return [(root, thread_mbox(repos, g)) for root, g in groups]

@@ -1,8 +1,8 @@
 """``patchlens scan``'s answer and its output: one row per series
 revision found in a list archive, as text, JSON and terse.
 
-The rows are made by the command (``commands/scan.py``) from the same
-report ``patchlens check`` prints; this module only lays them out.
+The rows are made by ``patchlens.archive`` from the same report
+``patchlens check`` prints; this module only lays them out.
 """
 
 from __future__ import annotations

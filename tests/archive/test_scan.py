@@ -319,7 +319,7 @@ def test_reading_in_chunks_finds_the_same(tmp_path: Path, capsys: pytest.Capture
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """A large walk is read by the pool in chunks while it goes on: the
     answer is the one a single process gives."""
-    from patchlens.commands import scan as scan_command
+    from patchlens import archive as scan_command
     synthetic(tmp_path / "list.git")
     whole = scan(capsys, "--no-cache", str(tmp_path / "list.git"))
     monkeypatch.setattr(scan_command, "_CHUNK", 7)
