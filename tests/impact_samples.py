@@ -66,17 +66,20 @@ def demo_facts() -> Facts:
     arch_ops = Instance("demo_arch_msi_parent_ops", "msi_parent_ops", arch,
                         24, "ARCH",
                         {"supported_flags": frozenset({"MSI_FLAG_PCI_MSIX"})},
-                        {"MSI_FLAG_PCI_MSIX": "DEMO_ARCH_MSI_FLAGS_SUPPORTED"})
+                        {"supported_flags": {
+                            "MSI_FLAG_PCI_MSIX": "DEMO_ARCH_MSI_FLAGS_SUPPORTED"}})
     gic_base = Instance("demo_gic_msi_parent_ops", "msi_parent_ops", lib, 31,
                         "IRQCHIP",
                         {"supported_flags": frozenset({"MSI_FLAG_PCI_MSIX"})},
-                        {"MSI_FLAG_PCI_MSIX": "DEMO_MSI_LIB_FLAGS"})
+                        {"supported_flags": {
+                            "MSI_FLAG_PCI_MSIX": "DEMO_MSI_LIB_FLAGS"}})
     gic = Instance("demo_gic_msi_parent_ops", "msi_parent_ops", lib, 34,
                    "IRQCHIP",
                    {"supported_flags": frozenset({"MSI_FLAG_PCI_MSIX",
                                                   "MSI_FLAG_WIDGET_IMS"})},
-                   {"MSI_FLAG_PCI_MSIX": "DEMO_MSI_LIB_FLAGS",
-                    "MSI_FLAG_WIDGET_IMS": "DEMO_MSI_LIB_FLAGS"})
+                   {"supported_flags": {
+                       "MSI_FLAG_PCI_MSIX": "DEMO_MSI_LIB_FLAGS",
+                       "MSI_FLAG_WIDGET_IMS": "DEMO_MSI_LIB_FLAGS"}})
     widget = Instance("widget_ims_info", "msi_domain_info",
                       "drivers/misc/widget/widget-ims.c", 7, "WIDGET",
                       {"flags": frozenset({"MSI_FLAG_USE_DEF_DOM_OPS",

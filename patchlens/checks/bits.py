@@ -407,7 +407,7 @@ def _effects(facts: Facts, new: str, patch: str | None) -> tuple[str, ...]:
                 how = facts.carries(inst, fname, old, 0)
                 if how is None:
                     continue
-                via = inst.via.get(old) or how
+                via = inst.macro_for(fname, old) or how
                 verb = _VERBS[meaning][0]
                 lines.append(
                     f"{inst.name}.{fname} ({inst.file}:{inst.line}) {verb} "

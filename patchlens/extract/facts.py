@@ -83,9 +83,22 @@ class Instance:
     line: int
     subsystem: str
     fields: Mapping[str, frozenset[str]]      # field -> names it carries
-    via: Mapping[str, str] = field(default_factory=dict)  # name -> macro
+    # field -> {name -> the flag-set macro in that field that holds it}:
+    # per field, since two fields may carry one flag through different
+    # macros (.supported_flags through a mask, .required_flags by name).
+    via: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     patch: str | None = None                  # series patch that adds it
     lines: Mapping[str, int] = field(default_factory=dict)  # field -> line
+
+    def macro_for(self, fname: str, name: str) -> str | None:
+        """The flag-set macro through which field ``fname`` carries
+        ``name`` (None: the field names it itself, or not at all)."""
+        return self.via.get(fname, {}).get(name)
+
+    def macros_for(self, name: str) -> tuple[str, ...]:
+        """The flag-set macros through which any field carries ``name``."""
+        return tuple(dict.fromkeys(m for f in self.via.values()
+                                   if (m := f.get(name))))
 
 
 @dataclass(frozen=True)
@@ -232,7 +245,7 @@ class Facts:
     def carries(self, inst: Instance, fname: str, name: str, k: int = -1
                 ) -> str | None:
         """How a field carries the flag ``name`` at state k: "" when it
-        names it (or a flag-set macro holding it: ``inst.via``), the mask
+        names it (or a flag-set macro holding it: ``inst.macro_for``), the mask
         whose bits cover the flag's bit, None when it does not carry it.
         A parent advertises a flag when the *bit* is in its
         supported_flags, whatever the name it is spelled by."""

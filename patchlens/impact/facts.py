@@ -142,7 +142,7 @@ def _instances(scan: Scan) -> tuple[Instance, ...]:
     out = []
     for s in scan.structs:
         fields: dict[str, frozenset[str]] = {}
-        via: dict[str, str] = {}
+        via: dict[str, dict[str, str]] = {}
         for fname, names in s.fields:
             got: set[str] = set()
             for n in names:
@@ -150,7 +150,7 @@ def _instances(scan: Scan) -> tuple[Instance, ...]:
                 got |= members
                 if members != {n}:
                     for m in members:
-                        via.setdefault(m, n)
+                        via.setdefault(fname, {}).setdefault(m, n)
             fields[fname] = frozenset(got)
         name = s.variable or s.function or "?"
         out.append(Instance(name, s.struct, s.file, s.line,

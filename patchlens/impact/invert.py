@@ -50,7 +50,7 @@ def _row(inst: Instance, flag: str, fields: Iterable[str] = ()) -> InstanceRow:
     that carries the flag (``.supported_flags =``), else of the first of
     ``fields`` it has (where the inverse would go), else the struct's."""
     carriers = [f for f, names in inst.fields.items() if flag in names]
-    via = inst.via.get(flag)
+    via = ", ".join(m for f in carriers if (m := inst.macro_for(f, flag)))
     how = ", ".join(f".{f}" for f in carriers) + (f" via {via}" if via else "")
     line = next((inst.lines[f] for f in (*carriers, *fields)
                  if f in inst.lines), inst.line)

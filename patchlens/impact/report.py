@@ -253,33 +253,52 @@ def _advertisers(facts: Facts, name: str) -> tuple[Advertiser, ...]:
                 facts.carries(b, fname, name, 0) is not None
             mask = facts.carries(inst, fname, name)
             after = mask is not None
-            patch = facts.first_patch_adding(name, inst.file) \
+            patch = _advertised_from(facts, inst, fname, name, mask or "") \
+                if after and not today else \
+                facts.first_patch_adding(name, inst.file) \
                 if after != today else None
-            if not patch and after and inst.via.get(name):
-                patch = next((lab for lab in facts.labels
-                              if any(inst.via[name] in t for (l2, _),
-                                     ts in facts.added.items()
-                                     if l2 == lab for t in ts)), None)
             # The line of the field (".supported_flags ="), not of the
             # structure's first line: the render says ".field at line".
             out.append(Advertiser(inst.name, inst.struct, fname, inst.file,
                                   inst.lines.get(fname, inst.line),
                                   inst.subsystem,
-                                  _via(inst, name, mask), today, after,
-                                  patch or (facts.introduced_by(name)
-                                            if mask and after != today
-                                            else None)))
+                                  _via(inst, fname, name, mask), today,
+                                  after, patch))
     return tuple(sorted(out, key=lambda a: (not a.with_series, a.file)))
 
 
-def _via(inst: Instance, name: str, mask: str | None) -> str | None:
-    """The flag-set macro (and mask) a field carries a flag through:
-    "X86_VECTOR_MSI_FLAGS_SUPPORTED (MSI_GENERIC_FLAGS_MASK)"."""
-    if inst.via.get(name):
-        return inst.via[name]
+def _advertised_from(facts: Facts, inst: Instance, fname: str, name: str,
+                     mask: str) -> str | None:
+    """The patch from which field ``fname`` of ``inst`` advertises
+    ``name``: both must hold, so the later of the patch that gives a new
+    flag its bit and the patch that puts its carrier into the field --
+    the mask that covers the bit (``mask``), else the flag's own name
+    (directly or in the field's flag-set macro).  Another field of the
+    instance naming the flag (.required_flags) is no part of it."""
+    needs = [facts.introduced_by(name) if name not in facts.base else None]
+    if mask:
+        needs.append(facts.first_patch_adding(mask, inst.file))
+    else:
+        macro = inst.macro_for(fname, name)
+        needs.append(facts.first_patch_adding(name, inst.file) or (
+            next((lab for lab in facts.labels
+                  if any(macro in t for (l2, _), ts in facts.added.items()
+                         if l2 == lab for t in ts)), None)
+            if macro else None))
+    order = {lab: i for i, lab in enumerate(facts.labels)}
+    return max((p for p in needs if p is not None),
+               key=lambda p: order.get(p, -1), default=None)
+
+
+def _via(inst: Instance, fname: str, name: str, mask: str | None
+         ) -> str | None:
+    """The flag-set macro (and mask) field ``fname`` carries a flag
+    through: "X86_VECTOR_MSI_FLAGS_SUPPORTED (MSI_GENERIC_FLAGS_MASK)"."""
+    if inst.macro_for(fname, name):
+        return inst.macro_for(fname, name)
     if not mask:
         return None
-    macro = inst.via.get(mask)
+    macro = inst.macro_for(fname, mask)
     return f"{macro} ({mask})" if macro else mask
 
 
