@@ -89,7 +89,7 @@ def _summary(answer: ScanAnswer) -> str:
     known = sum(a.messages for a in answer.archives)
     archives = plural(len(answer.archives), "archive")
     found = (f"{plural(len(answer.rows), 'series revision')} "
-             "touch the families")
+             + ("touches" if len(answer.rows) == 1 else "touch") + " the families")
     if answer.archives and all(a.cached for a in answer.archives):
         return (f"{plural(known, 'message')} in {archives}, nothing new since "
                 f"the last scan; {found}")

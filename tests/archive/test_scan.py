@@ -75,13 +75,17 @@ def test_encoded_bodies_are_searched(tmp_path: Path, capsys: pytest.CaptureFixtu
     """A patch whose body is base64 (a MIME part) or quoted-printable
     (a soft line break inside the flag's name) holds no literal in its
     raw bytes: the prefilter decodes such parts and finds it."""
-    build_archive(tmp_path / "list.git", filler(30, T0) + encoded_patches(T0 + 3600))
+    commits = build_archive(tmp_path / "list.git", filler(30, T0) + encoded_patches(T0 + 3600))
     doc = scan(capsys, str(tmp_path / "list.git"))
     assert [(r["subject"], [c["name"] for c in r["constants"]]) for r in doc["series"]] == [
         ("genirq/msi: Add a wobble flag", ["MSI_FLAG_WOBBLE"]),
         ("genirq/msi: Add a twiddle flag", ["MSI_FLAG_TWIDDLE"])]
     (stats,) = doc["archives"]
     assert stats["hits"] == 2 and stats["parsed"] == 2
+    assert main(["scan", "--no-tree", "--until", "1970-01-01", str(tmp_path / "list.git")]) == 0
+    assert "; 0 series revisions touch the families" in " ".join(capsys.readouterr().out.split())
+    assert main(["scan", "--no-tree", "--after", commits[-2], str(tmp_path / "list.git")]) == 0
+    assert "; 1 series revision touches the families" in " ".join(capsys.readouterr().out.split())
 
 
 def test_encoded_parts_by_bytes() -> None:
