@@ -300,6 +300,20 @@ def test_real_riscv_archive(capsys: pytest.CaptureFixture[str]) -> None:
     assert stats["hits"] == 0 and doc["series"] == [] and doc["warnings"] == []
 
 
+@pytest.mark.skipif(not (RISCV / "HEAD").is_file(),
+                    reason=f"real archive not found at {RISCV} (needs ../shared beside the clone)")
+def test_readme_shows_what_scan_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's riscv block is this run's text, cold then warm."""
+    readme = (REPO / "README.md").read_text()
+    capsys.readouterr()
+    for _ in range(2):
+        assert main(["scan", str(RISCV)]) == 0
+        out = capsys.readouterr().out
+        assert out in readme.replace("$ patchlens scan linux-riscv          # again: only "
+                                     "what is new\n", "").replace(
+            "$ patchlens scan linux-riscv\n", ""), out
+
+
 def test_with_a_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--tree: each series is checked against it as ``check`` does (the
     demo tree already has a flag on bit 3)."""
