@@ -152,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep the .prof files here")
     opts = parser.parse_args(argv)
     rows = []
+    # Bytecode written once, as an installed package has it (see run.py).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "patchlens")],
+                   stdout=subprocess.DEVNULL, check=False)
     with tempfile.TemporaryDirectory(prefix="patchlens-profile-") as tmp:
         scratch = Path(tmp)
         keep = opts.keep or scratch

@@ -125,11 +125,27 @@ def save_pickle(path: str, obj: Mapping[Any, Any]) -> None:
                 pass
 
 
+# The validated dict of each store file this process has loaded or
+# written, with the file's identity then (device, inode, size, mtime):
+# two stores of one file in a run (a report scans twice) share one
+# dict -- one load, and neither flush loses the other's entries --, and
+# a file changed on disk since is read again.
+_LOADED: dict[str, tuple[tuple[int, int, int, int], dict[Any, Any]]] = {}
+
+
+def _identity(path: str) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 class Store:
     """Named pickles under :func:`cache_dir` (one dict each), loaded on
-    first use with every entry checked, written atomically on
-    :meth:`flush` when touched; all empty and never written when
-    disabled."""
+    first use with every entry checked (once per process while the file
+    is unchanged), written atomically on :meth:`flush` when touched;
+    all empty and never written when disabled."""
 
     def __init__(self, enabled: bool, parts: Mapping[str, tuple[str, Check]]) -> None:
         self.enabled = enabled
@@ -143,10 +159,21 @@ class Store:
         """The entries of part ``which`` that validate (mutable: the
         caller adds to it, then :meth:`touch`)."""
         if which not in self._data:
-            raw = load_pickle(self.paths[which]) if self.enabled else {}
+            if not self.enabled:
+                self._data[which] = {}
+                return self._data[which]
+            path = self.paths[which]
+            ident = _identity(path)
+            known = _LOADED.get(path)
+            if known is not None and ident is not None and known[0] == ident:
+                self._data[which] = known[1]
+                return known[1]
+            raw = load_pickle(path) if ident is not None else {}
             check = self._checks[which]
             good = {k: v for k, v in raw.items() if _safe(check, k, v)}
             self._data[which] = good
+            if ident is not None:
+                _LOADED[path] = (ident, good)
         return self._data[which]
 
     def touch(self, which: str) -> None:
@@ -155,7 +182,11 @@ class Store:
     def flush(self) -> None:
         if self.enabled:
             for which in sorted(self._dirty):
-                save_pickle(self.paths[which], self._data[which])
+                path = self.paths[which]
+                save_pickle(path, self._data[which])
+                ident = _identity(path)
+                if ident is not None:
+                    _LOADED[path] = (ident, self._data[which])
         self._dirty.clear()
 
 

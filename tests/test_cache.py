@@ -186,3 +186,40 @@ def test_store_file_that_is_a_directory_leaves_nothing_behind(tmp_path, monkeypa
         store.touch(which)
     store.flush()
     assert not [f for f in os.listdir(cache.cache_dir()) if f.endswith(".tmp")]
+
+
+# -- one load per process -------------------------------------------------------
+
+def test_two_stores_of_one_file_share_one_load(tmp_path, monkeypatch) -> None:
+    """A report scans twice: the second store of the facts file reuses
+    the first's entries (one unpickling), and neither flush drops what
+    the other added."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = cache.facts_store(True, lambda k, v: True)
+    first.get("facts")["a"] = 1
+    first.touch("facts")
+    first.flush()
+    loads = []
+    monkeypatch.setattr(cache, "load_pickle",
+                        lambda p: loads.append(p) or {})
+    second = cache.facts_store(True, lambda k, v: True)
+    assert second.get("facts") == {"a": 1} and loads == []
+    second.get("facts")["b"] = 2
+    second.touch("facts")
+    first.get("facts")["c"] = 3
+    first.touch("facts")
+    first.flush()
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with open(first.paths["facts"], "rb") as fh:
+        assert pickle.load(fh) == {"a": 1, "b": 2, "c": 3}
+
+
+def test_a_store_file_changed_on_disk_is_read_again(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    store = cache.maintainers_store(True, lambda k, v: True)
+    store.get("maint")["x"] = 1
+    store.touch("maint")
+    store.flush()
+    cache.save_pickle(store.paths["maint"], {"y": 2, "z": 3})   # another process
+    assert cache.maintainers_store(True, lambda k, v: True).get("maint") == {"y": 2, "z": 3}

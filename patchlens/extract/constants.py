@@ -38,7 +38,8 @@ from patchlens.tree.source import TreeSource
 
 __all__ = [
     "Constant", "FlagSet", "EnumDef", "ConstantTable",
-    "extract_constants", "model_from", "evaluate_model", "local_names",
+    "extract_constants", "model_from", "model_inputs", "model_of",
+    "evaluate_model", "local_names",
     "read_definitions", "scan_flag_sets", "flag_macros",
 ]
 
@@ -52,8 +53,13 @@ def _literals(profile: Profile) -> tuple[str, ...]:
     return profile.prefilter
 
 
-def model_from(source: TreeSource, profile: Profile,
-               paths_hint: Iterable[str], context: SearchContext) -> Model:
+def model_inputs(source: TreeSource, profile: Profile,
+                 paths_hint: Iterable[str], context: SearchContext
+                 ) -> tuple[tuple[str, bytes], ...]:
+    """The files :func:`model_from` reads, with their bytes: the
+    ``include/`` headers holding a family literal, then the hinted
+    ``.c``/``.h`` files that hold one.  Two states with equal inputs
+    have equal models."""
     lits = _literals(profile)
     paths = list(files_containing(context, source, lits, under=_INCLUDE,
                                   suffixes=(".h",)))
@@ -64,16 +70,28 @@ def model_from(source: TreeSource, profile: Profile,
         data = source.read(p)
         if data is not None and any(b in data for b in blits):
             paths.append(p)
-    model = Model()
+    out = []
     for p in paths:
         data = source.read(p)
-        if data is None:
-            continue
+        if data is not None:
+            out.append((p, data))
+    return tuple(out)
+
+
+def model_of(inputs: Iterable[tuple[str, bytes]]) -> Model:
+    """The model of the files ``inputs`` (:func:`model_inputs`)."""
+    model = Model()
+    for p, data in inputs:
         raw = read_definitions(p, data)
         model.files.append(p)
         model.enums.extend(raw.enums)
         model.macros.extend(raw.macros)
     return model
+
+
+def model_from(source: TreeSource, profile: Profile,
+               paths_hint: Iterable[str], context: SearchContext) -> Model:
+    return model_of(model_inputs(source, profile, paths_hint, context))
 
 
 # -- step 3: values --------------------------------------------------------

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from patchlens.c.evaluate import Value
 from patchlens.diff import Hunk
-from patchlens.extract.constants import evaluate_model, extract_constants, model_from
-from patchlens.extract.definitions import Constant, ConstantTable
+from patchlens.extract.constants import (evaluate_model, extract_constants,
+                                         model_from, model_inputs, model_of)
+from patchlens.extract.definitions import Constant, ConstantTable, Model
 from patchlens.extract.patchonly import (PatchOnlyNote, hunk_enum_tag,
                                          hunk_shifts, lay_hunk, lay_preimage,
                                          preimage_values, shows_enum_opening)
@@ -190,6 +191,7 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
     base_model = model_from(applied.base, profile, hint_t, context)
     steps.append(Step("base", 0, evaluate_model(base_model, profile)))
     prev_state = applied.base
+    prev_n = -1
 
     def origin_of(m: int, path: str, reason: str) -> str:
         return f"patch-only: {labels.get(m, m)}: {path}: {reason}"
@@ -202,17 +204,30 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
     tree_files = frozenset(path for hunks in failed.values()
                            for path, _, _ in hunks
                            if applied.base.read(path) is not None)
+    # The last step's model with its failed hunks laid, and what it was
+    # made of: a state with the same files and the same created files
+    # starts from it and lays only its own failed hunks (laying every
+    # earlier one again on a fresh model gives the same model).
+    last: tuple[tuple[tuple[str, bytes], ...], frozenset[str], Model] | None = None
     for n in indexes:
         state = applied.state_after(n) if n else applied.base
         before = _preimage(prev_state, n, failed, profile, hint_t, context,
                            origin_of, frozenset(written))
-        model = model_from(state, profile, hint_t, context)
+        inputs = model_inputs(state, profile, hint_t, context)
         if n:
             written |= {p for p in applied.changed_by(n)
                         if applied.base.read(p) is None
                         and state.read(p) is not None}
         keep = frozenset(written)
-        for m in sorted(i for i in failed if i <= n):
+        if last is not None and last[0] == inputs and last[1] == keep:
+            done = last[2]
+            model = Model(list(done.enums), list(done.macros),
+                          list(done.files), list(done.notes))
+            todo = [m for m in sorted(failed) if prev_n < m <= n]
+        else:
+            model = model_of(inputs)
+            todo = [m for m in sorted(failed) if m <= n]
+        for m in todo:
             for path, hunk, reason in failed[m]:
                 origin = origin_of(m, path, reason)
                 if lay_hunk(model, path, hunk, profile, origin,
@@ -220,9 +235,11 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
                             path not in tree_files) and m == n:
                     notes.append(PatchOnlyNote(labels.get(m, str(m)), path,
                                                reason))
+        last = (inputs, keep, model)
         steps.append(Step(labels.get(n, str(n)), n,
                           evaluate_model(model, profile), before))
         prev_state = state
+        prev_n = n
     changes = _changes(steps)
     changes += _proven_shifts(steps, failed, profile, origin_of)
     return ConstantHistory(tuple(steps), tuple(changes), tuple(notes),

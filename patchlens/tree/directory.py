@@ -21,6 +21,8 @@ from patchlens.tree.source import (MAX_TREE_FILE_BYTES, TreeInfo, TreeKind, blob
 
 __all__ = ["DirectoryTree"]
 
+_READ_MEMO_BYTES = 64 << 20
+
 
 class DirectoryTree:
     """The files below ``root`` (:class:`TreeSource`); never written."""
@@ -35,6 +37,11 @@ class DirectoryTree:
                              reason=reason)
         # path -> ((size, mtime_ns), blob id)
         self._ids: dict[str, tuple[tuple[int, int], str]] = {}
+        # path -> ((inode, size, mtime_ns), bytes): a run reads a file
+        # once (a report reads the same headers in every tree state),
+        # again only when its stat changed; up to _READ_MEMO_BYTES.
+        self._reads: dict[str, tuple[tuple[int, int, int], bytes]] = {}
+        self._kept = 0
 
     def _real(self, path: str) -> str | None:
         """The filesystem path for ``path`` if it stays inside the root."""
@@ -60,12 +67,24 @@ class DirectoryTree:
         found = self._stat(path)
         if found is None:
             return None
-        if found[1].st_size > MAX_TREE_FILE_BYTES:
-            warn_too_large(path, found[1].st_size)
+        st = found[1]
+        if st.st_size > MAX_TREE_FILE_BYTES:
+            warn_too_large(path, st.st_size)
             return None
+        key = (st.st_ino, st.st_size, st.st_mtime_ns)
+        memo = self._reads.get(path)
+        if memo is not None and memo[0] == key:
+            return memo[1]
         try:
             with open(found[0], "rb") as fh:
-                return fh.read()
+                data = fh.read()
+            if memo is not None:        # changed since: forget the old bytes
+                del self._reads[path]
+                self._kept -= len(memo[1])
+            if self._kept + len(data) <= _READ_MEMO_BYTES:
+                self._reads[path] = (key, data)
+                self._kept += len(data)
+            return data
         except OSError as exc:
             warnings.warn(f"{path}: cannot read: {exc.strerror}", Warning_,
                           stacklevel=2)

@@ -215,3 +215,20 @@ def test_pseudo_file_systems_are_not_trees(path: str, what: str) -> None:
 def test_a_tree_beside_pseudo_file_systems_opens(tmp_path: Path) -> None:
     make_dir(tmp_path / "t", {"include/linux/msi.h": b"#define MSI_FLAG_X 1\n"})
     assert open_tree(str(tmp_path / "t"), None).info.kind == "directory"
+
+
+def test_directory_tree_reads_a_file_once_per_run(tmp_path, monkeypatch) -> None:
+    """A report reads the same headers in every tree state: the bytes
+    are kept, and read again only when the file's stat changes."""
+    import builtins
+    (tmp_path / "a.h").write_bytes(b"#define A 1\n")
+    tree = DirectoryTree(str(tmp_path))
+    opened = []
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open",
+                        lambda f, *a, **k: opened.append(f) or real_open(f, *a, **k))
+    assert tree.read("a.h") == tree.read("a.h") == b"#define A 1\n"
+    assert len(opened) == 1
+    (tmp_path / "a.h").write_bytes(b"#define A 22\n")
+    assert tree.read("a.h") == b"#define A 22\n"
+    assert len(opened) == 2
