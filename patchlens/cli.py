@@ -12,12 +12,10 @@ internal error never exits 0 or 1.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import re
 import sys
 import time
-import traceback
 from collections.abc import Sequence
 
 from patchlens import __version__
@@ -53,6 +51,7 @@ def _suggest(message: str) -> str:
     if m is None:
         return ""
     choices = re.findall(r"'?([\w-]+)'?", m.group(2))
+    import difflib
     close = difflib.get_close_matches(m.group(1), choices, n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else ""
 
@@ -327,6 +326,7 @@ def man_page() -> str:
 def _internal_error(exc: BaseException, debug: bool) -> int:
     """One line (the traceback too with --debug); exit 3, never 0 or 1."""
     if debug:
+        import traceback
         traceback.print_exception(exc, file=sys.stderr)
     what = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
     sys.stderr.write(f"patchlens: internal error: {what}; rerun with --debug "

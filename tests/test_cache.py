@@ -223,3 +223,19 @@ def test_a_store_file_changed_on_disk_is_read_again(tmp_path, monkeypatch) -> No
     store.flush()
     cache.save_pickle(store.paths["maint"], {"y": 2, "z": 3})   # another process
     assert cache.maintainers_store(True, lambda k, v: True).get("maint") == {"y": 2, "z": 3}
+
+
+def test_maintainers_answers_are_kept_for_the_next_run(refs_tree, monkeypatch) -> None:
+    """A warm scan looks its files' subsystems up in the kept answers:
+    no glob or N: pattern of MAINTAINERS is compiled again."""
+    from patchlens.extract import maintainers
+    prof = load_profile(None)
+    cold = scan_references(DirectoryTree(str(refs_tree)), NAMES, prof, jobs=1)
+    store = cache.maintainers_store(True, lambda k, v: True).get("maint")
+    (kept,) = store.values()
+    assert kept.answered >= len(cold.files) > 0
+    cache._LOADED.clear()           # the next run: a new process
+    monkeypatch.setattr(maintainers, "_compiled", None)   # would fail if called
+    monkeypatch.setattr(maintainers, "_compiled_n", None)
+    warm = scan_references(DirectoryTree(str(refs_tree)), NAMES, prof, jobs=1)
+    assert warm.subsystems == cold.subsystems

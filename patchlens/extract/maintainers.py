@@ -38,7 +38,9 @@ class _Entry:
     globs: tuple[tuple[str, int], ...]          # (pattern, fixed depth)
     excludes: tuple[str, ...]
     xglobs: tuple[str, ...]
-    regexes: tuple[re.Pattern[str], ...]
+    # N: patterns, compiled on first use (a warm run's look-ups come
+    # from the kept answers and compile none).
+    regexes: tuple[str, ...]
 
 
 def fallback_subsystem(path: str) -> Subsystem:
@@ -63,6 +65,16 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     rx = _COMPILED.get(pattern)
     if rx is None:
         rx = _COMPILED[pattern] = _glob(pattern)
+    return rx
+
+
+_COMPILED_N: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled_n(pattern: str) -> re.Pattern[str]:
+    rx = _COMPILED_N.get(pattern)
+    if rx is None:
+        rx = _COMPILED_N[pattern] = re.compile(pattern)
     return rx
 
 
@@ -105,6 +117,12 @@ class Maintainers:
         self._regexed = [i for i, e in enumerate(entries) if e.regexes]
         self._memo: dict[str, Subsystem] = {}
 
+    @property
+    def answered(self) -> int:
+        """How many paths it has answered (they are kept when pickled:
+        a warm run looks them up without matching a pattern)."""
+        return len(self._memo)
+
     def _excluded(self, e: _Entry, path: str) -> bool:
         return any(_under(path, x) for x in e.excludes) or \
             any(_compiled(g).match(path) for g in e.xglobs)
@@ -128,8 +146,8 @@ class Maintainers:
                     best = (score, i)
         for i in self._regexed:
             e = self._entries[i]
-            for rx in e.regexes:
-                if bounded_search(rx, path) and (best is None or 101 > best[0]) and not self._excluded(e, path):
+            for pat in e.regexes:
+                if bounded_search(_compiled_n(pat), path) and (best is None or 101 > best[0]) and not self._excluded(e, path):
                     best = (101, i)
         sub = self._entries[best[1]].subsystem if best is not None and best[0] > 100 \
             else None
@@ -171,7 +189,8 @@ def parse_maintainers(text: str | None) -> Maintainers:
                 # run (``N: ^(d+)+x$`` would hang), and only so many.
                 why = unbounded_reason(pat)
                 if why is None and kept[0] < MAX_N_PATTERNS:
-                    rxs.append(re.compile(pat))
+                    re.compile(pat)     # a bad pattern fails here, as before
+                    rxs.append(pat)
                     kept[0] += 1
                 else:
                     skipped.append(pat)

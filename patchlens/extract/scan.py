@@ -34,9 +34,11 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:   # the pool is started (and imported) only for a cold scan
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 from patchlens.c.defines import header_macros
 from patchlens.cache import cache_dir, facts_store, maintainers_store
@@ -476,28 +478,30 @@ class _Analyser:
     def aside(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
         """``fn(*args)`` in the pool (once it runs), else here when its
         value is asked for; the returned function gives the value."""
-        box: list[Any] = []
+        # (True, a Future) once the pool has it, or (False, the value).
+        box: list[tuple[bool, Any]] = []
         if self.pool is not None:
-            box.append(self.pool.submit(fn, *args))
+            box.append((True, self.pool.submit(fn, *args)))
         else:
             self.asides.append((fn, args, box))
 
         def value() -> T:
             if not box:
-                box.append(fn(*args))
-            got = box[0]
-            result: T = got.result() if isinstance(got, Future) else got
+                box.append((False, fn(*args)))
+            pooled, got = box[0]
+            result: T = got.result() if pooled else got
             return result
         return value
 
     def _start_pool(self) -> None:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
         ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
         self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
                                         initializer=_init_worker,
                                         initargs=(self.rules, self.flag_lits))
         for fn, args, box in self.asides:
-            box.append(self.pool.submit(fn, *args))
+            box.append((True, self.pool.submit(fn, *args)))
         self.asides = []
         for key, item in self.waiting:
             self.futures.append((key, self.pool.submit(_work, item)))
@@ -632,9 +636,13 @@ def _scan(source: TreeSource, names: dict[str, str], profile: Profile,
         names = {**names, **extra}
     helpers = find_helpers(source, an, found)
     maint = maintainers()
-    store.flush()
+    answered = maint.answered
     found = resolve_calls(sorted(found, key=lambda f: f.path), helpers)
     subsystems = {f.path: maint.subsystem(f.path) for f in found}
+    if maint.answered != answered and any(
+            m is maint for m in store.get("maint").values()):
+        store.touch("maint")    # its answers, kept for the next run
+    store.flush()
     sites = tuple(replace(s, subsystem=subsystems[f.path].name)
                   for f in found for s in f.sites)
     calls: dict[str, set[str]] = {}

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from patchlens.checks import table_findings
 from patchlens.errors import InputError
 from patchlens.extract.definitions import ConstantTable, FlagSet
-from patchlens.extract.history import ConstantHistory
 from patchlens.extract.profile import Family, Profile
 from patchlens.findings import Finding
+
+if TYPE_CHECKING:   # refs reads no history and runs no check: not imported
+    from patchlens.extract.history import ConstantHistory
 
 __all__ = ["ConstantsView", "constants_view", "families", "select_names"]
 
@@ -52,6 +54,7 @@ def constants_view(tree_label: str, tree_reason: str, title: str,
     ``hazards``, or without a series the final ``table`` and its own
     findings; only the findings and flag sets of those families."""
     if hazards is None:
+        from patchlens.checks import table_findings
         hazards = tuple(table_findings(table, profile))
     keys = {f.key for f in shown}
     kept = tuple(h for h in hazards
