@@ -12,10 +12,12 @@ literals and the macros the header hits define, as for a directory.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
+import zlib
 from typing import Any
 
 from patchlens.cache import Store, search_store
@@ -43,6 +45,13 @@ _NAMES = {EVERYTHING: "everything"}
 # A tree's listing: tree id -> rows (relpath, oid, "tree" | "blob"),
 # and blob id -> a path having it.
 Plan = dict[str, list[tuple[str, str, str]]]
+
+# A cold search with ``follow`` reads the headers up to this size first
+# (for the literals, then the macros their hits define): the kernel's
+# flag sets are defined in ordinary headers, while the few large ones
+# (generated register headers: 791 of 25,289 headers at v6.12 hold 529
+# of its 657 MB) are read once, with the sources, for both sets.
+_SMALL_HEADER = 64 << 10
 
 
 class GitGrep:
@@ -121,13 +130,8 @@ class BlobGrep:
             n = max(1, min(procs, len(oids)))
             for k in range(n):
                 names = oids[k::n]
-                listing = "".join(f"100644 blob {oid}\t{i:x}\n"
-                                  for i, oid in enumerate(names)).encode()
-                made = subprocess.run(["git", "--git-dir", gd, "mktree", "--missing"],
-                                      input=listing, capture_output=True, env=env,
-                                      timeout=300)
-                tree = made.stdout.decode().strip()
-                if made.returncode != 0 or not tree:
+                tree = _write_tree(self.tmp, names) or _mktree(gd, env, names)
+                if tree is None:
                     self.close()
                     return
                 self.procs.append((subprocess.Popen(
@@ -172,22 +176,62 @@ class BlobGrep:
         return hits if ok else None
 
 
+def _write_tree(objects: str, oids: list[str]) -> str | None:
+    """Write a flat tree of the blobs ``oids`` (entry ``i`` named by
+    ``i`` in hex, zero-padded so that git's name order is this order)
+    into the object directory ``objects`` as a loose object: what ``git
+    mktree --missing`` does, without a process (~200 MB of it for a
+    kernel's 45,000 blobs).  Its id, or None when it cannot be written."""
+    if any(len(oid) != 40 for oid in oids):
+        return None                 # SHA-256 objects: git mktree writes it
+    width = len(f"{max(len(oids) - 1, 0):x}")
+    try:
+        body = b"".join(b"100644 %s\0%s" % (f"{i:0{width}x}".encode(), bytes.fromhex(oid))
+                        for i, oid in enumerate(oids))
+    except ValueError:              # not a hex object id
+        return None
+    raw = b"tree %d\0" % len(body) + body
+    tid = hashlib.sha1(raw).hexdigest()
+    folder = os.path.join(objects, tid[:2])
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, tid[2:]), "wb") as fh:
+            fh.write(zlib.compress(raw, 1))
+    except OSError:
+        return None
+    return tid
+
+
+def _mktree(gd: str, env: dict[str, str], oids: list[str]) -> str | None:
+    """The tree of :func:`_write_tree` made by ``git mktree --missing``."""
+    width = len(f"{max(len(oids) - 1, 0):x}")
+    listing = "".join(f"100644 blob {oid}\t{i:0{width}x}\n"
+                      for i, oid in enumerate(oids)).encode()
+    made = subprocess.run(["git", "--git-dir", gd, "mktree", "--missing"],
+                          input=listing, capture_output=True, env=env, timeout=300)
+    tree = made.stdout.decode().strip()
+    return tree if made.returncode == 0 and tree else None
+
+
 def _ls_tree_plan(ctx: SearchContext, source: TreeSource, top: str
-                  ) -> tuple[Plan, dict[str, str]] | None:
+                  ) -> tuple[Plan, dict[str, str], dict[str, int]] | None:
     """The plan of :func:`git_search` for a whole tree, from one ``git
     ls-tree -r -t``: 0.2 s for a kernel, where walking 170,000 index
     entries through pygit2 takes 1.5 s.  None without git (the caller
     walks with pygit2).  Kept in the context for the run's other
-    searches, one tree at a time (bounded memory)."""
+    searches, one tree at a time (bounded memory).  The third part is
+    the size of each scanned blob (``ls-tree -l``)."""
     if top in ctx.plans:
-        got: tuple[Plan, dict[str, str]] = ctx.plans[top]
+        got: tuple[Plan, dict[str, str], dict[str, int]] = ctx.plans[top]
         return got
     root = source.info.root
     if shutil.which("git") is None or not root:
         return None
     try:
-        res = subprocess.run(["git", "--git-dir", git_dir(root),
-                              "ls-tree", "-r", "-t", "-z", "--full-tree", top],
+        # -l reads each blob's size from the pack: bounded windows keep
+        # it at ~50 MB instead of ~300 MB.
+        res = subprocess.run(["git", "--git-dir", git_dir(root), *GIT_MEMORY,
+                              "ls-tree", "-r", "-t", "-l", "-z", "--full-tree", top],
                              capture_output=True, timeout=300, env=search_env())
     except (OSError, subprocess.SubprocessError):
         return None
@@ -199,11 +243,12 @@ def _ls_tree_plan(ctx: SearchContext, source: TreeSource, top: str
     # tree id (an identical subtree elsewhere shares its rows).
     filling = {""}
     todo: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     for rec in res.stdout.split(b"\0"):
         if not rec:
             continue
         meta, _, path_b = rec.partition(b"\t")
-        mode, kind, oid = meta.decode().split(" ")
+        mode, kind, oid, size = meta.decode().split()
         path = path_b.decode("utf-8", "surrogateescape")
         parts = path.split("/")
         if kind == "tree":
@@ -221,9 +266,10 @@ def _ls_tree_plan(ctx: SearchContext, source: TreeSource, top: str
             if owner in filling:
                 plan[tid_of[owner]].append(("/".join(parts[cut:]), oid, "blob"))
                 todo.setdefault(oid, path)
+                sizes[oid] = int(size) if size.isdigit() else 0
     ctx.plans.clear()
-    ctx.plans[top] = (plan, todo)
-    return plan, todo
+    ctx.plans[top] = (plan, todo, sizes)
+    return plan, todo, sizes
 
 
 def _read(ctx: SearchContext, source: TreeSource, path: str) -> bytes | None:
@@ -232,38 +278,43 @@ def _read(ctx: SearchContext, source: TreeSource, path: str) -> bytes | None:
 
 
 def _follow_blobs(ctx: SearchContext, source: TreeSource, lits: Lits, follow: Follow,
-                  todo: dict[str, str], blobs: dict[str, bool], enabled: bool
-                  ) -> tuple[Lits, Store | None] | None:
+                  todo: dict[str, str], blobs: dict[str, bool], enabled: bool,
+                  sizes: dict[str, int]) -> tuple[Lits, Store | None] | None:
     """The unseen blobs of a revision (``todo``: every blob id -> a
     path; ``blobs``: the verdicts known for ``lits``, completed here),
-    following the header macros as a directory's cold search does:
-    headers first; then ``.c`` files and ``Documentation/`` once for
-    the literals and the macros the header hits define (``follow``),
-    while headers are searched again for those alone -- each step over
-    the blobs whose verdict is not known yet, for each set.  (the
-    macros, their store with its verdicts filled in), or None when a
-    git grep failed."""
+    following the header macros as a directory's cold search does, in
+    about one pass over the bytes: the small headers first (``sizes``:
+    blob id -> bytes; up to ``_SMALL_HEADER``) for the literals; then
+    the sources, ``Documentation/`` and the large headers once for the
+    literals and the macros the header hits define (``follow``), while
+    the small headers are searched again for those alone.  A large
+    header hit defining a macro of its own (never seen in a kernel) is
+    followed by one more search for the whole set -- the answer is the
+    same either way.  Each step covers the blobs whose verdict is not
+    known yet, for each set.  (the macros, their store with its
+    verdicts filled in), or None when a git grep failed."""
     repo: Any = getattr(source, "repo")
     heads = {o: p for o, p in todo.items() if o not in blobs and p.endswith(".h")}
-    first = BlobGrep(ctx, source, lits, heads, "headers").result()
+    large = {o: p for o, p in heads.items() if sizes.get(o, 0) > _SMALL_HEADER}
+    small = {o: p for o, p in heads.items() if o not in large}
+    first = BlobGrep(ctx, source, lits, small, "headers").result()
     if first is None:
         return None
-    for o in heads:
+    for o in small:
         blobs[o] = o in first
     hits = sorted(p for o, p in todo.items() if p.endswith(".h") and blobs.get(o))
-    nxt = tuple(sorted({m for p in hits
-                        for m in follow(_read(ctx, source, p) or b"", lits)}))
+    nxt = _macros(ctx, source, hits, lits, follow)
     second = search_store(enabled, nxt) if nxt else None
     blobs2: dict[str, bool] = second.get("blobs") if second is not None else {}
-    sources = {o: p for o, p in todo.items() if not p.endswith(".h")
+    sources = {o: p for o, p in todo.items() if (not p.endswith(".h") or o in large)
                and (o not in blobs or (nxt and o not in blobs2))}
     heads2 = {o: p for o, p in todo.items() if nxt and p.endswith(".h")
-              and o not in blobs2}
-    # Both at once, one process each when both have work (two cores).
-    procs = 1 if sources and heads2 else 2
+              and o not in large and o not in blobs2}
+    # Both at once: the sources and large headers (most of the bytes) in
+    # two processes, the small headers in one (two cores).
     both = BlobGrep(ctx, source, tuple(sorted(set(lits) | set(nxt))), sources,
-                    "sources", procs)
-    again = BlobGrep(ctx, source, nxt, heads2, "headers", procs)
+                    "sources", 2)
+    again = BlobGrep(ctx, source, nxt, heads2, "headers", 1 if sources else 2)
     got, got2 = both.result(), again.result()
     if got is None or got2 is None:
         return None
@@ -278,7 +329,29 @@ def _follow_blobs(ctx: SearchContext, source: TreeSource, lits: Lits, follow: Fo
             blobs2[o] = contains(data, nxt)
     for o in heads2:
         blobs2[o] = o in got2
-    return nxt, second
+    late = sorted(p for o, p in large.items() if blobs.get(o))
+    more = _macros(ctx, source, late, lits, follow)
+    if set(more) <= set(nxt):
+        return nxt, second
+    # A large header defines a macro too: the whole set, searched where
+    # its answer is not known (its store may know some blobs already).
+    every = tuple(sorted(set(nxt) | set(more)))
+    third = search_store(enabled, every)
+    blobs3 = third.get("blobs")
+    rest = {o: p for o, p in todo.items() if o not in blobs3}
+    found = BlobGrep(ctx, source, every, rest, "everything").result()
+    if found is None:
+        return None
+    for o in rest:
+        blobs3[o] = o in found
+    return every, third
+
+
+def _macros(ctx: SearchContext, source: TreeSource, hits: list[str], lits: Lits,
+            follow: Follow) -> Lits:
+    """The macros the header ``hits`` define with a literal (``follow``)."""
+    return tuple(sorted({m for p in hits
+                         for m in follow(_read(ctx, source, p) or b"", lits)}))
 
 
 def _blob_data(repo: Any, oid: str) -> bytes | None:
@@ -324,6 +397,7 @@ def git_search(ctx: SearchContext, source: TreeSource, lits: Lits, store: Store,
         early = GitGrep(ctx, source, lits)      # cold: grep while we walk
     plan: Plan = {}
     todo_blobs: dict[str, str] = {}  # oid -> a path having it
+    sizes: dict[str, int] = {}       # oid -> bytes (from git ls-tree -l)
 
     def gather(tree: Any, prefix: str, depth: int) -> None:
         tid = str(tree.id)
@@ -352,7 +426,7 @@ def git_search(ctx: SearchContext, source: TreeSource, lits: Lits, store: Store,
     if top_id not in trees:
         listed = _ls_tree_plan(ctx, source, top_id)
         if listed is not None:
-            plan, todo_blobs = listed
+            plan, todo_blobs, sizes = listed
         else:
             gather(top, "", 0)
     followed = None
@@ -362,7 +436,7 @@ def git_search(ctx: SearchContext, source: TreeSource, lits: Lits, store: Store,
         many = len(unseen) > ctx.grep_threshold
         if (cold or many) and follow is not None and listed is not None:
             followed = _follow_blobs(ctx, source, lits, follow, todo_blobs, blobs,
-                                     store.enabled)
+                                     store.enabled, sizes)
             if followed is not None:
                 unseen = {}             # every verdict is in
         hits = early.result() if early is not None else None

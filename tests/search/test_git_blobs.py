@@ -165,3 +165,63 @@ def test_a_scope_at_a_revision_is_kept_across_runs(repo):
     assert files_containing(again, GitTree.open(str(root), c2), ["DEMO_MSI_FLAGS_SUPPORTED"],
                             under="include", suffixes=(".h",)) == want
     assert again.stats.steps == [] and again.stats.store_hits == 1
+
+
+# A generated register header: large, defining no flag set, but naming
+# a literal (in a comment) and the flag set (in a define's body).
+REGS_H = b"/* see MSI_FLAG_PCI_MSIX */\n" + b"".join(
+    b"#define DEMO_REG_%d 0x%x\n" % (i, i) for i in range(200)) \
+    + b"#define DEMO_REG_MSI (DEMO_MSI_FLAGS_SUPPORTED)\n"
+
+
+@pytest.mark.parametrize("small, steps", [
+    # The headers that define flag sets (msi.h, 1046 bytes; demo_msi.h)
+    # are small: the large one (regs.h) is read once, with the sources,
+    # for both sets.
+    (1046, ["headers", "sources", "headers"]),
+    # msi.h large too: its flag sets are found only after the one pass;
+    # one more search for the whole set then, and the same answers.
+    (len(HEADER), ["headers", "sources", "headers", "everything"]),
+    (0, ["sources", "everything"]),
+])
+def test_large_headers_are_read_once(repo, monkeypatch, small, steps):
+    from patchlens.search import git as git_backend
+    root, _, c2 = repo
+    (root / "drivers" / "gpu").mkdir()
+    (root / "drivers" / "gpu" / "regs.h").write_bytes(REGS_H)
+    c3 = str(_commit(pygit2.Repository(str(root)), "three", [pygit2.Oid(hex=c2)]))
+    blobs = _blobs(root, c3)
+    r = pygit2.Repository(str(root))
+    sizes = {o: r[o].size for o, p in blobs.items() if p.endswith(".h")}
+    assert sorted(sizes.values())[-2:] == [1046, len(REGS_H)]
+    monkeypatch.setattr(git_backend, "_SMALL_HEADER", small)
+    ctx = SearchContext(grep_threshold=0)
+    found = search(ctx, GitTree.open(str(root), c3), LITS, follow=header_macros)
+    assert found == _python(root, c3, LITS) and "drivers/gpu/regs.h" in found
+    assert [s.part for s in ctx.stats.steps] == steps
+    large = sum(n > small for n in sizes.values())
+    if steps[-1] != "everything":   # no header read twice but the small ones
+        assert large and ctx.stats.blobs_grepped == len(blobs) + len(sizes) - large
+    nxt = [n.encode() for n in ctx.stats.steps[-1].literals]
+    assert b"DEMO_MSI_FLAGS_SUPPORTED" in nxt
+    want = _python(root, c3, nxt)
+    assert "drivers/gpu/regs.h" in want
+    again = SearchContext(grep_threshold=0)
+    assert search(again, GitTree.open(str(root), c3), nxt) == want
+    assert again.stats.store_hits == 1 and not again.stats.steps
+
+
+def test_blob_trees_are_written_as_git_mktree_writes_them(repo, tmp_path):
+    """The flat trees a git grep reads are written in Python, byte for
+    byte the tree ``git mktree`` makes (its id is the same)."""
+    from patchlens.search import git as git_backend
+    from patchlens.search.system import search_env
+    root, _, c2 = repo
+    oids = sorted(_blobs(root, c2)) * 9          # more than 16 entries: two hex digits
+    objects = tmp_path / "objects"
+    objects.mkdir()
+    env = {**search_env(), "GIT_OBJECT_DIRECTORY": str(objects),
+           "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(root / ".git" / "objects")}
+    mine = git_backend._write_tree(str(objects), oids)
+    assert mine is not None and mine == git_backend._mktree(str(root / ".git"), env, oids)
+    assert git_backend._write_tree(str(objects), ["ab" * 32]) is None    # SHA-256
