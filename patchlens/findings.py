@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 
 __all__ = ["Severity", "Evidence", "Finding", "Message", "Catalogue",
-           "CATALOGUE", "declare", "TREE_LINE", "PATCH_LINE"]
+           "CATALOGUE", "declare", "TREE_LINE", "PATCH_LINE", "Fact",
+           "Location", "ConstantRef", "Number", "TypeSize", "FieldSize",
+           "Text", "HunkRef", "single_bit"]
 
 # What ``Finding.line`` is (``Finding.location_kind``).  A tree line: the
 # line in the tree after the patches up to the finding's.  A patch line:
@@ -51,6 +53,101 @@ class Evidence(Enum):
     BOTH = "both"     # the patch laid onto the tree
 
 
+# -- facts: what a finding's words say, as fields ------------------------
+#
+# The text of a finding (its message and detail lines) is for a person;
+# every number, place and constant it names is also one of its facts, so
+# a program reading the JSON never parses a sentence.  ``role`` says what
+# the fact is to the finding ("partner": the other name on the bit;
+# "nearly-fits": where a failed hunk nearly fits).
+
+@dataclass(frozen=True)
+class Location:
+    """A place: a line of the tree (``TREE_LINE``) or of the patch text
+    (``PATCH_LINE``: where a hunk that did not apply would land)."""
+    file: str
+    line: int | None
+    kind: str = TREE_LINE
+    role: str = ""
+    text: str | None = None   # what is there, as the text quotes it
+
+
+@dataclass(frozen=True)
+class HunkRef:
+    """The hunk that did not apply, from whose text a constant was read:
+    its patch and file, and where it nearly fits in the tree (the line,
+    how many of its pre-image lines match there) when it does."""
+    patch: str
+    file: str
+    nearly_fits: int | None = None
+    matched: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class ConstantRef:
+    """A family constant the finding names, with its value (``expr``:
+    its definition as written, "(1 << 17)"; ``where``: that definition;
+    ``bits``: its family holds single bits, so ``bit`` is its number)."""
+    name: str
+    family: str | None        # the profile's family key: "msi_flag"
+    value: int | None
+    role: str = "subject"
+    expr: str | None = None
+    where: Location | None = None
+    bits: bool = False
+    hunk: HunkRef | None = None   # read from the patch text: which hunk
+
+    @property
+    def bit(self) -> int | None:
+        return single_bit(self.value) if self.bits else None
+
+
+@dataclass(frozen=True)
+class Number:
+    """A count or amount the text says: ``Number("delta_bytes", 24)``."""
+    role: str
+    value: int
+
+
+@dataclass(frozen=True)
+class FieldSize:
+    """One member of a struct in a size derivation: ``struct xarray 16``,
+    ``u32[4] 16`` (``count`` elements of ``type``, ``bytes`` in all)."""
+    type: str
+    count: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class TypeSize:
+    """A C type's size (LP64), as derived from the tree: a struct's
+    members and padding, the file that defines it."""
+    type: str
+    bytes: int
+    file: str | None = None
+    fields: tuple[FieldSize, ...] = ()
+    padding: int = 0
+
+
+@dataclass(frozen=True)
+class Text:
+    """A word the text quotes that is no number: a patch label
+    ("evidence": "7/33"), a blob id, a quoted line of code."""
+    role: str
+    text: str
+
+
+Fact = Location | ConstantRef | Number | TypeSize | Text
+
+
+def single_bit(value: int | None) -> int | None:
+    """The bit number of a value with one bit set, else None."""
+    if value is None or value <= 0 or value & (value - 1):
+        return None
+    return value.bit_length() - 1
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str                 # kebab-case: "bit-collision", "enum-shift", ...
@@ -66,6 +163,8 @@ class Finding:
     location_kind: str | None = None
     # The finding rests on the patch text alone: no tree fact checked it.
     patch_only: bool = False
+    # Every number, place and constant the text names, as fields.
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +189,8 @@ class Message:
                 subject: str | None = None, detail: tuple[str, ...] = (),
                 lesser: bool = False, patch_only: bool = False,
                 location_kind: str | None = None,
-                proven_by_patch: bool = False) -> Finding:
+                proven_by_patch: bool = False,
+                facts: tuple[Fact, ...] = ()) -> Finding:
         """A finding of this code (at the lesser severity when ``lesser``
         and the table declares one).  ``patch_only``: the finding rests
         on the patch text alone (no tree fact checked it); it is marked
@@ -98,7 +198,8 @@ class Message:
         says the patch alone proves this one (``proven_by_patch``: two
         flags the series itself puts on one bit), it is at most a
         WARNING.  ``location_kind``: what ``line`` is (TREE_LINE,
-        PATCH_LINE)."""
+        PATCH_LINE).  ``facts``: every number, place and constant the
+        message and detail name, as fields (the JSON's ``facts``)."""
         if lesser and self.lesser is None:
             raise ValueError(f"{self.code}: no lesser severity declared")
         severity = self.lesser if lesser and self.lesser is not None \
@@ -109,7 +210,7 @@ class Message:
         if location_kind is None and patch_only and line is not None:
             location_kind = PATCH_LINE   # no tree fact: a line of the patch
         return Finding(self.code, severity, message, file, line, patch,
-                       subject, detail, location_kind, patch_only)
+                       subject, detail, location_kind, patch_only, facts)
 
     @property
     def severities(self) -> str:

@@ -13,14 +13,51 @@ LOC = {"type": ["object", "null"], "required": ["file", "line", "kind"],
 SEV = {"enum": ["ERROR", "WARNING", "CHECK"]}
 FINDING = {"type": "object",
            "required": ["code", "severity", "message", "file", "line", "location",
-                        "patch", "subject", "detail", "location_kind", "patch_only"],
+                        "patch", "subject", "detail", "location_kind", "patch_only",
+                        "facts"],
            "properties": {"code": {"type": "string", "pattern": "^[a-z0-9-]+$"},
                           "severity": SEV, "message": S, "file": NS, "line": NI,
                           "location": LOC, "patch": {"type": ["string", "null"], "pattern": "^[0-9]+/[0-9]+$"},
                           "subject": NS, "detail": ARR(S),
                           "location_kind": {"enum": ["tree", "patch", None]},
-                          "patch_only": B}}
-DEFS = {"location": LOC, "finding": FINDING}
+                          "patch_only": B, "facts": {"$ref": "#/$defs/facts"}}}
+# A finding's facts: every number, place and constant its words name
+# (patchlens-report/2, patchlens-check/2, patchlens-constants/2).
+PLACE = {"type": "object", "required": ["role", "file", "line", "kind", "text"],
+         "additionalProperties": False,
+         "properties": {"role": S, "file": S, "line": NI,
+                        "kind": {"enum": ["tree", "patch"]}, "text": NS}}
+FACTS = {"type": "object", "additionalProperties": False,
+         "required": ["constants", "locations", "numbers", "sizes", "texts"],
+         "properties": {
+             "constants": ARR({"type": "object", "additionalProperties": False,
+                               "required": ["role", "name", "family", "value", "bit",
+                                            "expr", "location", "hunk"],
+                               "properties": {"role": S, "name": S, "family": NS,
+                                              "value": NI, "bit": NI, "expr": NS,
+                                              "location": {"oneOf": [PLACE, {"type": "null"}]},
+                                              "hunk": {"oneOf": [{"type": "null"}, {
+                                                  "type": "object", "additionalProperties": False,
+                                                  "required": ["patch", "file", "nearly_fits",
+                                                               "matched", "total"],
+                                                  "properties": {"patch": S, "file": S,
+                                                                 "nearly_fits": NI,
+                                                                 "matched": NI, "total": NI}}]}}}),
+             "locations": ARR(PLACE),
+             "numbers": {"type": "object", "additionalProperties": I},
+             "sizes": ARR({"type": "object", "additionalProperties": False,
+                           "required": ["type", "bytes", "file", "fields", "padding"],
+                           "properties": {"type": S, "bytes": I, "file": NS,
+                                          "padding": I,
+                                          "fields": ARR({"type": "object",
+                                                         "additionalProperties": False,
+                                                         "required": ["type", "count", "bytes"],
+                                                         "properties": {"type": S, "count": I,
+                                                                        "bytes": I}})}}),
+             "texts": ARR({"type": "object", "additionalProperties": False,
+                           "required": ["role", "text"],
+                           "properties": {"role": S, "text": S}})}}
+DEFS = {"location": LOC, "finding": FINDING, "facts": FACTS}
 
 def obj(req, props, extra=True):
     return {"type": "object", "required": req, "properties": props,
@@ -36,10 +73,10 @@ def write(name, const, body, title):
     (D / f"{name}.schema.json").write_text(json.dumps(doc, indent=2) + "\n")
 
 F = {"$ref": "#/$defs/finding"}
-write("patchlens-check", "patchlens-check/1",
+write("patchlens-check", "patchlens-check/2",
       obj(["findings", "patch_only"], {"findings": ARR(F), "patch_only": NS}, False),
       "patchlens check --format json")
-write("patchlens-report", "patchlens-report/1",
+write("patchlens-report", "patchlens-report/2",
       obj(["series", "application", "constants", "findings", "impacts",
            "references", "comments", "moves", "patch_only"],
           {"series": obj(["title", "author", "date", "revision", "revision_reason",
@@ -125,7 +162,7 @@ write("patchlens-apply", "patchlens-apply/1",
 VALUE = {"type": ["object", "null"],
          "required": ["value", "hex", "bit", "expression", "reason"],
          "properties": {"value": NI, "hex": NS, "bit": NI}}
-write("patchlens-constants", "patchlens-constants/1",
+write("patchlens-constants", "patchlens-constants/2",
       obj(["tree", "series", "profile", "steps", "families", "hazards", "patch_only",
            "missing_files", "notes"],
           {"tree": obj(["label", "reason"], {"label": S, "reason": S}),

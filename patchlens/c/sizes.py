@@ -22,7 +22,7 @@ from patchlens.c.parse import captures, load_query, node_text, parse_c
 from patchlens.c.widths import c_type
 from patchlens.tree.source import TreeSource
 
-__all__ = ["Size", "ArrayMember", "StructIndex", "find_array_members",
+__all__ = ["Derived", "Size", "ArrayMember", "StructIndex", "find_array_members",
            "POINTER_SIZE"]
 
 POINTER_SIZE = 8
@@ -84,12 +84,24 @@ _DEBUG = re.compile(r"DEBUG|LOCKDEP|LOCK_STAT|KASAN|KCSAN|KMSAN|TRACE|PROVE_")
 
 
 @dataclass(frozen=True)
+class Derived:
+    """One line of a derivation as data: a type's size, and for a
+    struct its members (label, count, bytes), padding and file."""
+    type: str                     # "struct xarray", "void *"
+    bytes: int
+    file: str | None = None
+    members: tuple[tuple[str, int, int], ...] = ()  # ("spinlock_t", 1, 4)
+    padding: int = 0
+
+
+@dataclass(frozen=True)
 class Size:
     """A size in bytes (None: unknown), its alignment and derivation."""
     size: int | None
     align: int
     lines: tuple[str, ...]        # "struct xarray: 16 = spinlock_t 4 + ..."
     reason: str = ""              # why unknown
+    types: tuple[Derived, ...] = ()  # ``lines`` as data, same order
 
 
 @dataclass(frozen=True)
@@ -193,11 +205,12 @@ class StructIndex:
         t = _clean(type_text)
         if pointer:
             return Size(POINTER_SIZE, POINTER_SIZE, (f"{t} *: {POINTER_SIZE} "
-                                                     "(pointer, LP64)",))
+                                                     "(pointer, LP64)",),
+                        types=(Derived(f"{t} *", POINTER_SIZE),))
         scalar = c_type(t)
         if scalar is not None:
             n, why = scalar.size, scalar.why
-            return Size(n, n, (f"{t}: {n} ({why})",))
+            return Size(n, n, (f"{t}: {n} ({why})",), types=(Derived(t, n),))
         m = re.match(r"^(struct|union)\s+(\w+)$", t)
         if m is None:
             return Size(None, 1, (), f"{t}: not a type whose size is known here")
@@ -211,6 +224,8 @@ class StructIndex:
         align = 1
         parts: list[str] = []
         sub: list[str] = []
+        sub_types: list[Derived] = []
+        members: list[tuple[str, int, int]] = []
         sizes: list[int] = []
         for text, cond, _line in _fields(body):
             if cond is not None:
@@ -252,14 +267,18 @@ class StructIndex:
                 parts.append(f"{label} {fs.size * count}" if count == 1 else
                              f"{label}[{count}] {fs.size * count}")
                 sizes.append(fs.size * count)
-                for ln in fs.lines:
+                members.append((label, count, fs.size * count))
+                for ln, d in zip(fs.lines, fs.types):
                     if ln not in sub:
                         sub.append(ln)
+                        sub_types.append(d)
         size = -(-offset // align) * align
         pad = size - sum(sizes)
         head = f"{t}: {size} = " + " + ".join(parts) + (
             f" + {pad} padding" if pad else "") + f" ({path})"
-        return Size(size, align, (head, *("  " + s for s in sub)))
+        return Size(size, align, (head, *("  " + s for s in sub)),
+                    types=(Derived(t, size, path, tuple(members), pad),
+                           *sub_types))
 
 
 def find_array_members(source: TreeSource, names: tuple[str, ...],

@@ -64,7 +64,8 @@ def table_findings(table: ConstantTable, profile: Profile,
                                    before=before, layout=layout)
             out += bits.outside_masks(fam, consts, table, patch)
             out += bits.too_wide(fam, consts, patch)
-        out += definitions.duplicates(consts, patch)
+        out += definitions.duplicates(consts, patch,
+                                      bits=fam.kind == "bit")
     return out
 
 

@@ -19,8 +19,9 @@ from patchlens.c.evaluate import bit_number, evaluate
 from patchlens.c.widths import (
     BIT_MACROS, SHIFTING_BIT_MACROS, STORAGE_TYPES, storage_bits)
 from patchlens.extract.profile import Family
-from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
-                                Severity, declare)
+from patchlens.checks.cite import constant_ref
+from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence,
+                                Finding, Location, Number, Severity, declare)
 from patchlens.mail.model import Series
 from patchlens.tree.source import TreeSource
 
@@ -195,7 +196,9 @@ def collisions(fam: Family, consts: Sequence[Constant], patch: str | None,
             detail=tuple(f"{c.name} = {c.value.text or show_value(c.value.value)} "
                          f"{_where(c)}" for c in firsts),
             patch_only=patch_only, proven_by_patch=proven,
-            location_kind=_kind(at)))
+            location_kind=_kind(at),
+            facts=tuple(constant_ref(c, "subject" if c is at else "partner",
+                                     bits=True) for c in firsts)))
     return out
 
 
@@ -221,7 +224,10 @@ def outside_masks(fam: Family, consts: Sequence[Constant], table: ConstantTable,
                 m.origin != "tree" for m in known),
             location_kind=_kind(c),
             detail=tuple(f"{m.name} = {m.value.text} = {m.value.value or 0:#x}"
-                         for m in known)))
+                         for m in known),
+            facts=(constant_ref(c, bits=True),
+                   *(constant_ref(m, "mask") for m in known),
+                   Number("mask_union", union))))
     return out
 
 
@@ -239,7 +245,9 @@ def too_wide(fam: Family, consts: Sequence[Constant], patch: str | None
         out.append(BIT_WIDTH.finding(
             f"{c.name} is {show_value(v)}, beyond the {width} bits of {what}",
             file=c.file, line=c.line, patch=patch, subject=c.name,
-            patch_only=c.origin != "tree", location_kind=_kind(c)))
+            patch_only=c.origin != "tree", location_kind=_kind(c),
+            facts=(constant_ref(c, bits=True),
+                   Number("storage_bits", width))))
     return out
 
 
@@ -363,7 +371,10 @@ def bit_index_widths(steps: Sequence[Step], hits: TreeHits,
                     f"{u.file}:{u.line}; the mask is {u.width} bits ({u.why})",
                     file=u.file, line=u.line,
                     patch=None if i == 0 else step.label,
-                    subject=u.name, detail=(u.text,)))
+                    subject=u.name, detail=(u.text,),
+                    facts=(constant_ref(c), Number("mask_bits", u.width),
+                           Location(u.file, u.line, TREE_LINE, "bit-use",
+                                    u.text))))
     return out
 
 
@@ -385,19 +396,24 @@ def collision_effects(findings: Sequence[Finding], facts: Facts
         if f.code != BIT_COLLISION.code or f.subject is None:
             out.append(f)
             continue
-        lines = _effects(facts, f.subject, f.patch)
-        out.append(replace(f, detail=f.detail + lines) if lines else f)
+        lines, places = _effects(facts, f.subject, f.patch)
+        out.append(replace(f, detail=f.detail + lines,
+                           facts=f.facts + places) if lines else f)
     return tuple(out)
 
 
-def _effects(facts: Facts, new: str, patch: str | None) -> tuple[str, ...]:
+def _effects(facts: Facts, new: str, patch: str | None
+             ) -> tuple[tuple[str, ...], tuple[Location | Number, ...]]:
+    """The detail lines, and the instances as facts (``instance``
+    locations, their text ``inst.field``; the count left out)."""
     k = facts.labels.index(patch) + 1 if patch in facts.labels else -1
     c = facts.states[k].get(new) if facts.states else None
     if c is None or c.value is None or c.value <= 0:
-        return ()
+        return (), ()
     olds = [n for n, o in facts.states[k].items()
             if n != new and o.family == c.family and o.value == c.value]
     lines: list[str] = []
+    places: list[Location | Number] = []
     for old in olds:
         for inst in facts.base_instances:
             for fname in inst.fields:
@@ -413,7 +429,11 @@ def _effects(facts: Facts, new: str, patch: str | None) -> tuple[str, ...]:
                     f"{inst.name}.{fname} ({inst.file}:{inst.line}) {verb} "
                     f"{old}" + (f" through {via}" if via else "")
                     + f": it now also {verb} {new}")
+                places.append(Location(inst.file, inst.line, TREE_LINE,
+                                       "instance", f"{inst.name}.{fname}"))
     if len(lines) > _MAX_INSTANCES:
         rest = len(lines) - _MAX_INSTANCES
         lines = lines[:_MAX_INSTANCES] + [f"... and {rest} more"]
-    return tuple(lines)
+        places = places[:_MAX_INSTANCES] + [Number("instances_not_shown",
+                                                   rest)]
+    return tuple(lines), tuple(places)

@@ -8,10 +8,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from patchlens.checks.bits import exclusive, show_value
+from patchlens.checks.cite import constant_ref
 from patchlens.extract.definitions import Constant
 from patchlens.extract.history import DefinitionMove
-from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
-                                Severity, declare)
+from patchlens.findings import (PATCH_LINE, TREE_LINE, ConstantRef, Evidence,
+                                Finding, Location, Number, Severity, Text,
+                                declare)
 
 __all__ = ["DUPLICATE_NAME", "MOVED_DEFINITION", "duplicates",
            "moved_definitions"]
@@ -31,7 +33,9 @@ MOVED_DEFINITION = declare(
     "only one of the two guards holds loses (or gains) the constants.")
 
 
-def duplicates(consts: Sequence[Constant], patch: str | None) -> list[Finding]:
+def duplicates(consts: Sequence[Constant], patch: str | None, *,
+               bits: bool = False) -> list[Finding]:
+    """Names defined twice (``bits``: the family holds single bits)."""
     by_name: dict[str, list[Constant]] = defaultdict(list)
     for c in consts:
         by_name[c.name].append(c)
@@ -51,7 +55,9 @@ def duplicates(consts: Sequence[Constant], patch: str | None) -> list[Finding]:
             file=at.file, line=at.line, patch=patch, subject=name,
             detail=tuple(f"{c.where}: {c.value.text or show_value(c.value.value)}"
                          for c in cs),
-            location_kind=TREE_LINE if at.origin == "tree" else PATCH_LINE))
+            location_kind=TREE_LINE if at.origin == "tree" else PATCH_LINE,
+            facts=(Number("definitions", len(cs)),
+                   *(constant_ref(c, "definition", bits=bits) for c in cs))))
     return out
 
 
@@ -79,5 +85,15 @@ def moved_definitions(moves: Sequence[DefinitionMove]) -> list[Finding]:
             subject=mv.names[0],
             detail=(f"{len(mv.names)} constant(s): {', '.join(mv.names)}",
                     f"{mv.added_by} adds {mv.new_file}:{mv.new_line}, "
-                    f"{mv.removed_by} removes {mv.old_file}:{mv.old_line}")))
+                    f"{mv.removed_by} removes {mv.old_file}:{mv.old_line}"),
+            facts=(Location(mv.old_file, mv.old_line, TREE_LINE, "old",
+                            mv.old_guard),
+                   Location(mv.new_file, mv.new_line, TREE_LINE, "new",
+                            mv.new_guard),
+                   Number("constants", len(mv.names)),
+                   Number("changed", len(mv.changed)),
+                   *(ConstantRef(n, mv.family, None, "moved")
+                     for n in mv.names),
+                   Text("added_by", mv.added_by),
+                   Text("removed_by", mv.removed_by))))
     return out

@@ -14,8 +14,9 @@ from patchlens.c.sizes import ArrayMember, StructIndex, find_array_members
 from patchlens.checks.treewide import TreeHits, has_literal
 from patchlens.extract.definitions import ConstantTable
 from patchlens.extract.history import ConstantChange
-from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
-                                Severity, declare)
+from patchlens.findings import (PATCH_LINE, TREE_LINE, ConstantRef, Evidence,
+                                FieldSize, Finding, Location, Number, Severity,
+                                Text, TypeSize, declare)
 from patchlens.mail.model import Series
 from patchlens.search import SearchContext, files_containing
 from patchlens.tree.source import TreeSource
@@ -80,11 +81,21 @@ def enum_shifts(changes: Sequence[ConstantChange], final: ConstantTable
                        "(see array-growth)")
         if ch.patch_only:
             message += "; read from the patch text alone"
+        facts: list[ConstantRef | Number] = [
+            ConstantRef(ch.name, ch.family, ch.after.value)]
+        if known:
+            assert ch.before.value is not None and ch.after.value is not None
+            facts += [Number("before", ch.before.value),
+                      Number("after", ch.after.value),
+                      Number("delta", ch.after.value - ch.before.value)]
+        elif ch.delta is not None:
+            facts.append(Number("delta", ch.delta))
         out.append(ENUM_SHIFT.finding(
             message, file=ch.file, line=ch.line, patch=ch.patch,
             subject=ch.name, lesser=enum is not None,
             patch_only=ch.patch_only,
-            location_kind=PATCH_LINE if ch.patch_only else TREE_LINE))
+            location_kind=PATCH_LINE if ch.patch_only else TREE_LINE,
+            facts=tuple(facts)))
     return out
 
 
@@ -147,8 +158,16 @@ def _array_growth(source: TreeSource, member: ArrayMember, ch: ConstantChange,
                 quoted = "\n".join(l for l in r.message.body.split("\n")
                                    if l.startswith(">"))
                 said += _claims(quoted)
+    facts: list[ConstantRef | Location | Number | Text | TypeSize] = [
+        ConstantRef(ch.name, ch.family, after, "dimension"),
+        Location(member.file, member.line, TREE_LINE, "array", label),
+        Number("before", before), Number("after", after)]
     if said:
         claim = f"; {ch.patch} says '{said[0]}'"
+        facts += [Text("claim", said[0]),
+                  # _claims' matches start with the digits
+                  Number("claimed_bytes",
+                         int(re.split(r"\D", said[0], maxsplit=1)[0]))]
     if size.size is None:
         msg = (f"{label} grows {before} -> {after} elements; bytes per "
                f"instance unknown: {size.reason}{claim}")
@@ -162,6 +181,12 @@ def _array_growth(source: TreeSource, member: ArrayMember, ch: ConstantChange,
         detail.append(f"delta: ({after} - {before}) x {size.size} = {delta:+d} "
                       f"bytes per struct {member.struct}")
         detail += list(size.lines)
+        facts += [Number("element_bytes", size.size),
+                  Number("delta_bytes", delta),
+                  *dict.fromkeys(TypeSize(d.type, d.bytes, d.file,
+                                          tuple(FieldSize(*m)
+                                                for m in d.members),
+                                          d.padding) for d in size.types)]
     return ARRAY_GROWTH.finding(msg, file=member.file, line=member.line,
                                 patch=ch.patch, subject=member.dim,
-                                detail=tuple(detail))
+                                detail=tuple(detail), facts=tuple(facts))

@@ -22,8 +22,8 @@ from patchlens.c.evaluate import evaluate
 from patchlens.diff import Hunk
 from patchlens.extract.facts import Facts
 from patchlens.extract.roles import Role, Rules, classify_line
-from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
-                                Severity, declare)
+from patchlens.findings import (PATCH_LINE, TREE_LINE, ConstantRef, Evidence,
+                                Finding, Location, Severity, declare)
 from patchlens.mail.model import Series
 
 __all__ = ["UNCHECKED_FLAG", "UNSET_FLAG", "unused_flags", "PatchUse",
@@ -264,14 +264,18 @@ def unused_flags(facts: Facts, series: Series | None = None) -> list[Finding]:
             u.role in (Role.CHECK, Role.MATCH) for u in written)
         patch = facts.introduced_by(name)
         kind = TREE_LINE if const.origin == "tree" else PATCH_LINE
+        ref = (ConstantRef(name, const.family, const.value, "subject", None,
+                           Location(const.file, const.line, kind,
+                                    "definition") if const.file else None,
+                           const.bit),)
         if not checks:
             out.append(UNCHECKED_FLAG.finding(
                 f"nothing checks {name}: setting it changes no behaviour",
                 file=const.file, line=const.line, patch=patch, subject=name,
-                location_kind=kind))
+                location_kind=kind, facts=ref))
         if not sets:
             out.append(UNSET_FLAG.finding(
                 f"nothing sets {name}: checks of it are never true",
                 file=const.file, line=const.line, patch=patch, subject=name,
-                location_kind=kind))
+                location_kind=kind, facts=ref))
     return out

@@ -10,8 +10,9 @@ a hunk) already in the tree.
 
 from __future__ import annotations
 
-from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Finding,
-                                Severity, declare)
+from patchlens.findings import (PATCH_LINE, TREE_LINE, Evidence, Fact,
+                                Finding, Location, Number, Severity, Text,
+                                declare)
 from patchlens.tree.apply import (AppliedSeries, FileResult, HunkResult,
                                   HunkStatus, NearMiss, PatchResult)
 
@@ -72,13 +73,27 @@ def hunk_findings(applied: AppliedSeries) -> tuple[Finding, ...]:
             out.append(ALREADY_APPLIED.finding(
                 f"patch {r.label} is already in the tree: not applied again",
                 file=f.path, line=f.hunks[0].already_at if f.hunks else None,
-                patch=r.label, location_kind=TREE_LINE))
+                patch=r.label, location_kind=TREE_LINE,
+                facts=(Text("patch", r.label),)))
             continue
         for f in r.files:
             for h in f.hunks:
                 finding = _finding(r, f, h)
                 if finding is not None:
                     out.append(finding)
+    return tuple(out)
+
+
+def _facts(h: HunkResult, path: str) -> tuple[Fact, ...]:
+    """The hunk's number, and where it nearly fits (a failed hunk: the
+    line and how many of its lines match there) or is already."""
+    out: list[Fact] = [Number("hunk", h.number)]
+    if h.near is not None:
+        out += [Location(path, h.near.line, TREE_LINE, "nearly-fits"),
+                Number("matched", h.near.matched),
+                Number("total", h.near.total)]
+    if h.already_at is not None:
+        out.append(Location(path, h.already_at, TREE_LINE, "already"))
     return tuple(out)
 
 
@@ -93,13 +108,16 @@ def _finding(r: PatchResult, f: FileResult, h: HunkResult) -> Finding | None:
             patch=r.label, detail=detail,
             # The nearly-fits line is the tree's; without one, the
             # hunk's own pre-image line.
-            location_kind=TREE_LINE if h.near else PATCH_LINE)
+            location_kind=TREE_LINE if h.near else PATCH_LINE,
+            facts=_facts(h, f.path)
+            + tuple(Text("context", t) for t in h.context))
     if h.status is HunkStatus.MERGED:
         return TREE_MOVED_ON.finding(
             f"hunk {h.number} of {f.path} applies only to the patch's "
             f"pre-image {f.preimage}: the tree has moved on",
             file=f.path, line=h.new_start, patch=r.label,
-            location_kind=TREE_LINE)
+            location_kind=TREE_LINE,
+            facts=_facts(h, f.path) + (Text("preimage", str(f.preimage)),))
     if h.status is HunkStatus.CONFLICT:
         c = h.conflict
         detail = () if c is None else (
@@ -110,18 +128,24 @@ def _finding(r: PatchResult, f: FileResult, h: HunkResult) -> Finding | None:
             f"the pre-image {f.file.old_id}: the tree changed these lines",
             file=f.path, line=c.line if c else h.hunk.old_start,
             patch=r.label, detail=detail,
-            location_kind=TREE_LINE if c else PATCH_LINE)
+            location_kind=TREE_LINE if c else PATCH_LINE,
+            facts=_facts(h, f.path) + (Text("preimage", str(f.file.old_id)),)
+            + (() if c is None else
+               tuple(Text("tree", t) for t in c.ours)
+               + tuple(Text("patch", t) for t in c.theirs)))
     if h.status is HunkStatus.FUZZ:
         return HUNK_FUZZ.finding(
             f"hunk {h.number} of {f.path} applies with fuzz {h.fuzz}: "
             "git would refuse it",
             file=f.path, line=h.new_start, patch=r.label,
-            location_kind=TREE_LINE)
+            location_kind=TREE_LINE,
+            facts=_facts(h, f.path) + (Number("fuzz", h.fuzz),
+                                       Number("offset", h.offset)))
     if h.status is HunkStatus.ALREADY:
         return ALREADY_APPLIED.finding(
             f"hunk {h.number} of {f.path} is already in the tree: not "
             "applied again", file=f.path, line=h.already_at, patch=r.label,
-            location_kind=TREE_LINE)
+            location_kind=TREE_LINE, facts=_facts(h, f.path))
     return None
 
 

@@ -27,7 +27,8 @@ from patchlens.extract.facts import Facts
 from patchlens.extract.history import ConstantHistory
 from patchlens.extract.patchonly import family_enumerators
 from patchlens.extract.profile import Profile
-from patchlens.findings import PATCH_LINE, Evidence, Finding, Severity, declare
+from patchlens.findings import (PATCH_LINE, ConstantRef, Evidence, Finding,
+                                Location, Severity, Text, declare)
 from patchlens.mail.model import Series
 from patchlens.search import SearchContext, search
 from patchlens.tree.apply import AppliedSeries, HunkStatus
@@ -203,20 +204,27 @@ def mid_series_breakage(series: Series | None, applied: AppliedSeries,
                                       if word in facts.states[j]), None)
                         earlier = any(word in facts.states[j]
                                       for j in range(0, k))
+                        seen_as = next((st[word] for st in facts.states
+                                        if word in st), None)
+                        ref = ConstantRef(
+                            word, seen_as.family if seen_as else None,
+                            seen_as.value if seen_as else None,
+                            bits=bool(seen_as and seen_as.bit))
                         if later and not earlier and word not in evidence:
                             out.append(USED_BEFORE_DEFINED.finding(
                                 f"uses {word}, which only {later} defines: "
                                 "this patch does not build on its own",
                                 file=f.path, line=line, patch=r.label,
                                 subject=word, patch_only=patch_only,
-                                location_kind=where))
+                                location_kind=where,
+                                facts=(ref, Text("defined_by", later))))
                         elif earlier:
                             out.append(USED_AFTER_REMOVED.finding(
                                 f"uses {word}, which an earlier patch "
                                 "removed",
                                 file=f.path, line=line, patch=r.label,
                                 subject=word, patch_only=patch_only,
-                                location_kind=where))
+                                location_kind=where, facts=(ref,)))
     return out
 
 
@@ -304,11 +312,25 @@ def needs_prerequisites(history: ConstantHistory, applied: AppliedSeries,
         detail = tuple(f"{s.file}:{s.line}: {s.patch} "
                        f"{'context' if s.kind == ' ' else 'removes' if s.kind == '-' else 'adds'}: "
                        f"{s.text}" for s in (ev or used)[:4])
+        # The evidence and users by patch ("context", "removed-line",
+        # "user", "remover"), and the sightings the detail shows.
+        role = {" ": "context", "-": "removed-line"}
+        labels = dict.fromkeys(
+            [Text(role.get(s.kind, "user"), s.patch) for s in ev]
+            + [Text("user" if s.kind == "+" else "remover", s.patch)
+               for s in used])
         out.append(NEEDS_PREREQUISITE.finding(
             message, file=first.file, line=first.line or None,
             patch=first.patch, subject=name, detail=detail,
             location_kind=None if first.kind == "+" and first.fits
-            else PATCH_LINE))
+            else PATCH_LINE,
+            facts=(ConstantRef(name, None, None), Text("tree", label),
+                   *labels,
+                   *(Location(s.file, s.line or None, PATCH_LINE,
+                              {" ": "context", "-": "removes"}.get(s.kind,
+                                                                   "adds"),
+                              s.text)
+                     for s in (ev or used)[:4]))))
     return out
 
 

@@ -14,7 +14,9 @@ from patchlens.checks.treewide import TreeHits
 from patchlens.extract.definitions import ConstantTable
 from patchlens.extract.facts import Facts
 from patchlens.extract.filters import FilterAction
-from patchlens.findings import Evidence, Finding, Severity, declare
+from patchlens.findings import (PATCH_LINE, TREE_LINE, ConstantRef, Evidence,
+                                Finding, Location, Number, Severity, Text,
+                                declare)
 from patchlens.mail.model import Series
 from patchlens.tree.apply import AppliedSeries
 from patchlens.tree.source import TreeSource
@@ -66,7 +68,16 @@ def stale_references(hits: TreeHits, final_tree: TreeSource, series: Series,
             "in the series)",
             file=first[0], line=first[1], patch=ch.patch, subject=old,
             detail=tuple(f"{p}:{n}: {t}" for p, n, t in (where + later)[:8]),
-            patch_only=ch.patch_only))
+            patch_only=ch.patch_only,
+            facts=(ConstantRef(old, ch.family, ch.before.value
+                               if ch.before is not None else None),
+                   Number("in_tree", len(where)),
+                   Number("later_in_series", len(later)),
+                   *(Location(p, n, TREE_LINE if i < len(where) else
+                              PATCH_LINE, "use", t)
+                     for i, (p, n, t) in enumerate((where + later)[:8])),
+                   *((Text("renamed_to", ch.name),)
+                     if ch.action == "renamed" else ()))))
     return out
 
 
@@ -160,5 +171,18 @@ def unhandled_enumerators(facts: Facts) -> list[Finding]:
                 f"({f.default}) refuses it", file=f.file, line=f.line,
                 patch=facts.introduced_by(name), subject=name,
                 detail=(f"handles: {', '.join(sorted(f.accepted))}",),
-                lesser=not warns))
+                lesser=not warns,
+                facts=(_ref(facts, name, "subject"),
+                       Location(f.file, f.line, TREE_LINE, "filter",
+                                f.function),
+                       Text("default", f.default),
+                       *(_ref(facts, n, "handled")
+                         for n in sorted(f.accepted)))))
     return out
+
+
+def _ref(facts: Facts, name: str, role: str) -> ConstantRef:
+    """``name`` as a fact, with its value after the series when known."""
+    c = facts.final.get(name)
+    return ConstantRef(name, c.family if c else None,
+                       c.value if c else None, role, bits=bool(c and c.bit))

@@ -27,7 +27,7 @@ __all__ = [
     "PatchDiff", "SeriesDiff", "Answer", "REPORT_SCHEMA",
 ]
 
-REPORT_SCHEMA = "patchlens-report/1"
+REPORT_SCHEMA = "patchlens-report/2"
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from patchlens.findings import PATCH_LINE, TREE_LINE, Finding
+from patchlens.findings import (PATCH_LINE, TREE_LINE, ConstantRef, Fact,
+                                Finding, Location, Number, Text, TypeSize)
 
 __all__ = ["SERIES", "APPLY", "CONSTANTS", "REFS", "GRAPH", "CHECK",
-           "ANSWER", "B4_CHECK", "location", "finding"]
+           "ANSWER", "B4_CHECK", "location", "finding", "facts"]
 
 SERIES = "patchlens-series/1"
 APPLY = "patchlens-apply/1"
-CONSTANTS = "patchlens-constants/1"
+# 2: findings carry ``facts`` (the numbers, places and constants their
+# words name, as fields).
+CONSTANTS = "patchlens-constants/2"
+
 REFS = "patchlens-refs/1"
 GRAPH = "patchlens-graph/1"
-CHECK = "patchlens-check/1"
+CHECK = "patchlens-check/2"
 # 2: rename's collisions and respin, diff's constants and roles are
 # objects (they were strings and positional arrays).
 ANSWER = "patchlens-answer/2"
@@ -51,4 +55,45 @@ def finding(f: Finding) -> dict[str, Any]:
             "location": location(f.file, f.line, f.location_kind),
             "patch": f.patch, "subject": f.subject,
             "detail": list(f.detail), "location_kind": f.location_kind,
-            "patch_only": f.patch_only}
+            "patch_only": f.patch_only, "facts": facts(f.facts)}
+
+
+def _place(loc: Location) -> dict[str, Any]:
+    return {"role": loc.role, "file": loc.file, "line": loc.line,
+            "kind": "patch" if loc.kind == PATCH_LINE else "tree",
+            "text": loc.text}
+
+
+def facts(items: tuple[Fact, ...]) -> dict[str, Any]:
+    """A finding's facts by type: ``constants`` ({role, name, family,
+    value, bit, expr, location, hunk}: ``hunk`` the hunk that did not
+    apply, for one read from the patch text), ``locations`` ({role, file, line,
+    kind, text}), ``numbers`` (role -> int), ``sizes`` ({type, bytes,
+    file, fields, padding}) and ``texts`` ({role, text}: patch labels,
+    blob ids, quoted lines)."""
+    out: dict[str, Any] = {"constants": [], "locations": [], "numbers": {},
+                           "sizes": [], "texts": []}
+    for x in items:
+        if isinstance(x, ConstantRef):
+            out["constants"].append({
+                "role": x.role, "name": x.name, "family": x.family,
+                "value": x.value, "bit": x.bit, "expr": x.expr,
+                "location": _place(x.where) if x.where else None,
+                "hunk": None if x.hunk is None else {
+                    "patch": x.hunk.patch, "file": x.hunk.file,
+                    "nearly_fits": x.hunk.nearly_fits,
+                    "matched": x.hunk.matched, "total": x.hunk.total}})
+        elif isinstance(x, Location):
+            out["locations"].append(_place(x))
+        elif isinstance(x, Number):
+            out["numbers"][x.role] = x.value
+        elif isinstance(x, TypeSize):
+            out["sizes"].append({
+                "type": x.type, "bytes": x.bytes, "file": x.file,
+                "fields": [{"type": m.type, "count": m.count,
+                            "bytes": m.bytes} for m in x.fields],
+                "padding": x.padding})
+        else:
+            assert isinstance(x, Text)
+            out["texts"].append({"role": x.role, "text": x.text})
+    return out
