@@ -30,7 +30,7 @@ if TYPE_CHECKING:   # loaded when a series is read: refs and graph need none
     from patchlens.tree.apply import AppliedSeries, Rules
 
 __all__ = ["Session", "Subset", "open_session", "load_series",
-           "apply_rules", "series_tree", "opened_sessions"]
+           "apply_rules", "series_tree", "opened_sessions", "progress_line"]
 
 
 def load_series(path: str, revision: int | None = None) -> Series:
@@ -77,6 +77,10 @@ class Session:
 
     def __post_init__(self) -> None:
         self.search.cache = self.search.cache and self.use_cache
+        if self.progress:
+            # The literal searches say what they read too: the first,
+            # cold one is the long silence before any parsing.
+            self.search.progress = progress_line
 
     def series_paths(self) -> frozenset[str]:
         """Every path a patch of the series touches."""
@@ -264,6 +268,13 @@ def open_session(opts: argparse.Namespace, *, series_path: str | None = None,
                       and sys.stderr.isatty())
     _OPENED.append(session)
     return session
+
+
+def progress_line(text: str | None) -> None:
+    """One line on stderr, rewritten in place; None erases it."""
+    sys.stderr.write(f"\rpatchlens: {text}\x1b[K" if text is not None
+                     else "\r\x1b[K")
+    sys.stderr.flush()
 
 
 # The sessions this process opened (``--verbose`` reports on them).

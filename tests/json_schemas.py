@@ -1,6 +1,6 @@
 """Validate a JSON output against its shipped JSON Schema
 (``docs/schemas/``): the object's ``schema`` key names the file
-(``patchlens-report/1`` -> ``patchlens-report.schema.json``, which
+(``patchlens-report/2`` -> ``patchlens-report.schema.json``, which
 pins the version); a list is b4-check's.  tests/conftest.py calls
 :func:`validate_text` on every text a command emits in a test."""
 

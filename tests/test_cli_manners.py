@@ -201,6 +201,27 @@ def test_progress_one_line_on_a_terminal_only(tmp_path: Path) -> None:
     assert r.stderr == ""                          # not a terminal
 
 
+def test_progress_covers_the_first_search(tmp_path: Path) -> None:
+    """A cold report: the literal search over the tree says what it
+    reads before anything is parsed, on the same one line."""
+    argv = ["report", SERIES, "--tree", TREE]
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cold")}
+    _, _, err = run_pty(argv, stdout_tty=False, stderr_tty=True, env=env)
+    searching = err.find("\rpatchlens: searching the tree (")
+    assert searching != -1, err
+    assert "files read" in err or "file read" in err
+    parsing = err.find("\rpatchlens: parsing")
+    assert parsing == -1 or searching < parsing
+    assert "\n" not in err.replace("\r\n", "\n").rstrip("\n")
+    assert err.endswith(f"\r{ESC}K")               # the line is erased
+    env = {"XDG_CACHE_HOME": str(tmp_path / "quiet")}
+    _, _, err = run_pty(argv + ["-q"], stdout_tty=False, stderr_tty=True,
+                        env=env)
+    assert err == ""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "piped")}
+    assert run(*argv, env=env).stderr == ""          # not a terminal
+
+
 # -- the tree line and the working tree -----------------------------------
 
 def test_working_tree_is_read_as_git_grep_does(tmp_path: Path) -> None:

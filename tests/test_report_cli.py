@@ -77,7 +77,7 @@ def test_check_formats(demo, capsys) -> None:
     assert any(d["status"] == "fail" and "patch 2/4" in d["summary"]
                for d in data)
     _, out = _run(capsys, "report", mbox, "--tree", tree, "--format", "json")
-    assert json.loads(out)["schema"] == "patchlens-report/1"
+    assert json.loads(out)["schema"] == "patchlens-report/2"
     _, out = _run(capsys, "report", mbox, "--tree", tree, "--format",
                   "markdown")
     assert "## Review" in out

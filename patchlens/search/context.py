@@ -11,6 +11,7 @@ stores are :mod:`patchlens.cache`'s.
 from __future__ import annotations
 
 import subprocess
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from patchlens.tree.source import TreeSource
 
 __all__ = ["SearchContext", "SearchStats", "SearchStep", "Found", "OnHit",
            "Follow", "Lits", "Engine", "CODE", "is_scanned_path", "contains",
-           "literal_set", "overlay_parts", "report", "Early", "Walk"]
+           "literal_set", "overlay_parts", "report", "Early", "Walk",
+           "Progress"]
 
 CODE = (".c", ".h")
 
@@ -43,6 +45,12 @@ Engine = Literal["auto", "rg", "git", "grep"]
 RACY_NS = 5_000_000_000
 # More unseen files than this: one system search beats reading them.
 GREP_THRESHOLD = 3000
+# A progress line is rewritten at most this often (seconds).
+PROGRESS_EVERY = 0.1
+
+# Where a progress line goes: a text to show in place, None to erase it
+# (the session gives one on a terminal, never with -q or in a pipe).
+Progress = Callable[[str | None], None]
 
 
 def is_scanned_path(path: str) -> bool:
@@ -131,7 +139,8 @@ class SearchContext:
     start a changed file is still read again next run.
     ``grep_threshold``: more files to read than this and one system
     search runs instead.  ``engine``: how a directory is searched
-    (:data:`Engine`).
+    (:data:`Engine`).  ``progress``: where a search says what it is
+    doing while it runs (:data:`Progress`; None: nowhere).
     Answers are kept per tree object, which is held weakly.
     """
 
@@ -142,6 +151,11 @@ class SearchContext:
         self.racy_ns = racy_ns
         self.grep_threshold = grep_threshold
         self.engine: Engine = engine
+        self.progress: Progress | None = None
+        # What the progress line shows (the part of the tree searched)
+        # and when it was last written (0: it is not shown).
+        self._doing = "searching the tree"
+        self._shown = 0.0
         self.stats = SearchStats()
         # Per tree object: literal set -> answer.
         self._answers: WeakKeyDictionary[Any, dict[Lits, Found]] = WeakKeyDictionary()
@@ -243,10 +257,37 @@ class SearchContext:
 
     def step(self, part: str, lits: Iterable[bytes], under: str = "",
              tool: str = "") -> None:
-        """Record a system search started."""
+        """Record a system search started (and say so on the progress
+        line)."""
         self.stats.steps.append(SearchStep(
             part, tuple(lit.decode("utf-8", "surrogateescape") for lit in lits),
             under, tool))
+        self._doing = f"searching the tree ({part})"
+        self._say(force=True)
+
+    def read_one(self, path: str) -> None:
+        """Count a file (or blob) the search reads in Python; the
+        progress line shows the count."""
+        self.stats.reads[path] += 1
+        self._say()
+
+    def _say(self, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if not force and self._shown and now - self._shown < PROGRESS_EVERY:
+            return
+        self._shown = now
+        n = self.stats.files_read
+        self.progress(f"{self._doing}: {n} file{'s' if n != 1 else ''} read"
+                      if n else self._doing)
+
+    def done(self) -> None:
+        """A search ended: its progress line is erased."""
+        if self.progress is not None and self._shown:
+            self.progress(None)
+        self._shown = 0.0
+        self._doing = "searching the tree"
 
     def close(self) -> None:
         """End the searches begun early that nobody picked up."""

@@ -207,7 +207,7 @@ def read_file(ctx: SearchContext, root: str, path: str
     each: 0.2 ms, where this costs a tenth of it); a final symbolic
     link is refused all the same.  The stat comes from the open file,
     before its bytes, so a change after the read shows next run."""
-    ctx.stats.reads[path] += 1
+    ctx.read_one(path)
     try:
         fd = os.open(os.path.join(root, path),
                      os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))

@@ -33,6 +33,15 @@ __all__ = ["search", "start"]
 
 def search(ctx: SearchContext, source: TreeSource, literals: Iterable[bytes | str], *,
            on_hit: OnHit | None = None, follow: Follow | None = None) -> Found:
+    """:func:`_search`, its progress line erased when it ends."""
+    try:
+        return _search(ctx, source, literals, on_hit=on_hit, follow=follow)
+    finally:
+        ctx.done()
+
+
+def _search(ctx: SearchContext, source: TreeSource, literals: Iterable[bytes | str], *,
+            on_hit: OnHit | None = None, follow: Follow | None = None) -> Found:
     """Every scanned file (``.c``, ``.h``, ``Documentation/``) of
     ``source`` whose bytes contain one of ``literals``: path -> content
     id.  ``on_hit(path, cid)`` is called once per hit, as early as the

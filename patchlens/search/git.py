@@ -273,7 +273,7 @@ def _ls_tree_plan(ctx: SearchContext, source: TreeSource, top: str
 
 
 def _read(ctx: SearchContext, source: TreeSource, path: str) -> bytes | None:
-    ctx.stats.reads[path] += 1
+    ctx.read_one(path)
     return source.read(path)
 
 
@@ -321,7 +321,7 @@ def _follow_blobs(ctx: SearchContext, source: TreeSource, lits: Lits, follow: Fo
     for o, p in sources.items():
         data = None
         if o in got:
-            ctx.stats.reads[p] += 1
+            ctx.read_one(p)
             data = _blob_data(repo, o)
         if o not in blobs:
             blobs[o] = contains(data, lits)
@@ -453,7 +453,7 @@ def git_search(ctx: SearchContext, source: TreeSource, lits: Lits, store: Store,
             if cold and followed is None:
                 ctx.stats.fallbacks += 1
             for oid, p in unseen.items():
-                ctx.stats.reads[p] += 1
+                ctx.read_one(p)
                 blobs[oid] = contains(_blob_data(repo, oid), lits)
         store.touch("blobs")
         _resolve(plan, trees, blobs, top_id)

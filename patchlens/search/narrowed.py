@@ -88,7 +88,10 @@ def files_containing(ctx: SearchContext, source: TreeSource, literals: Iterable[
             if _in_scope(path, under, suffixes) and contains(data, lits):
                 found_set.add(path)
         return tuple(sorted(found_set))
-    return _scoped(ctx, source, lits, under, suffixes)
+    try:
+        return _scoped(ctx, source, lits, under, suffixes)
+    finally:
+        ctx.done()              # its progress line, if it showed one
 
 
 def _scoped(ctx: SearchContext, source: TreeSource, lits: Lits, under: str,

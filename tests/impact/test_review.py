@@ -149,7 +149,7 @@ def test_renderers_carry_the_answers(fixtures_dir: Path) -> None:
     assert "`patchlens impact accept DOMAIN_BUS_WIDGET_IMS`" in md
     assert "`patchlens impact invert MSI_FLAG_WIDGET_IMS`" in md
     data = json.loads(render(r, "json"))
-    assert data["schema"] == "patchlens-report/1"
+    assert data["schema"] == "patchlens-report/2"
     otto = next(c for c in data["comments"]
                 if c["author"] == "Otto Overseer")
     by = {a["question"]: a for a in otto["asked"]}

@@ -1,4 +1,4 @@
-"""JSON (schema patchlens-report/1), markdown, terse and b4-check."""
+"""JSON (schema patchlens-report/2), markdown, terse and b4-check."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ TERSE = re.compile(r"^[^:\s]+:\d+: (ERROR|WARNING|CHECK): [a-z0-9-]+: .+$")
 
 def test_json_report_schema() -> None:
     data = json.loads(render(sample_report(), "json"))
-    assert data["schema"] == "patchlens-report/1"
+    assert data["schema"] == "patchlens-report/2"
     assert list(data)[0] == "schema"
     for key in ("series", "application", "constants", "references",
                 "findings", "comments", "impacts"):
@@ -41,7 +41,7 @@ def test_json_schema_doc_names_every_report_key() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" /
            "json-schema.md").read_text()
     data = json.loads(render(sample_report(), "json"))
-    assert "patchlens-report/1" in doc
+    assert "patchlens-report/2" in doc
     for key, value in data.items():
         assert f"`{key}`" in doc, key
         items = value if isinstance(value, list) else [value]

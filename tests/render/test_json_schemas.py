@@ -68,10 +68,10 @@ def test_findings_carry_locations(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_bad_output_is_refused() -> None:
     import jsonschema
     with pytest.raises(jsonschema.ValidationError):
-        validate({"schema": "patchlens-check/1", "findings": [{"code": "x"}],
+        validate({"schema": "patchlens-check/2", "findings": [{"code": "x"}],
                   "patch_only": None})
     with pytest.raises(jsonschema.ValidationError):
-        validate({"schema": "patchlens-check/2", "findings": [],
+        validate({"schema": "patchlens-check/3", "findings": [],
                   "patch_only": None})
 
 
