@@ -106,6 +106,13 @@ def records(data: Any) -> Iterator[tuple[str, dict[str, Any], list[str],
             yield ("asked", data, [data["text"]],
                    frozenset({"text", "command"}))
             return
+        if data.get("question") == "diff":
+            yield ("diff", data, list(data["notes"]),
+                   frozenset({"notes", "patches", "constants", "roles"}))
+            for p in data["patches"]:
+                yield ("diff-patch", p, list(p["changes"]),
+                       frozenset({"changes"}))
+            return
         for v in data.values():
             yield from records(v)
     elif isinstance(data, list):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from patchlens.extract.facts import Site
 from patchlens.extract.filters import FilterAction, FilterKind
 from patchlens.extract.history import DefinitionMove
-from patchlens.findings import Finding
+from patchlens.findings import Fact, Finding
 from patchlens.text import site
 
 __all__ = [
@@ -24,7 +24,7 @@ __all__ = [
     "ReviewAnswer",
     "ReviewNote",
     "Report", "CheckAnswer", "Collision", "RenameAnswer", "RuntimeCheck", "InstanceRow", "InvertAnswer", "AcceptAnswer",
-    "PatchDiff", "SeriesDiff", "Answer", "REPORT_SCHEMA",
+    "PatchDiff", "ConstantEffect", "SeriesDiff", "Answer", "REPORT_SCHEMA",
 ]
 
 REPORT_SCHEMA = "patchlens-report/2"
@@ -204,6 +204,9 @@ class ReviewAnswer:
     command: str              # "patchlens impact accept TOKEN"
     # The numbers ``text`` quotes, by name ("paths", "refuse", ...).
     counts: Mapping[str, int] = field(default_factory=dict)
+    # The rest of what ``text`` says, as fields: a rename's colliding
+    # name (its value, where), the patches that teach a parent a token.
+    facts: tuple[Fact, ...] = field(default=(), metadata={"json": False})
 
     @property
     def line(self) -> str:
@@ -382,12 +385,36 @@ class AcceptAnswer:
 
 
 @dataclass(frozen=True)
+class ConstantEffect:
+    """What a patch does to one constant, against the other revision's
+    patch (``when``: "now", "no longer", or "" for an unmatched patch).
+    Values as the diff's table shows them: "bit 19", "15", "?" unknown,
+    "-" absent."""
+    action: str                          # "adds", "removes", "changes"
+    name: str
+    old: str
+    new: str
+    when: str = ""
+
+    @property
+    def phrase(self) -> str:
+        """"now adds MSI_FLAG_PCI_IMS (bit 21)", as ``changes`` says it."""
+        what = (f"adds {self.name} ({self.new})" if self.action == "adds"
+                else f"removes {self.name}" if self.action == "removes"
+                else f"{self.name}: {self.old} -> {self.new}")
+        return f"{self.when} {what}" if self.when else what
+
+
+@dataclass(frozen=True)
 class PatchDiff:
     """One patch matched by subject across two revisions."""
     old: str | None                      # "27/33" in the old revision
     new: str | None
     title: str
     changes: tuple[str, ...]             # "adds MSI_FLAG_PCI_IMS (bit 21)"
+    # The changes about constants, as records (each is one of ``changes``).
+    effects: tuple[ConstantEffect, ...] = field(default=(),
+                                                metadata={"json": False})
 
 
 @dataclass(frozen=True)
@@ -398,6 +425,9 @@ class SeriesDiff:
     patches: tuple[PatchDiff, ...]
     roles: tuple[tuple[str, str, str], ...] = ()  # (name, old, new) roles
     notes: tuple[str, ...] = field(default=())
+    # The patch numbers each revision's mailbox lacks (the notes say so).
+    old_missing: tuple[int, ...] = ()
+    new_missing: tuple[int, ...] = ()
 
 
 # What ``patchlens.render.render`` takes besides a list of findings: the

@@ -29,8 +29,9 @@ from collections.abc import Callable, Iterable
 from patchlens.impact.accept import accept
 from patchlens.impact.facts import Facts
 from patchlens.impact.invert import invert
-from patchlens.impact.model import ReviewAnswer, ReviewNote
-from patchlens.impact.rename import collisions, family_prefix
+from patchlens.impact.model import Collision, ReviewAnswer, ReviewNote
+from patchlens.findings import ConstantRef, Location, Text
+from patchlens.impact.rename import collision_records, family_prefix
 from patchlens.mail.body import has_diff
 from patchlens.mail.model import Comment, Series
 from patchlens.mail.quoted import split_pasted
@@ -151,13 +152,14 @@ def rename_answers(facts: Facts, subject: str, text: str
     out = []
     for name in suggested_names(facts, subject, text):
         command = f"patchlens impact rename {subject} {name}"
-        found = collisions(facts, subject, name)
+        found = collision_records(facts, subject, name)
         n = sum(1 for x in facts.sites if x.name == subject)
         counts = {"collisions": len(found), "sites": n}
         if found:
             out += [ReviewAnswer("rename", subject,
-                                 f"rename to {name}: {_short(x, name)}",
-                                 command, counts) for x in found]
+                                 f"rename to {name}: {_short(x.text, name)}",
+                                 command, counts, (_collision_fact(x),))
+                    for x in found]
         else:
             out.append(ReviewAnswer(
                 "rename", subject, f"rename to {name}: free; "
@@ -301,12 +303,13 @@ def accept_answer(facts: Facts, token: str) -> ReviewAnswer:
     for patch, areas in by_patch.items():
         verb = "learns" if len(areas) == 1 else "learn"
         text_ += f"; {', '.join(areas)} {verb} it in {patch}"
+    learned = tuple(Text("learns_in", p) for p in by_patch)
     if already:
         text_ += f"; {len(already)} already accept it"
     counts = {"paths": len(paths), "refuse": len(refuse), "warn": warn,
               "learn": len(learn), "already": len(already)}
     return ReviewAnswer("accept", token, text_,
-                        f"patchlens impact accept {token}", counts)
+                        f"patchlens impact accept {token}", counts, learned)
 
 
 def _area(path: str) -> str:
@@ -370,6 +373,20 @@ def _under_fix(series: Series) -> set[str]:
                 break
             parent = above.parent_msgid
     return out
+
+
+def _collision_fact(x: Collision) -> ConstantRef:
+    """A rename's collision as a fact: the name in the way, its value
+    and where it is (a value in words, "bit 19", is given as a number)."""
+    value = x.value
+    if isinstance(value, str):
+        bit = value[4:] if value.startswith("bit ") else ""
+        value = (1 << int(bit)) if bit.isdigit() else \
+            int(value) if value.lstrip("-").isdigit() else None
+    where = Location(x.file, x.line, role=x.kind) if x.file else None
+    return ConstantRef(x.name, x.family, value, x.kind, where=where,
+                       bits=isinstance(x.value, str)
+                       and x.value.startswith("bit "))
 
 
 def _short(collision: str, name: str) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 from patchlens.extract.roles import Role
 from patchlens.impact.facts import ConstantAt, Facts, changed_names
-from patchlens.impact.model import PatchDiff, SeriesDiff
+from patchlens.impact.model import ConstantEffect, PatchDiff, SeriesDiff
 from patchlens.mail.model import Patch, Series
 
 __all__ = ["series_diff", "patch_effects", "subject_key"]
@@ -77,9 +78,10 @@ def _show(c: ConstantAt | None) -> str:
     return str(c.value)
 
 
-def patch_effects(facts: Facts) -> dict[str, tuple[str, ...]]:
-    """Per patch label: what it does to constants, one phrase each."""
-    out: dict[str, tuple[str, ...]] = {}
+def patch_effects(facts: Facts) -> dict[str, tuple[ConstantEffect, ...]]:
+    """Per patch label: what it does to constants, one record each
+    (``.phrase`` says it)."""
+    out: dict[str, tuple[ConstantEffect, ...]] = {}
     for k, label in enumerate(facts.labels, start=1):
         if k >= len(facts.states):
             break
@@ -88,11 +90,12 @@ def patch_effects(facts: Facts) -> dict[str, tuple[str, ...]]:
         for name in sorted(set(before) | set(after)):
             b, a = before.get(name), after.get(name)
             if b is None and a is not None:
-                phrases.append(f"adds {name} ({_show(a)})")
+                phrases.append(ConstantEffect("adds", name, "-", _show(a)))
             elif a is None and b is not None:
-                phrases.append(f"removes {name}")
+                phrases.append(ConstantEffect("removes", name, _show(b), "-"))
             elif a is not None and b is not None and a.value != b.value:
-                phrases.append(f"{name}: {_show(b)} -> {_show(a)}")
+                phrases.append(ConstantEffect("changes", name, _show(b),
+                                              _show(a)))
         out[label] = tuple(phrases)
     return out
 
@@ -135,34 +138,43 @@ def series_diff(old: Series, old_facts: Facts, new: Series,
     for p in new.patches:
         q = pairs.get(p.index)
         changes: list[str] = []
+        effects: list[ConstantEffect] = []
         if q is None:
             changes.append(f"not in the v{old.revision} mailbox"
                            if p.index in old.missing
                            else "new in this revision")
-            changes += new_fx.get(p.label, ())
+            effects += new_fx.get(p.label, ())
+            changes += [e.phrase for e in effects]
         else:
             matched.add(q.index)
             if subject_key(q.title) != subject_key(p.title):
                 changes.append(f"subject was: {q.title} (paired by the "
                                "files it touches)")
-            was, now = set(old_fx.get(q.label, ())), set(new_fx.get(p.label,
-                                                                    ()))
-            changes += [f"no longer {x}" for x in sorted(was - now)]
-            changes += [f"now {x}" for x in sorted(now - was)]
+            # Compared as they read ("removes X" whatever X was).
+            was = {e.phrase: e for e in old_fx.get(q.label, ())}
+            now = {e.phrase: e for e in new_fx.get(p.label, ())}
+            gone_fx = [replace(was[x], when="no longer")
+                       for x in sorted(set(was) - set(now))]
+            new_fx_ = [replace(now[x], when="now")
+                       for x in sorted(set(now) - set(was))]
+            effects += gone_fx + new_fx_
+            changes += [e.phrase for e in gone_fx + new_fx_]
             gone, added = _files(q) - _files(p), _files(p) - _files(q)
             if gone:
                 changes.append("no longer touches " + ", ".join(sorted(gone)))
             if added:
                 changes.append("now touches " + ", ".join(sorted(added)))
         patches.append(PatchDiff(q.label if q else None, p.label, p.title,
-                                 tuple(changes)))
+                                 tuple(changes), tuple(effects)))
     for q in old.patches:
         if q.index not in matched:
+            dropped = old_fx.get(q.label, ())
             patches.append(PatchDiff(q.label, None, q.title,
                                      (f"not in the v{new.revision} mailbox"
                                       if q.index in new.missing else
                                       "dropped in this revision",)
-                                     + old_fx.get(q.label, ())))
+                                     + tuple(e.phrase for e in dropped),
+                                     dropped))
     notes = []
     if old.missing:
         notes.append(f"v{old.revision} is missing "
@@ -175,4 +187,4 @@ def series_diff(old: Series, old_facts: Facts, new: Series,
     return SeriesDiff(f"v{old.revision} ({old.source.rsplit('/', 1)[-1]})",
                       f"v{new.revision} ({new.source.rsplit('/', 1)[-1]})",
                       tuple(consts), tuple(patches), tuple(roles),
-                      tuple(notes))
+                      tuple(notes), tuple(old.missing), tuple(new.missing))

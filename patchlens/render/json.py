@@ -1,7 +1,7 @@
 """JSON output, versioned: ``schema: "patchlens-report/1"``.
 
 The report's shape is documented in ``docs/json-schema.md``; answers
-to the impact questions carry ``schema: "patchlens-answer/2"`` and a
+to the impact questions carry ``schema: "patchlens-answer/3"`` and a
 ``question`` key.  Severities are their names (``"ERROR"``), tuples
 are arrays, every key is always present (null when unknown).
 """
@@ -101,6 +101,9 @@ def _report(report: Report) -> dict[str, Any]:
         for use, o in zip(imp.uses, out["uses"]):
             o["counts"] = dict(use.counts)
     data["findings"] = [schema.finding(f) for f in report.findings]
+    for note, out_note in zip(report.comments, data["comments"]):
+        for a, o in zip(note.asked, out_note["asked"]):
+            o["facts"] = schema.facts(a.facts)
     ordered = {"schema": report.schema}
     ordered.update((k, v) for k, v in data.items() if k != "schema")
     return ordered
@@ -135,6 +138,13 @@ def render(answer: Answer | tuple[Finding, ...]) -> str:
                                  for n, a, b in answer.constants]
             body["roles"] = [{"name": n, "old": _roles(a), "new": _roles(b)}
                              for n, a, b in answer.roles]
+            for p, out in zip(answer.patches, body["patches"]):
+                # patchlens-answer/3: what a patch does to constants, as
+                # records beside the phrases.
+                out["effects"] = [{"when": e.when or None,
+                                   "action": e.action, "name": e.name,
+                                   "old": _value(e.old), "new": _value(e.new)}
+                                  for e in p.effects]
         if isinstance(answer, AcceptAnswer):
             _filter_records(body["filters"])
             _filter_records(body["selections"])

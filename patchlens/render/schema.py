@@ -32,8 +32,9 @@ REFS = "patchlens-refs/1"
 GRAPH = "patchlens-graph/1"
 CHECK = "patchlens-check/2"
 # 2: rename's collisions and respin, diff's constants and roles are
-# objects (they were strings and positional arrays).
-ANSWER = "patchlens-answer/2"
+# objects (they were strings and positional arrays).  3: diff's patches
+# carry ``effects`` (what each does to constants, as records).
+ANSWER = "patchlens-answer/3"
 # b4 reads a bare list from a check command: no key to carry a name,
 # but the shape has its schema file all the same.
 B4_CHECK = "b4-check"

@@ -55,7 +55,7 @@ def test_json_schema_doc_names_every_report_key() -> None:
                          ids=lambda a: type(a).__name__)
 def test_json_answers(answer: object) -> None:
     data = json.loads(render(answer, "json"))
-    assert data["schema"] == "patchlens-answer/2"
+    assert data["schema"] == "patchlens-answer/3"
     assert data["question"] in ("rename", "invert", "accept", "diff")
 
 
