@@ -60,8 +60,12 @@ def _validate_json_outputs():  # type: ignore[no-untyped-def]
     against its shipped schema (docs/schemas/, tests/json_schemas.py)."""
     from patchlens.commands.common import OUTPUT_HOOKS
     from tests.json_schemas import validate_text
+    from tests.prose_facts import check_text
+    # ... and no fact in it is only in prose (tests/prose_facts.py).
     OUTPUT_HOOKS.append(validate_text)
+    OUTPUT_HOOKS.append(check_text)
     try:
         yield
     finally:
         OUTPUT_HOOKS.remove(validate_text)
+        OUTPUT_HOOKS.remove(check_text)

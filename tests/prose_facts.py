@@ -12,11 +12,13 @@ fact."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["ALLOWED", "missing_facts", "records"]
+__all__ = ["ALLOWED", "QUOTES", "missing_facts", "records",
+           "numbers_in_strings", "assert_facts_are_fields", "check_text"]
 
 # Words with a digit that name no fact of the finding: the narrowest
 # build's word size, the LP64 data model, git's 3-way merge.
@@ -63,7 +65,10 @@ def missing_facts(obj: dict[str, Any], prose: list[str],
             numbers.add(v)
         elif isinstance(v, str) and v:
             strings.add(v)
-    quoted = sorted((s for s in strings if len(s) > 1 and not s.isdigit()),
+    # A string field the words quote is taken out whole (a blob id may
+    # be all digits: 7 or more is no count).
+    quoted = sorted((s for s in strings if len(s) > 1
+                     and (not s.isdigit() or len(s) >= 7)),
                     key=len, reverse=True)
     out: list[str] = []
     for line in prose:
@@ -118,3 +123,57 @@ def records(data: Any) -> Iterator[tuple[str, dict[str, Any], list[str],
     elif isinstance(data, list):
         for v in data:
             yield from records(v)
+
+
+# A string that is a number, or a count or bit in words: a table cell
+# ("15", "bit 19", "1 define, 2 match") where a number belongs.
+_NUMERIC = re.compile(r"[-+]?\d+|bit \d+|\d+ [a-z]+(?:, \d+ [a-z]+)*")
+
+
+# Keys whose strings quote words as written (code, a definition, a
+# commit message's claim, a subject line): not cells of a table.
+QUOTES = frozenset({"text", "expr", "expression", "quoted", "title",
+                    # git object ids: hex, at times all digits
+                    "old_id", "new_id", "preimage", "commit"})
+
+
+def numbers_in_strings(data: Any, where: str = "") -> list[str]:
+    """Every string value of a JSON document that is a number in words
+    (its path in the document); quotes (:data:`QUOTES`) aside."""
+    out: list[str] = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k in QUOTES and isinstance(v, str):
+                continue
+            out += numbers_in_strings(v, f"{where}.{k}")
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += numbers_in_strings(v, f"{where}[{i}]")
+    elif isinstance(data, str) and _NUMERIC.fullmatch(data):
+        out.append(f"{where} = {data!r}")
+    return out
+
+
+def assert_facts_are_fields(data: Any) -> int:
+    """Every prose record of ``data`` names only facts it has as
+    fields, and no string is a number: else AssertionError listing
+    each miss.  Returns how many prose records were checked."""
+    n = 0
+    problems = numbers_in_strings(data)
+    for what, obj, prose, skip in records(data):
+        n += 1
+        problems += [f"{what}: {m}" for m in missing_facts(obj, prose, skip)]
+    assert not problems, "a fact only in prose:\n" + "\n".join(problems)
+    return n
+
+
+def check_text(text: str) -> None:
+    """:func:`assert_facts_are_fields` on ``text`` when it is a JSON
+    document (tests/conftest.py runs it on every output of a test)."""
+    if not text.lstrip().startswith(("{", "[")):
+        return
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return
+    assert_facts_are_fields(data)
