@@ -133,6 +133,8 @@ _NUMERIC = re.compile(r"[-+]?\d+|bit \d+|\d+ [a-z]+(?:, \d+ [a-z]+)*")
 # Keys whose strings quote words as written (code, a definition, a
 # commit message's claim, a subject line): not cells of a table.
 QUOTES = frozenset({"text", "expr", "expression", "quoted", "title",
+                    # what a filter's default does, in C ("0", "-EINVAL")
+                    "default", "default_text", "otherwise",
                     # git object ids: hex, at times all digits
                     "old_id", "new_id", "preimage", "commit"})
 
