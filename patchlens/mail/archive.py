@@ -21,6 +21,8 @@ thread model a mailbox on disk gets.
 from __future__ import annotations
 
 import binascii
+import bisect
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -244,20 +246,33 @@ def encoded_parts(data: bytes, low: bytes | None = None) -> list[bytes]:
     skipped.  ``low``: ``data.lower()`` when known."""
     if low is None:
         low = data.lower()
-    marks = [b"\n--" + data[m.start(1):m.end(1)]
-             for m in _BOUNDARY_RE.finditer(low)][:MAX_ENCODED_PARTS]
+    # Where the boundary lines are: one pass per distinct boundary (a
+    # few), then each part's end is a bisection.
+    marks = dict.fromkeys(b"\n--" + data[m.start(1):m.end(1)] for m in
+                          itertools.islice(_BOUNDARY_RE.finditer(low), MAX_ENCODED_PARTS))
+    lines: list[int] = []
+    for mark in itertools.islice(marks, 8):
+        at = data.find(mark)
+        while at >= 0:
+            lines.append(at)
+            at = data.find(mark, at + len(mark))
+    lines.sort()
     out: list[bytes] = []
-    for n, m in enumerate(_ENCODED_RE.finditer(low)):
-        if n == MAX_ENCODED_PARTS:   # each part searches ahead: bounded
-            break
-        start = _BLANK_RE.search(low, m.end())
-        if start is None:
+    start: re.Match[bytes] | None = None
+    found = list(itertools.islice(_ENCODED_RE.finditer(low), MAX_ENCODED_PARTS + 1))
+    for n, m in enumerate(found[:MAX_ENCODED_PARTS]):
+        if start is None or start.start() < m.end():
+            # headers in a row share their blank line: searched once
+            start = _BLANK_RE.search(low, m.end())
+            if start is None:       # none after this one either
+                break
+        i = bisect.bisect_left(lines, start.end())
+        # a part also ends where the next encoded part's header starts:
+        # the parts never overlap, so decoding is linear
+        end = min(lines[i] if i < len(lines) else len(data),
+                  found[n + 1].start() if n + 1 < len(found) else len(data))
+        if end <= start.end():
             continue
-        end = len(data)
-        for mark in marks:
-            at = data.find(mark, start.end(), end)
-            if at >= 0:
-                end = at
         body = data[start.end():end].rstrip(b"\r")   # the CR of a boundary's CRLF
         try:
             if m.group(1) == b"base64":

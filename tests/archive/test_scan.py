@@ -102,6 +102,23 @@ def test_encoded_parts_by_bytes() -> None:
     assert encoded_parts(b"Content-Transfer-Encoding: 8bit\n\nbase64") == []
 
 
+def test_encoded_parts_stay_linear() -> None:
+    """Hostile blobs: thousands of encoding headers with no blank line,
+    or many encoded parts with no boundary -- the parts never overlap
+    and each header run shares one search for its blank line."""
+    import base64
+    rows = [(b"Content-Transfer-Encoding: quoted-printable\n" * 200_000), (
+        b"Content-Type: multipart/mixed; boundary=a\n" * 2000
+        + b"Content-Transfer-Encoding: base64\n" * 2000 + b"\n" + b"QUJD\n--a\n" * 700_000)]
+    for blob in rows:
+        t0 = time.perf_counter()
+        encoded_parts(blob)
+        assert time.perf_counter() - t0 < 5
+    part = b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(b"x" * 300)
+    got = encoded_parts(part * 40)
+    assert len(got) == 32 and all(g == b"x" * 300 for g in got)
+
+
 def test_not_bare_and_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     synthetic(tmp_path / "clone", bare=False)
     assert main(["scan", "--no-tree", str(tmp_path / "clone")]) == 0
