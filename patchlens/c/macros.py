@@ -13,6 +13,7 @@ import re
 
 from tree_sitter import Node, Tree
 
+from patchlens.c.ancestry import Ancestry, ancestry_of
 from patchlens.c.parse import node_text, parse_c
 
 __all__ = ["parse_body", "condition_text", "INCLUDE_GUARD", "MAX_CONDITION_DEPTH"]
@@ -46,35 +47,52 @@ def parse_body(body: bytes) -> tuple[Tree, int]:
     return best
 
 
-def condition_text(node: Node, root: Node) -> str | None:
-    """The #if/#ifdef chain around ``node`` ("CONFIG_A && !CONFIG_B")."""
+# One #if level around a node: (text, depth of the directive, outer levels).
+_Chain = tuple[str, int, "_Chain | None"]
+
+
+def _level(directive: Node, child: Node) -> str | None:
+    """The text ``directive`` contributes for ``child`` (one of its
+    children), or None (not a condition, or an include guard)."""
+    if directive.type not in ("preproc_ifdef", "preproc_if", "preproc_elif"):
+        return None
+    negate = False
+    alt = directive.child_by_field_name("alternative")
+    if alt is not None and child.start_byte >= alt.start_byte \
+            and child.end_byte <= alt.end_byte:
+        negate = True
+    if directive.type == "preproc_ifdef":
+        name = directive.child_by_field_name("name")
+        word = node_text(name) if name is not None else "?"
+        # the directive token, not the whole block's text: copying
+        # an include-guard block per definition was quadratic
+        ifndef = directive.child_count > 0 and directive.children[0].type == "#ifndef"
+        if INCLUDE_GUARD.match(word) and ifndef:
+            return None
+        return word if (not ifndef) != negate else f"!{word}"
+    cond = directive.child_by_field_name("condition")
+    word = " ".join(node_text(cond).split()) if cond else "?"
+    return f"!({word})" if negate else word
+
+
+def condition_text(node: Node, root: Node, anc: Ancestry | None = None) -> str | None:
+    """The #if/#ifdef chain around ``node`` ("CONFIG_A && !CONFIG_B"),
+    from the directives between ``node`` and ``root``.
+
+    ``anc``: the tree's :class:`~patchlens.c.ancestry.Ancestry`; each
+    node's chain is its parent's plus at most one level, computed once,
+    so a question costs at most :data:`MAX_CONDITION_DEPTH` steps."""
+    a = anc or ancestry_of(root)
+
+    def step(n: Node, p: Node | None, v: _Chain | None) -> _Chain | None:
+        if p is None:
+            return None
+        text = _level(p, n)
+        return v if text is None else (text, a.depth(p), v)
+    chain = a.derived("condition", node, step)
+    stop = a.depth(root)
     parts: list[str] = []
-    child = node
-    cur = node.parent
-    while cur is not None and cur != root:
-        if cur.type in ("preproc_ifdef", "preproc_if", "preproc_elif"):
-            negate = False
-            alt = cur.child_by_field_name("alternative")
-            if alt is not None and child.start_byte >= alt.start_byte \
-                    and child.end_byte <= alt.end_byte:
-                negate = True
-            if cur.type == "preproc_ifdef":
-                name = cur.child_by_field_name("name")
-                word = node_text(name) if name is not None else "?"
-                # the directive token, not the whole block's text: copying
-                # an include-guard block per definition was quadratic
-                ifndef = cur.child_count > 0 and cur.children[0].type == "#ifndef"
-                positive = not ifndef
-                if INCLUDE_GUARD.match(word) and ifndef:
-                    child, cur = cur, cur.parent
-                    continue
-                text = word if positive != negate else f"!{word}"
-            else:
-                cond = cur.child_by_field_name("condition")
-                word = " ".join(node_text(cond).split()) if cond else "?"
-                text = f"!({word})" if negate else word
-            parts.append(text)
-            if len(parts) >= MAX_CONDITION_DEPTH:
-                break
-        child, cur = cur, cur.parent
+    while chain is not None and chain[1] > stop and len(parts) < MAX_CONDITION_DEPTH:
+        parts.append(chain[0])
+        chain = chain[2]
     return " && ".join(reversed(parts)) or None

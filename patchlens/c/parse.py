@@ -7,6 +7,7 @@ cheap but not thread-safe: one per process (the scanner uses processes).
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from importlib.resources import files
 
@@ -15,10 +16,16 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 __all__ = [
     "C_LANGUAGE", "parse_c", "load_query", "captures", "matches",
-    "node_text", "enclosing",
+    "too_deep", "MAX_SYNTAX_DEPTH",
+    "node_text",
 ]
 
 C_LANGUAGE = Language(tree_sitter_c.language())
+
+# Deepest syntax tree a query runs on.  The kernel's deepest file nests
+# about 2,100 levels (lib/test_bpf.c at 6.12); tree-sitter's query
+# cursor silently drops nodes past 65,535 levels and is slow before.
+MAX_SYNTAX_DEPTH = 20_000
 
 
 @lru_cache(maxsize=1)
@@ -38,13 +45,46 @@ def load_query(name: str) -> Query:
     return Query(C_LANGUAGE, text)
 
 
-def captures(query: Query, node: Node) -> dict[str, list[Node]]:
-    """Captures by name, each list in document order."""
+def too_deep(node: Node, limit: int = MAX_SYNTAX_DEPTH) -> bool:
+    """Whether the syntax tree under ``node`` nests deeper than
+    ``limit`` levels (one cursor walk, stopping at the limit)."""
+    cursor = node.walk()
+    depth = 0
+    while True:
+        if cursor.goto_first_child():
+            depth += 1
+            if depth > limit:
+                return True
+            continue
+        while not cursor.goto_next_sibling():
+            if depth == 0 or not cursor.goto_parent():
+                return False
+            depth -= 1
+
+
+def _refuse(path: str) -> None:
+    warnings.warn(f"{path or 'C source'}: not read: nested deeper than "
+                  f"{MAX_SYNTAX_DEPTH} syntax levels", Warning, stacklevel=3)
+
+
+def captures(query: Query, node: Node, path: str = "") -> dict[str, list[Node]]:
+    """Captures by name, each list in document order.  None from a
+    tree nested deeper than :data:`MAX_SYNTAX_DEPTH` (a query cursor
+    loses nodes past 65,535 levels and slows down well before): the
+    file's definitions are not read, with a warning naming ``path``."""
+    if too_deep(node):
+        _refuse(path)
+        return {}
     return QueryCursor(query).captures(node)
 
 
-def matches(query: Query, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:
-    """Matches as (pattern index, captures by name)."""
+def matches(query: Query, node: Node, path: str = ""
+            ) -> list[tuple[int, dict[str, list[Node]]]]:
+    """Matches as (pattern index, captures by name); none from a tree
+    nested too deep (see :func:`captures`)."""
+    if too_deep(node):
+        _refuse(path)
+        return []
     return QueryCursor(query).matches(node)
 
 
@@ -52,12 +92,3 @@ def node_text(node: Node) -> str:
     """The node's source text (C source is decoded as UTF-8, lossily)."""
     return (node.text or b"").decode("utf-8", "replace")
 
-
-def enclosing(node: Node, *types: str) -> Node | None:
-    """The nearest ancestor of one of ``types``, or None."""
-    cur = node.parent
-    while cur is not None:
-        if cur.type in types:
-            return cur
-        cur = cur.parent
-    return None

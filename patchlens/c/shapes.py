@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
 
+from patchlens.c.ancestry import Ancestry, ancestry_of
 from patchlens.c.parse import load_query, matches, node_text
 
 __all__ = [
@@ -58,28 +59,43 @@ def declarator_name(node: Node | None) -> str:
     return ""
 
 
-def scope_name(node: Node) -> str:
-    """The enclosing function, macro, enum/struct or file-scope variable."""
-    cur = node.parent
-    while cur is not None:
-        t = cur.type
-        if t == "function_definition":
-            return declarator_name(cur.child_by_field_name("declarator"))
-        if t in ("preproc_def", "preproc_function_def"):
-            name = cur.child_by_field_name("name")
-            return node_text(name) if name is not None else ""
-        if t in ("enum_specifier", "struct_specifier", "union_specifier"):
-            name = cur.child_by_field_name("name")
-            if cur.child_by_field_name("body") is not None:
-                tag = node_text(name) if name is not None else "(anonymous)"
-                return f"{t.split('_')[0]} {tag}"
-        if t == "declaration" and cur.parent is not None and \
-                cur.parent.type in ("translation_unit", "preproc_if",
-                                    "preproc_ifdef", "preproc_else", "preproc_elif"):
-            decl = cur.child_by_field_name("declarator")
-            return declarator_name(decl)
-        cur = cur.parent
-    return ""
+_SCOPE_PARENTS = ("translation_unit", "preproc_if", "preproc_ifdef",
+                  "preproc_else", "preproc_elif")
+
+
+def _scope_of(node: Node, parent: Node | None) -> str | None:
+    """The scope name ``node`` opens (its parent given), None if none."""
+    t = node.type
+    if t == "function_definition":
+        return declarator_name(node.child_by_field_name("declarator"))
+    if t in ("preproc_def", "preproc_function_def"):
+        name = node.child_by_field_name("name")
+        return node_text(name) if name is not None else ""
+    if t in ("enum_specifier", "struct_specifier", "union_specifier"):
+        name = node.child_by_field_name("name")
+        if node.child_by_field_name("body") is not None:
+            tag = node_text(name) if name is not None else "(anonymous)"
+            return f"{t.split('_')[0]} {tag}"
+    if t == "declaration" and parent is not None and parent.type in _SCOPE_PARENTS:
+        return declarator_name(node.child_by_field_name("declarator"))
+    return None
+
+
+def scope_name(node: Node, anc: Ancestry | None = None) -> str:
+    """The enclosing function, macro, enum/struct or file-scope variable.
+
+    ``anc``: the tree's :class:`~patchlens.c.ancestry.Ancestry` (the
+    answer is then a lookup, computed once per node of the tree)."""
+    a = anc or ancestry_of(node)
+
+    # (scope name of the node itself or None, innermost strict enclosing name)
+    def step(n: Node, p: Node | None, v: tuple[str | None, str] | None
+             ) -> tuple[str | None, str]:
+        own = _scope_of(n, p)
+        if v is None:
+            return own, ""
+        return own, v[0] if v[0] is not None else v[1]
+    return a.derived("scope", node, step)[1]
 
 
 def callee_name(call: Node) -> str:
@@ -88,14 +104,14 @@ def callee_name(call: Node) -> str:
     return node_text(fn) if fn is not None and fn.type == "identifier" else ""
 
 
-def has_error_ancestor(node: Node) -> bool:
-    """Whether ``node`` lies in a region tree-sitter could not parse."""
-    cur: Node | None = node
-    while cur is not None:
-        if cur.type == "ERROR" or cur.is_missing:
-            return True
-        cur = cur.parent
-    return False
+def has_error_ancestor(node: Node, anc: Ancestry | None = None) -> bool:
+    """Whether ``node`` lies in a region tree-sitter could not parse
+    (``anc``: the tree's :class:`~patchlens.c.ancestry.Ancestry`)."""
+    a = anc or ancestry_of(node)
+
+    def step(n: Node, p: Node | None, v: bool | None) -> bool:
+        return bool(v) or n.type == "ERROR" or n.is_missing
+    return a.derived("error", node, step)
 
 
 def param_names(params: Node) -> list[tuple[int, str | None]]:
@@ -113,12 +129,15 @@ def param_names(params: Node) -> list[tuple[int, str | None]]:
     return out
 
 
-def identifier_uses(body: Node, names: Iterable[str]) -> list[Node]:
+def identifier_uses(body: Node, names: Iterable[str],
+                    anc: Ancestry | None = None) -> list[Node]:
     """The identifier nodes in ``body`` spelled as one of ``names``, in
     document order.  Found in the bytes and placed in the tree: a query
     capturing every identifier of every body cost more than the rest of
     the parameter rule, and so did a regex per parameter list (most are
-    compiled once: 0.1 s a kernel scan)."""
+    compiled once: 0.1 s a kernel scan).  ``anc``: the tree's
+    :class:`~patchlens.c.ancestry.Ancestry` (a leaf is then found by
+    bisection, not by a descent per use)."""
     text = body.text or b""
     base = body.start_byte
     starts: list[tuple[int, int]] = []
@@ -134,7 +153,9 @@ def identifier_uses(body: Node, names: Iterable[str]) -> list[Node]:
     out = []
     for i, end in sorted(starts):
         start, stop = base + i, base + end
-        node = body.descendant_for_byte_range(start, stop)
+        node = anc.leaf_at(start, stop) if anc is not None else None
+        if node is None:
+            node = body.descendant_for_byte_range(start, stop)
         if node is not None and node.type == "identifier" and \
                 node.start_byte == start and node.end_byte == stop:
             out.append(node)

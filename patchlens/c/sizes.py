@@ -175,7 +175,8 @@ class StructIndex:
         data = self.source.read(path)
         if data is None:
             return
-        caps = captures(load_query("constants_structs"), parse_c(data).root_node)
+        caps = captures(load_query("constants_structs"), parse_c(data).root_node,
+                        path)
         for node in caps.get("struct", []):
             name = node.child_by_field_name("name")
             body = node.child_by_field_name("body")
@@ -290,7 +291,8 @@ def find_array_members(source: TreeSource, names: tuple[str, ...],
         data = source.read(path)
         if data is None or not any(f"[{n}]".encode() in data for n in wanted):
             continue
-        caps = captures(load_query("constants_structs"), parse_c(data).root_node)
+        caps = captures(load_query("constants_structs"), parse_c(data).root_node,
+                        path)
         for node in caps.get("struct", []):
             sname = node.child_by_field_name("name")
             body = node.child_by_field_name("body")

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from tree_sitter import Node, Tree
 
 from patchlens.c.evaluate import Value, bit_number
+from patchlens.c.ancestry import Ancestry
 from patchlens.c.macros import condition_text
 from patchlens.c.parse import captures, load_query, node_text, parse_c
 
@@ -162,7 +163,8 @@ def read_definitions(path: str, data: bytes, tree: Tree | None = None
         return got
     tree = tree or parse_c(data)
     root = tree.root_node
-    caps = captures(load_query("constants"), root)
+    caps = captures(load_query("constants"), root, path)
+    anc = Ancestry(root)
     enums: list[RawEnum] = []
     # Document order: the first definition is the one a resolver sees.
     for enode in sorted(caps.get("enum", []), key=lambda n: n.start_byte):
@@ -181,7 +183,7 @@ def read_definitions(path: str, data: bytes, tree: Tree | None = None
                     continue
                 items.append(RawEnumerator(
                     node_text(nm), node_text(val) if val is not None else None,
-                    n.start_point[0] + 1, condition_text(n, root)))
+                    n.start_point[0] + 1, condition_text(n, root, anc)))
             elif n.type.startswith("preproc_") or n.type == "ERROR":
                 stack.extend(reversed(n.named_children))
         enums.append(RawEnum(node_text(name_node) if name_node else "", path,
@@ -195,7 +197,7 @@ def read_definitions(path: str, data: bytes, tree: Tree | None = None
         expr = node_text(val).replace("\\\n", " ").strip() if val else ""
         macros.append(RawMacro(node_text(nm), expr, path,
                                 mnode.start_point[0] + 1,
-                                condition_text(mnode, root)))
+                                condition_text(mnode, root, anc)))
     raw = RawFile(tuple(enums), tuple(macros))
     if len(_RAW_CACHE) >= _RAW_CACHE_MAX:
         _RAW_CACHE.clear()

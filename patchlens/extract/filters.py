@@ -43,6 +43,7 @@ from enum import StrEnum
 
 from tree_sitter import Node, Tree
 
+from patchlens.c.ancestry import Ancestry
 from patchlens.c.macros import condition_text
 from patchlens.c.parse import node_text
 from patchlens.c.shapes import (FileMatches, declarator_name, file_matches,
@@ -129,15 +130,13 @@ class ValueMacro:
     line: int
 
 
-def _function_of(node: Node) -> tuple[str, str]:
+def _function_of(node: Node, anc: Ancestry) -> tuple[str, str]:
     """(name, return type text) of the enclosing function definition."""
-    cur = node.parent
-    while cur is not None and cur.type != "function_definition":
-        cur = cur.parent
+    cur = _function_node(node, anc)
     if cur is None:
-        return scope_name(node), ""
+        return scope_name(node, anc), ""
     ty = cur.child_by_field_name("type")
-    return scope_name(node), node_text(ty) if ty is not None else ""
+    return scope_name(node, anc), node_text(ty) if ty is not None else ""
 
 
 def _rejects(value: str, rtype: str) -> bool:
@@ -150,34 +149,37 @@ def _rejects(value: str, rtype: str) -> bool:
 
 
 def _outcome(stmts: list[Node], rtype: str) -> tuple[FilterAction, str]:
-    """(verdict, text) of a list of statements ending a branch."""
-    warned = False
-    for s in stmts:
-        for call in _calls(s):
-            if _WARN.match(call):
-                warned = True
+    """(verdict, text) of a list of statements ending a branch.
+
+    A block is read in place of the list (a loop: blocks nested 20,000
+    deep are no recursion), and whether the branch warns is computed
+    for the list that decides only (once per branch, not per level)."""
+    while True:
+        def warned() -> bool:
+            return any(_WARN.match(call) for s in stmts for call in _calls(s))
+        for s in stmts:
+            t = s.type
+            if t == "compound_statement":
+                stmts = list(s.named_children)
                 break
-    for s in stmts:
-        t = s.type
-        if t == "compound_statement":
-            return _outcome(list(s.named_children), rtype)
-        if t == "return_statement":
-            val = s.named_children[0] if s.named_children else None
-            vtext = node_text(val) if val is not None else "(void)"
-            verdict = FilterAction.REJECT if _rejects(vtext, rtype) \
-                else FilterAction.ACCEPT
-            return verdict, ("WARN, " if warned else "") + vtext
-        if t == "goto_statement":
-            label = node_text(s.named_children[0]) if s.named_children else ""
-            verdict = FilterAction.REJECT if _ERR_LABEL.search(label) \
-                else FilterAction.UNKNOWN
-            return verdict, ("WARN, " if warned else "") + f"goto {label}"
-        if t == "break_statement":
-            return (FilterAction.WARN, "WARN, break") if warned \
-                else (FilterAction.ACCEPT, "break")
-    if warned:
-        return FilterAction.WARN, "WARN, falls through"
-    return FilterAction.ACCEPT, "falls through"
+            if t == "return_statement":
+                val = s.named_children[0] if s.named_children else None
+                vtext = node_text(val) if val is not None else "(void)"
+                verdict = FilterAction.REJECT if _rejects(vtext, rtype) \
+                    else FilterAction.ACCEPT
+                return verdict, ("WARN, " if warned() else "") + vtext
+            if t == "goto_statement":
+                label = node_text(s.named_children[0]) if s.named_children else ""
+                verdict = FilterAction.REJECT if _ERR_LABEL.search(label) \
+                    else FilterAction.UNKNOWN
+                return verdict, ("WARN, " if warned() else "") + f"goto {label}"
+            if t == "break_statement":
+                return (FilterAction.WARN, "WARN, break") if warned() \
+                    else (FilterAction.ACCEPT, "break")
+        else:
+            if warned():
+                return FilterAction.WARN, "WARN, falls through"
+            return FilterAction.ACCEPT, "falls through"
 
 
 def _calls(node: Node) -> list[str]:
@@ -208,11 +210,10 @@ def _token(node: Node | None, names: Mapping[str, str],
     return text if names.get(text) in families else None
 
 
-def _function_node(node: Node) -> Node | None:
-    cur = node.parent
-    while cur is not None and cur.type != "function_definition":
-        cur = cur.parent
-    return cur
+def _function_node(node: Node, anc: Ancestry) -> Node | None:
+    """The nearest enclosing function definition (a lookup: see
+    :class:`~patchlens.c.ancestry.Ancestry`)."""
+    return anc.nearest("function", node, lambda n: n.type == "function_definition")
 
 
 def _parameters(fn: Node | None) -> list[Node]:
@@ -342,7 +343,7 @@ def _guard(stmts: list[Node]) -> str | None:
     return None
 
 
-def _cases(body: Node) -> list[tuple[Node, str | None]]:
+def _cases(body: Node, anc: Ancestry) -> list[tuple[Node, str | None]]:
     """The switch's case statements in order, each with the ``#if``
     condition it sits under (cases inside ``#ifdef`` blocks included)."""
     out: list[tuple[Node, str | None]] = []
@@ -350,7 +351,7 @@ def _cases(body: Node) -> list[tuple[Node, str | None]]:
     while stack:
         n = stack.pop()
         if n.type == "case_statement":
-            out.append((n, condition_text(n, body)))
+            out.append((n, condition_text(n, body, anc)))
         elif n.type in ("preproc_ifdef", "preproc_if", "preproc_elif",
                         "preproc_else"):
             stack.extend(reversed(n.named_children))
@@ -363,9 +364,9 @@ def _and(*conds: str | None) -> str | None:
 
 
 def _switch_filter(path: str, sw: Node, subject: Node, body: Node,
-                   names: Mapping[str, str], families: frozenset[str]
-                   ) -> TokenFilter | None:
-    fname, rtype = _function_of(sw)
+                   names: Mapping[str, str], families: frozenset[str],
+                   anc: Ancestry) -> TokenFilter | None:
+    fname, rtype = _function_of(sw, anc)
     accepted: set[str] = set()
     rejected: set[str] = set()
     conditions: dict[str, str] = {}
@@ -373,7 +374,7 @@ def _switch_filter(path: str, sw: Node, subject: Node, body: Node,
     group: list[tuple[str, str | None]] = []
     default: tuple[FilterAction, str] | None = None
     in_default = False
-    for case, where in _cases(body):
+    for case, where in _cases(body, anc):
         value = case.child_by_field_name("value")
         stmts = [c for c in case.named_children if c != value and c.type != "comment"]
         if value is None:
@@ -407,7 +408,7 @@ def _switch_filter(path: str, sw: Node, subject: Node, body: Node,
     if default is None:
         default = (FilterAction.FALLTHROUGH,
                    "no default: continues after the switch")
-    fn = _function_node(sw)
+    fn = _function_node(sw, anc)
     origin, member = _origin(subject, fn)
     return TokenFilter(fname, path, sw.start_point[0] + 1, FilterKind.SWITCH,
                        node_text(subject).strip("()").strip(), family,
@@ -439,16 +440,16 @@ def _comparisons(cond: Node | None, names: Mapping[str, str],
 
 
 def _if_filter(path: str, node: Node, names: Mapping[str, str],
-               families: frozenset[str]) -> TokenFilter | None:
+               families: frozenset[str], anc: Ancestry) -> TokenFilter | None:
     if not _comparisons(node.child_by_field_name("condition"), names, families):
         return None             # most ifs: not a token test (skip the climb)
-    fname, rtype = _function_of(node)
+    fname, rtype = _function_of(node, anc)
     accepted: set[str] = set()
     rejected: set[str] = set()
     subject = family = ""
     subject_node: Node | None = None
     default: tuple[FilterAction, str] | None = None
-    fn = _function_node(node)
+    fn = _function_node(node, anc)
     cur: Node | None = node
     while cur is not None and cur.type == "if_statement":
         comps = _comparisons(cur.child_by_field_name("condition"), names, families)
@@ -494,28 +495,30 @@ def _if_filter(path: str, node: Node, names: Mapping[str, str],
 
 
 def find_filters(path: str, tree: Tree, names: Mapping[str, str],
-                 families: frozenset[str], shapes: FileMatches | None = None
-                 ) -> tuple[TokenFilter, ...]:
+                 families: frozenset[str], shapes: FileMatches | None = None,
+                 anc: Ancestry | None = None) -> tuple[TokenFilter, ...]:
     """Switch and if chains over values of ``families`` in one file.
 
-    ``shapes``: the file's :func:`patchlens.c.shapes.file_matches`, when
-    the caller has them."""
+    ``shapes``: the file's :func:`patchlens.c.shapes.file_matches`, and
+    ``anc`` its :class:`~patchlens.c.ancestry.Ancestry`, when the caller
+    has them."""
     out: list[TokenFilter] = []
     if not families:
         return ()
     if shapes is None:
         shapes = file_matches(tree)
+    anc = anc or Ancestry(tree.root_node)
     for caps in shapes.switches:
         f = _switch_filter(path, caps["switch"][0], caps["subject"][0],
-                           caps["body"][0], names, families)
+                           caps["body"][0], names, families, anc)
         if f is not None:
             out.append(f)
     for caps in shapes.ifs:
         node = caps["if"][0]
-        parent = node.parent
+        parent = anc.parent(node)
         if parent is not None and parent.type == "else_clause":
             continue            # part of a chain found from its head
-        f = _if_filter(path, node, names, families)
+        f = _if_filter(path, node, names, families, anc)
         if f is not None:
             out.append(f)
     return tuple(sorted(out, key=lambda f: f.line))
@@ -525,12 +528,14 @@ _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 
 
 def value_macros(path: str, tree: Tree, names: Mapping[str, str],
-                 families: frozenset[str]) -> tuple[ValueMacro, ...]:
+                 families: frozenset[str], anc: Ancestry | None = None
+                 ) -> tuple[ValueMacro, ...]:
     """``#define`` lines of one file whose body names values of
     ``families``, each with the ``#if`` condition it sits under."""
     if not families:
         return ()
     out: list[ValueMacro] = []
+    anc = anc or Ancestry(tree.root_node)
     stack = [tree.root_node]
     while stack:
         n = stack.pop()
@@ -544,7 +549,7 @@ def value_macros(path: str, tree: Tree, names: Mapping[str, str],
                 if names.get(t) in families))
             if toks:
                 out.append(ValueMacro(node_text(name), toks,
-                                      condition_text(n, tree.root_node), path,
+                                      condition_text(n, tree.root_node, anc), path,
                                       n.start_point[0] + 1))
             continue
         if n.type in ("function_definition", "declaration"):

@@ -35,6 +35,7 @@ from enum import StrEnum
 
 from tree_sitter import Tree
 
+from patchlens.c.ancestry import Ancestry
 from patchlens.c.macros import parse_body
 from patchlens.c.parse import node_text
 from patchlens.c.shapes import MENTION_TYPES, names_regex, scope_name
@@ -111,10 +112,16 @@ def _line_bounds(data: bytes, start: int) -> tuple[int, int]:
 
 
 def find_sites(path: str, data: bytes, tree: Tree, rules: Rules,
-               rx: re.Pattern[bytes] | None = None) -> FileSites:
+               rx: re.Pattern[bytes] | None = None,
+               anc: Ancestry | None = None, *, unparsed: bool = False
+               ) -> FileSites:
     """Every occurrence of ``rules.names`` in one C file.
 
-    ``tree`` is the file's tree-sitter tree (``parse_c(data)``).
+    ``tree`` is the file's tree-sitter tree (``parse_c(data)``), ``anc``
+    its :class:`~patchlens.c.ancestry.Ancestry` when the caller has one.
+    ``unparsed``: the tree is not used (a file nested deeper than
+    :data:`patchlens.c.parse.MAX_SYNTAX_DEPTH`): every occurrence is
+    classified from its line, as in a region tree-sitter could not parse.
     """
     rx = rx or names_regex(rules.names)
     root = tree.root_node
@@ -122,7 +129,8 @@ def find_sites(path: str, data: bytes, tree: Tree, rules: Rules,
     mentions: list[Mention] = []
     pending: list[PendingCall] = []
     flagsets: dict[str, list[str]] = {}
-    macro_trees: dict[int, tuple[Tree, int]] = {}
+    macro_trees: dict[int, tuple[Ancestry, int]] = {}
+    anc = anc or Ancestry(root)
     line, counted = 1, 0
     for m in rx.finditer(data):
         start, end = m.span()
@@ -132,10 +140,11 @@ def find_sites(path: str, data: bytes, tree: Tree, rules: Rules,
         counted = start
         col = start - lo
         text = data[lo:hi].decode("utf-8", "replace")
-        node = root.descendant_for_byte_range(start, end)
+        node = None if unparsed else anc.leaf_for_range(start, end)
         kind = MENTION_TYPES.get(node.type) if node is not None else None
-        if kind is None and node is not None and node.parent is not None:
-            kind = MENTION_TYPES.get(node.parent.type) if node.type not in (
+        up = anc.parent(node) if kind is None and node is not None else None
+        if up is not None and node is not None:
+            kind = MENTION_TYPES.get(up.type) if node.type not in (
                 "identifier", "type_identifier", "field_identifier") else None
         if kind is not None:
             mentions.append(Mention(name, MentionKind(kind), path, line,
@@ -147,7 +156,7 @@ def find_sites(path: str, data: bytes, tree: Tree, rules: Rules,
                                        "", text.strip()))
             continue
         if node.type == "preproc_arg":
-            macro = node.parent
+            macro = anc.parent(node)
             mname_node = macro.child_by_field_name("name") if macro is not None else None
             mname = node_text(mname_node) if mname_node is not None else ""
             if macro is not None and macro.type == "preproc_def" and mname:
@@ -156,10 +165,11 @@ def find_sites(path: str, data: bytes, tree: Tree, rules: Rules,
                     flagsets[mname].append(name)
             key = node.start_byte
             if key not in macro_trees:
-                macro_trees[key] = parse_body(data[node.start_byte:node.end_byte])
-            sub, head = macro_trees[key]
+                sub, head = parse_body(data[node.start_byte:node.end_byte])
+                macro_trees[key] = Ancestry(sub.root_node), head
+            sub_anc, head = macro_trees[key]
             off = start - node.start_byte + head
-            inner = sub.root_node.descendant_for_byte_range(off, off + len(name))
+            inner = sub_anc.leaf_for_range(off, off + len(name))
             ikind = MENTION_TYPES.get(inner.type) if inner is not None else None
             if ikind is not None:
                 mentions.append(Mention(name, MentionKind(ikind), path, line,
@@ -167,14 +177,14 @@ def find_sites(path: str, data: bytes, tree: Tree, rules: Rules,
                 continue
             role, reason = classify_in_macro(
                 inner, text, col, name, rules,
-                macro.type if macro is not None else "", mname)
+                macro.type if macro is not None else "", mname, sub_anc)
             sites.append(ReferenceSite(name, role, reason, path, line, col + 1,
                                        mname, text.strip()))
             continue
-        role, reason, call = classify_code(node, text, col, name, rules)
+        role, reason, call = classify_code(node, text, col, name, rules, anc)
         if call is not None:
             pending.append(PendingCall(len(sites), call[0], call[1]))
         sites.append(ReferenceSite(name, role, reason, path, line, col + 1,
-                                   scope_name(node), text.strip()))
+                                   scope_name(node, anc), text.strip()))
     return FileSites(tuple(sites), tuple(mentions), tuple(pending),
                      tuple((k, tuple(v)) for k, v in flagsets.items()))

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node, Tree
 
+from patchlens.c.ancestry import Ancestry, ancestry_of
 from patchlens.c.parse import node_text
 from patchlens.c.shapes import (
     FileMatches, callee_name, declarator_name, file_matches,
@@ -128,6 +129,7 @@ class _Climb:
     node: Node
     rules: Rules
     in_macro: bool
+    anc: Ancestry
     negated: bool = False        # under a ~
     arithmetic: str = ""         # the first arithmetic operator passed
     follow_locals: bool = True   # a local's initial value: read its uses
@@ -143,16 +145,17 @@ def _op(node: Node) -> str:
     return op.type if op is not None else ""
 
 
-def _truth_context(expr: Node, rules: Rules) -> bool:
+def _truth_context(expr: Node, rules: Rules, anc: Ancestry) -> bool:
     """Whether the value of ``expr`` is used as a truth value or compared."""
     cur = expr
     while True:
-        parent = cur.parent
+        parent = anc.parent(cur)
         if parent is None:
             return False
         t = parent.type
         if t == "parenthesized_expression":
-            if parent.parent is not None and parent.parent.type in (
+            up = anc.parent(parent)
+            if up is not None and up.type in (
                     "if_statement", "while_statement", "do_statement",
                     "switch_statement"):
                 return True
@@ -173,10 +176,11 @@ def _truth_context(expr: Node, rules: Rules) -> bool:
             return parent.child_by_field_name("condition") == cur
         if t == "return_statement":
             return True
-        if t == "argument_list" and parent.parent is not None:
-            return rules.truth_call(callee_name(parent.parent))
+        if t == "argument_list":
+            call = anc.parent(parent)
+            return call is not None and rules.truth_call(callee_name(call))
         if t == "init_declarator":
-            decl = parent.parent
+            decl = anc.parent(parent)
             ty = decl.child_by_field_name("type") if decl is not None else None
             return ty is not None and node_text(ty) == "bool"
         return False
@@ -203,7 +207,7 @@ def _binary(parent: Node, climb: _Climb) -> Classified | None:
     if op == "&":
         if climb.negated:
             return Role.CLEAR, "masked out with & ~", None
-        if _truth_context(parent, climb.rules) or climb.in_macro:
+        if _truth_context(parent, climb.rules, climb.anc) or climb.in_macro:
             return Role.CHECK, "tested with &", None
         return Role.OTHER, "masked with &", None
     if op in ("&&", "||"):
@@ -224,12 +228,11 @@ def _unary(parent: Node, climb: _Climb) -> Classified | None:
 
 
 def _argument(parent: Node, climb: _Climb) -> Classified | None:
-    call = parent.parent
+    call = climb.anc.parent(parent)
     if call is None or call.type != "call_expression":
         return Role.OTHER, "argument", None
     callee = callee_name(call)
-    idx = next((i for i, c in enumerate(parent.named_children)
-                if c == climb.node), -1)
+    idx = climb.anc.named_index(climb.node)
     if callee in BIT_MACROS:
         # The argument is shifted into a mask: the mask is the value.
         return _up(call, climb)
@@ -257,7 +260,7 @@ def _assignment(parent: Node, climb: _Climb) -> Classified:
     if climb.arithmetic:
         return Role.OTHER, f"{climb.arithmetic}, then {op}", None
     if op in ("=", "|="):
-        up = parent.parent
+        up = climb.anc.parent(parent)
         if up is not None and up.type == "for_statement" and \
                 up.child_by_field_name("initializer") == parent:
             return Role.BOUND, "loop start", None
@@ -276,7 +279,7 @@ def _init_declarator(parent: Node, climb: _Climb) -> Classified:
     if climb.arithmetic:
         return Role.OTHER, f"{climb.arithmetic} in initial value of {name}", None
     if climb.follow_locals:
-        use = _local_use(parent, name, climb.rules)
+        use = _local_use(parent, name, climb.rules, climb.anc)
         if use is not None:
             return use[0], f"initial value of {name}, {use[1]}"[:80], None
     return Role.SET, f"initial value of {name}", None
@@ -288,14 +291,16 @@ def _init_declarator(parent: Node, climb: _Climb) -> Classified:
 _LOCAL_BODY_MAX = 64 * 1024
 
 
-def _local_use(init: Node, name: str, rules: Rules) -> tuple[Role, str] | None:
+def _local_use(init: Node, name: str, rules: Rules, anc: Ancestry
+               ) -> tuple[Role, str] | None:
     """The strongest role the uses of a local scalar variable give the
     value it starts with (``unsigned int domid = MSI_DEFAULT_DOMAIN;``
     then ``msi_get_device_domain(dev, domid)``: a key), or None (not a
     plain local, or no use decides: it is stored)."""
-    decl, var = init.parent, init.child_by_field_name("declarator")
-    if decl is None or decl.type != "declaration" or decl.parent is None or \
-            decl.parent.type != "compound_statement" or \
+    decl, var = anc.parent(init), init.child_by_field_name("declarator")
+    block = anc.parent(decl) if decl is not None else None
+    if decl is None or decl.type != "declaration" or block is None or \
+            block.type != "compound_statement" or \
             var is None or var.type != "identifier":
         return None
     if any(c.type == "storage_class_specifier" for c in decl.children):
@@ -303,16 +308,14 @@ def _local_use(init: Node, name: str, rules: Rules) -> tuple[Role, str] | None:
     ty = decl.child_by_field_name("type")
     if ty is None or ty.type in ("struct_specifier", "union_specifier"):
         return None
-    body = decl.parent
-    while body.parent is not None and body.parent.type != "function_definition":
-        body = body.parent
+    body = _function_body(block, anc)
     if body.end_byte - body.start_byte > _LOCAL_BODY_MAX:
         return None                     # each site reads the body: bounded
     best: tuple[Role, str] | None = None
-    for ident in identifier_uses(body, [name]):
+    for ident in identifier_uses(body, [name], anc):
         if ident.start_byte < init.end_byte:
             continue
-        role, reason, _ = classify_node(ident, rules, follow_locals=False)
+        role, reason, _ = classify_node(ident, rules, anc=anc, follow_locals=False)
         if role in ROLE_PRIORITY and (best is None or ROLE_PRIORITY.index(role)
                                       < ROLE_PRIORITY.index(best[0])):
             best = (role, reason)
@@ -406,23 +409,50 @@ _HANDLERS: Mapping[str, _Handler] = {
 
 
 def classify_node(node: Node, rules: Rules, *, in_macro: bool = False,
-                  follow_locals: bool = True) -> Classified:
+                  follow_locals: bool = True, anc: Ancestry | None = None
+                  ) -> Classified:
     """(role, reason, pending call) for an identifier node in parsed code.
 
     The pending call is ``(callee, argument index)`` when the role
     depends on what the callee does with the argument.  ``in_macro``:
     the node is in a macro body, where a ``&`` is a test.
     ``follow_locals``: the initial value of a local scalar takes the
-    strongest role its uses give it (one alias deep).
+    strongest role its uses give it (one alias deep).  ``anc``: the
+    tree's :class:`~patchlens.c.ancestry.Ancestry`.
+
+    A climb's verdict depends only on the node it has reached and what
+    it has passed (negation, arithmetic): it is kept per tree, so sites
+    nested in one another (``X | (X | (X | ...))``) climb each level once.
     """
-    climb = _Climb(node, rules, in_macro, follow_locals=follow_locals)
+    a = anc or ancestry_of(node)
+    climb = _Climb(node, rules, in_macro, a, follow_locals=follow_locals)
+    memo: dict[object, Classified] = a.memo("classify")
+    passed: list[object] = []
     while True:
-        parent = climb.node.parent
-        if parent is None:
-            return Role.OTHER, "at top level", None
-        got = _HANDLERS.get(parent.type, _other)(parent, climb)
+        key = (climb.node.id, climb.negated, climb.arithmetic, in_macro,
+               follow_locals, id(rules))
+        got: Classified | None = memo.get(key)
+        if got is None:
+            passed.append(key)
+            parent = a.parent(climb.node)
+            if parent is None:
+                got = Role.OTHER, "at top level", None
+            else:
+                got = _HANDLERS.get(parent.type, _other)(parent, climb)
         if got is not None:
+            for k in passed:
+                memo[k] = got
             return got
+
+
+def _function_body(node: Node, anc: Ancestry) -> Node:
+    """``node``'s ancestor-or-self whose parent is the function
+    definition (the body), or the tree's root outside any function."""
+    def step(n: Node, p: Node | None, v: Node | None) -> Node:
+        if p is None or p.type == "function_definition" or v is None:
+            return n
+        return v
+    return anc.derived("function-body", node, step)
 
 
 # -- the line fallback (ERROR regions, unparseable macro bodies) ---------
@@ -462,19 +492,21 @@ def classify_line(text: str, col: int, name: str, rules: Rules
     return Role.OTHER, "unparsed"
 
 
-def classify_code(node: Node, text: str, col: int, name: str, rules: Rules
-                  ) -> Classified:
+def classify_code(node: Node, text: str, col: int, name: str, rules: Rules,
+                  anc: Ancestry | None = None) -> Classified:
     """The role of an identifier in code: from the tree, or from the
-    line's text when tree-sitter could not parse around it."""
-    if has_error_ancestor(node):
+    line's text when tree-sitter could not parse around it.  ``anc``:
+    the tree's :class:`~patchlens.c.ancestry.Ancestry`."""
+    a = anc or ancestry_of(node)
+    if has_error_ancestor(node, a):
         role, reason = classify_line(text, col, name, rules)
         return role, reason if role is not Role.OTHER else "unparsed", None
-    return classify_node(node, rules)
+    return classify_node(node, rules, anc=a)
 
 
 def classify_in_macro(inner: Node | None, text: str, col: int, name: str,
-                      rules: Rules, directive: str, macro: str
-                      ) -> tuple[Role, str]:
+                      rules: Rules, directive: str, macro: str,
+                      anc: Ancestry | None = None) -> tuple[Role, str]:
     """The role of a name in the text of a preprocessor ``directive``
     (its node type), in the body of ``#define macro`` for a define.
 
@@ -482,18 +514,23 @@ def classify_in_macro(inner: Node | None, text: str, col: int, name: str,
     (:func:`patchlens.c.macros.parse_body`).  An object-like macro
     composes the constant into another name; so does a function-like
     one whose body does not test, set, clear, match or bound it (or
-    passes it on: a call in a macro is not followed).
+    passes it on: a call in a macro is not followed).  ``anc``: the
+    body tree's :class:`~patchlens.c.ancestry.Ancestry`.
     """
     if directive not in ("preproc_def", "preproc_function_def"):
         return Role.OTHER, "preprocessor text"
     if directive == "preproc_def":
         return Role.COMPOSE, f"in macro {macro}"
-    if inner is None or has_error_ancestor(inner):
+    if inner is None:
+        a = None
+    else:
+        a = anc or ancestry_of(inner)
+    if inner is None or a is None or has_error_ancestor(inner, a):
         role, reason = classify_line(text, col, name, rules)
         if role is Role.OTHER:
             return Role.COMPOSE, f"in macro {macro} (unparsed)"
         return role, reason
-    role, reason, call = classify_node(inner, rules, in_macro=True)
+    role, reason, call = classify_node(inner, rules, in_macro=True, anc=a)
     if call is not None or role is Role.OTHER:
         return Role.COMPOSE, f"in macro {macro}: {reason}"
     return role, reason
@@ -509,8 +546,8 @@ ParamRoles = tuple[tuple[str, tuple[tuple[int, Role, str], ...]], ...]
 ParamForwards = tuple[tuple[str, tuple[tuple[int, str, int], ...]], ...]
 
 
-def parameter_uses(tree: Tree, rules: Rules, shapes: FileMatches | None = None
-                   ) -> tuple[ParamRoles, ParamForwards]:
+def parameter_uses(tree: Tree, rules: Rules, shapes: FileMatches | None = None,
+                   anc: Ancestry | None = None) -> tuple[ParamRoles, ParamForwards]:
     """Per defined function: (param index, role, reason) of its
     non-pointer parameters that it checks, sets, clears, matches or
     bounds, and (param index, callee, argument index) of those it
@@ -520,6 +557,7 @@ def parameter_uses(tree: Tree, rules: Rules, shapes: FileMatches | None = None
     roles_out = []
     fwd_out = []
     shapes = shapes or file_matches(tree)
+    anc = anc or Ancestry(tree.root_node)
     for caps in shapes.functions:
         fname = node_text(caps["name"][0])
         params = [(i, n) for i, n in param_names(caps["params"][0]) if n]
@@ -528,11 +566,12 @@ def parameter_uses(tree: Tree, rules: Rules, shapes: FileMatches | None = None
         by_name = {n: i for i, n in params}
         best: dict[int, tuple[Role, str]] = {}
         passed: dict[tuple[int, str, int], None] = {}
-        for ident in identifier_uses(caps["body"][0], by_name):
+        for ident in identifier_uses(caps["body"][0], by_name, anc):
             i = by_name[node_text(ident)]
             # A parameter copied into a local is not followed (the
             # rule stays one walk of each body).
-            role, reason, call = classify_node(ident, rules, follow_locals=False)
+            role, reason, call = classify_node(ident, rules, follow_locals=False,
+                                               anc=anc)
             if call is not None:
                 passed[(i, call[0], call[1])] = None
             if role not in ROLE_PRIORITY:
@@ -548,11 +587,11 @@ def parameter_uses(tree: Tree, rules: Rules, shapes: FileMatches | None = None
     return tuple(roles_out), tuple(fwd_out)
 
 
-def parameter_roles(tree: Tree, rules: Rules, shapes: FileMatches | None = None
-                    ) -> ParamRoles:
+def parameter_roles(tree: Tree, rules: Rules, shapes: FileMatches | None = None,
+                    anc: Ancestry | None = None) -> ParamRoles:
     """The roles part of :func:`parameter_uses` (what a body does with
     its parameters itself)."""
-    return parameter_uses(tree, rules, shapes)[0]
+    return parameter_uses(tree, rules, shapes, anc)[0]
 
 
 _VERB = {Role.CHECK: "tests", Role.SET: "stores", Role.CLEAR: "clears",

@@ -40,11 +40,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:   # the pool is started (and imported) only for a cold scan
     from concurrent.futures import Future, ProcessPoolExecutor
 
+from patchlens.c.ancestry import Ancestry
 from patchlens.c.defines import header_macros
 from patchlens.cache import cache_dir, facts_store, maintainers_store
 from patchlens.extract.constants import (
     ConstantTable, extract_constants, flag_macros, scan_flag_sets)
-from patchlens.c.parse import parse_c
+from patchlens.c.parse import parse_c, too_deep
 from patchlens.c.shapes import file_matches, function_calls, names_regex
 from patchlens.extract.filters import (TokenFilter, ValueMacro, find_filters,
                                        value_macros)
@@ -203,21 +204,28 @@ def analyse_file(path: str, data: bytes, rules: Rules,
     if not path.endswith(_CODE):
         return FileFacts(path, mentions=_text_mentions(path, data, rx))
     tree = parse_c(data)
-    found = find_sites(path, data, tree, rules, rx)
+    if too_deep(tree.root_node):
+        # Past the limit no query runs (see MAX_SYNTAX_DEPTH): the
+        # occurrences are read from their lines, no shapes.
+        found = find_sites(path, data, tree, rules, rx, unparsed=True)
+        return FileFacts(path, found.sites, found.mentions, found.pending,
+                         found.flagsets, includes=included_paths(path, data))
+    anc = Ancestry(tree.root_node)     # one downward pass, shared
+    found = find_sites(path, data, tree, rules, rx, anc)
     if prior is not None:
         return replace(prior, sites=found.sites, mentions=found.mentions,
                        pending=found.pending, flagsets=found.flagsets)
     shapes = file_matches(tree)
     functions, calls = function_calls(shapes)
-    params, forwards = parameter_uses(tree, rules, shapes)
+    params, forwards = parameter_uses(tree, rules, shapes, anc)
     return FileFacts(
         path, found.sites, found.mentions, found.pending, found.flagsets,
-        find_structs(path, tree, rules.structs, shapes),
-        find_filters(path, tree, rules.names, rules.value_families, shapes)
+        find_structs(path, tree, rules.structs, shapes, anc),
+        find_filters(path, tree, rules.names, rules.value_families, shapes, anc)
         if _names_a_value(found, rules) else (),
         params, forwards, functions, calls,
         flag_macros(path, data, flag_lits, tree),
-        value_macros(path, tree, rules.names, rules.value_families),
+        value_macros(path, tree, rules.names, rules.value_families, anc),
         included_paths(path, data))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tree_sitter import Tree
 
 from patchlens.c.parse import node_text
+from patchlens.c.ancestry import Ancestry
 from patchlens.c.shapes import FileMatches, file_matches, scope_name
 
 __all__ = ["StructInstance", "find_structs", "resolve_fields", "flagset_resolver"]
@@ -46,7 +47,8 @@ class StructInstance:
 
 
 def find_structs(path: str, tree: Tree, structs: tuple[str, ...],
-                 shapes: FileMatches | None = None) -> tuple[StructInstance, ...]:
+                 shapes: FileMatches | None = None, anc: Ancestry | None = None
+                 ) -> tuple[StructInstance, ...]:
     """Initialized instances of the named struct types in one file.
 
     ``shapes``: the file's :func:`patchlens.c.shapes.file_matches`, when
@@ -57,6 +59,7 @@ def find_structs(path: str, tree: Tree, structs: tuple[str, ...],
     out: list[StructInstance] = []
     if shapes is None:
         shapes = file_matches(tree)
+    anc = anc or Ancestry(tree.root_node)
     for caps in shapes.structs:
         ty = node_text(caps["type"][0])
         if ty not in wanted:
@@ -92,7 +95,7 @@ def find_structs(path: str, tree: Tree, structs: tuple[str, ...],
                 lines.append((fname, pair.start_point[0] + 1))
         out.append(StructInstance(ty, node_text(var_node), path,
                                   caps["type"][0].start_point[0] + 1,
-                                  scope_name(caps["type"][0]),
+                                  scope_name(caps["type"][0], anc),
                                   tuple(fields), tuple(texts), tuple(lines)))
     return tuple(out)
 
