@@ -209,3 +209,11 @@ def _old_condition(node, root):  # type: ignore[no-untyped-def]
                 break
         child, cur = cur, cur.parent
     return " && ".join(reversed(parts)) or None
+
+
+def test_a_case_body_nested_deep_is_no_recursion_error() -> None:
+    # 2,000 nested blocks in a case: filters._outcome recursed per block
+    # (RecursionError before); it now reads the innermost list in a loop.
+    facts = analyse_file("drivers/x/switch.c", c_shape("switch", 2_000).encode(), RULES)
+    (flt,) = facts.filters
+    assert flt.function == "demo_switch" and flt.accepted == {"DOMAIN_BUS_PCI_MSI"}
