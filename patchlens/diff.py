@@ -16,6 +16,7 @@ from unidiff.patch import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
 
 from patchlens.errors import InputError
+from patchlens.limits import MAX_HUNK_DIGITS
 
 __all__ = ["LineKind", "HunkLine", "Hunk", "FileStatus", "FilePatch", "parse_diff"]
 
@@ -85,9 +86,7 @@ class FilePatch:
 # --- parsing ---------------------------------------------------------------
 
 _HUNK_RE = re.compile(r"^@@ -(\d++)(?:,(\d++))? \+(\d++)(?:,(\d++))? @@ ?(.*)$")
-# Line numbers and counts with more digits are no file's: the header is
-# malformed (and int() refuses 4,300 digits and more).
-MAX_DIGITS = 18
+MAX_DIGITS = MAX_HUNK_DIGITS
 _GIT_RE = re.compile(r"^diff --git (\S+) (\S+)")
 _INDEX_RE = re.compile(r"^index ([0-9a-fA-F]+)\.\.([0-9a-fA-F]+)")
 _BINARY_RE = re.compile(r"^Binary files (.+?) and (.+?) differ$")

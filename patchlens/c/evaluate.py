@@ -18,16 +18,14 @@ from dataclasses import dataclass
 
 from patchlens.c.widths import (
     BIT_MACROS, C_TYPES, MASK_MACROS, TYPE_QUALIFIERS, cast_bits)
+from patchlens.limits import MAX_BITS, MAX_EXPRESSION, MAX_MACRO_DEPTH, MAX_NUMBER_DIGITS, MAX_SHIFT
 
 __all__ = ["Value", "Resolver", "evaluate", "tokenize", "identifiers",
            "bit_number", "MAX_EXPRESSION", "MAX_NUMBER_DIGITS",
            "MAX_MACRO_DEPTH"]
 
-# Longest expression text accepted; kernel constants are far shorter.
-MAX_EXPRESSION = 20_000
-# Shift counts beyond this are not integer constants a kernel uses.
-_MAX_SHIFT = 256
-_MAX_BITS = 4096
+_MAX_SHIFT = MAX_SHIFT
+_MAX_BITS = MAX_BITS
 
 
 @dataclass(frozen=True)
@@ -98,15 +96,6 @@ def identifiers(text: str) -> tuple[str, ...]:
     except _Unknown:
         return tuple(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
     return tuple(t for k, t in toks if k == "id")
-
-
-# Longest number read (digits): 4096 bits in binary; int() refuses a
-# decimal string over 4300 digits (ValueError), and no kernel constant
-# is near either.
-MAX_NUMBER_DIGITS = 4100
-# Deepest macro-to-macro chain a resolver follows (a 10,000-long
-# #define chain would overflow Python's stack); the kernel's are < 10.
-MAX_MACRO_DEPTH = 64
 
 
 def _number(tok: str) -> int:

@@ -15,6 +15,7 @@ from tree_sitter import Node, Tree
 
 from patchlens.c.ancestry import Ancestry, ancestry_of
 from patchlens.c.parse import node_text, parse_c
+from patchlens.limits import MAX_CONDITION_DEPTH
 
 __all__ = ["parse_body", "condition_text", "INCLUDE_GUARD", "MAX_CONDITION_DEPTH"]
 
@@ -27,9 +28,6 @@ _WRAPS = ((b"void __patchlens_macro(void)\n{\n", b"\n;}\n"),
 # (The leading ``_*`` of the old pattern overlapped the class after it:
 # quadratic on a long name.)
 INCLUDE_GUARD = re.compile(r"^[A-Z0-9_]*_H_*$|^__[A-Z0-9_]+__$")
-# Deepest #if nesting a condition names: the innermost levels are kept
-# (the kernel nests a handful; a 50,000-deep #ifdef pile is cut).
-MAX_CONDITION_DEPTH = 32
 
 
 def parse_body(body: bytes) -> tuple[Tree, int]:

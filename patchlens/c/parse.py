@@ -13,6 +13,7 @@ from importlib.resources import files
 
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+from patchlens.limits import MAX_SYNTAX_DEPTH
 
 __all__ = [
     "C_LANGUAGE", "parse_c", "load_query", "captures", "matches",
@@ -21,11 +22,6 @@ __all__ = [
 ]
 
 C_LANGUAGE = Language(tree_sitter_c.language())
-
-# Deepest syntax tree a query runs on.  The kernel's deepest file nests
-# about 2,100 levels (lib/test_bpf.c at 6.12); tree-sitter's query
-# cursor silently drops nodes past 65,535 levels and is slow before.
-MAX_SYNTAX_DEPTH = 20_000
 
 
 @lru_cache(maxsize=1)

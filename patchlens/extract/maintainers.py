@@ -16,12 +16,10 @@ from dataclasses import dataclass
 
 from patchlens.errors import Warning_
 from patchlens.extract.saferegex import bounded_search, unbounded_reason
+from patchlens.limits import MAX_N_PATTERNS
 
 __all__ = ["Subsystem", "Maintainers", "parse_maintainers", "fallback_subsystem",
            "MAX_N_PATTERNS"]
-
-# N: patterns kept (the kernel has ~100); each is matched per file.
-MAX_N_PATTERNS = 256
 
 
 @dataclass(frozen=True)

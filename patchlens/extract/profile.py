@@ -24,6 +24,7 @@ from patchlens.c.widths import STORAGE_TYPES
 from patchlens.errors import InputError
 from patchlens.extract.saferegex import unbounded_reason
 from patchlens.inputfile import read_limited
+from patchlens.limits import MAX_PROFILE_BYTES
 
 __all__ = ["Family", "FamilyKind", "FieldMeaning", "StructSpec", "CallRole",
            "QuestionSpec", "Profile", "CallbackSpec", "SelectionSpec",
@@ -236,10 +237,6 @@ class Profile:
 
 def default_profile_text() -> bytes:
     return files("patchlens.profiles").joinpath(DEFAULT_PROFILE).read_bytes()
-
-
-# No profile is near this; a larger file is not one.
-MAX_PROFILE_BYTES = 4 * 1024 * 1024
 
 
 def load_profile(path: str | None) -> Profile:

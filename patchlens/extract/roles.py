@@ -39,6 +39,7 @@ from patchlens.c.shapes import (
     FileMatches, callee_name, declarator_name, file_matches,
     has_error_ancestor, identifier_uses, param_names)
 from patchlens.c.widths import BIT_MACROS
+from patchlens.limits import MAX_CHAIN, MAX_LOCAL_BODY
 
 if TYPE_CHECKING:
     from patchlens.extract.profile import Profile
@@ -288,7 +289,7 @@ def _init_declarator(parent: Node, climb: _Climb) -> Classified:
 # A function body longer than this is not read for a local's uses (a
 # kernel function is a few KiB; a generated one must not make each
 # site a walk of the whole body).
-_LOCAL_BODY_MAX = 64 * 1024
+_LOCAL_BODY_MAX = MAX_LOCAL_BODY
 
 
 def _local_use(init: Node, name: str, rules: Rules, anc: Ancestry
@@ -648,12 +649,6 @@ class Decided:
     @property
     def via(self) -> str:
         return " -> ".join(self.chain)
-
-
-# Helpers a chain goes through at most: kernel chains are a handful
-# deep; the bound keeps a generated file of thousands of chained helpers
-# linear (each step copies and searches the chain).
-MAX_CHAIN = 64
 
 
 def _stronger(new: Decided, old: Decided | None) -> bool:

@@ -21,13 +21,11 @@ from typing import Any
 # The parser of ``re`` (Python 3.11+, the floor): no stubs exist for it.
 import re._parser as _sre  # type: ignore[import-not-found]
 from re import _constants as _c  # type: ignore[attr-defined]
+from patchlens.limits import MAX_AMBIGUOUS, MAX_PATTERN, MAX_SUBJECT
 
 __all__ = ["unbounded_reason", "bounded_search", "MAX_PATTERN",
            "MAX_SUBJECT", "MAX_AMBIGUOUS"]
 
-MAX_PATTERN = 256
-MAX_SUBJECT = 256
-MAX_AMBIGUOUS = 2
 
 _PROBES = "".join(chr(c) for c in range(32, 127)) + "\t\n\u00e9"
 _CATEGORY = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D",

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from patchlens.errors import InputError
+from patchlens.limits import MAX_ENCODED_PARTS
 
 if TYPE_CHECKING:   # loaded when there is something to read: an unchanged
     import pygit2   # archive is answered from its refs and the cache
@@ -45,9 +46,6 @@ MBOX_SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 # An archive whose first commits carry no message blob is not one: after
 # this many, the rest of that repository is not walked.
 NOT_ARCHIVE_AFTER = 50
-# Encoded parts of one message decoded for the literal search; a real
-# patch has one or two.
-MAX_ENCODED_PARTS = 32
 
 _LINK_RE = re.compile(rb"^(message-id|in-reply-to|references):([^\n]*+(?:\n[ \t][^\n]*+)*+)",
                       re.IGNORECASE | re.MULTILINE)

@@ -17,17 +17,10 @@ from patchlens.errors import InputError
 from patchlens.inputfile import gunzip_limited, read_limited
 from patchlens.mail.message import parse_author, parse_date, parse_message
 from patchlens.mail.model import Message
+from patchlens.limits import MAX_INPUT, MAX_LINE, MAX_LINES
 
 __all__ = ["read_mailbox", "read_mailbox_data", "split_mbox", "MAX_LINE", "MAX_INPUT", "MAX_LINES"]
 
-# Longer lines are cut (with a warning): no patch line is a megabyte.
-MAX_LINE = 1024 * 1024
-# Bounds on what is read (after decompression): a mailbox is read whole,
-# and its parsed messages take a few times its size -- a line of text
-# costs ~60 bytes as a Python string -- so these bound memory (a gzip
-# bomb, /dev/zero, endless stdin are one-line errors, not MemoryError).
-MAX_INPUT = 64 * 1024 * 1024
-MAX_LINES = 1_000_000
 
 # "From <sender> <date>" lines; the date's 4-digit year at the end is
 # checked in Python (a regex "\S+[^\n]*\d{4}" backtracks on a long line).

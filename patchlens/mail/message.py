@@ -20,12 +20,11 @@ from email.message import Message as EmailMessage
 from email.parser import BytesParser
 
 from patchlens.mail.model import Message
+from patchlens.limits import MAX_FROM_COMMENT_DEPTH, MAX_MIME_CONTAINERS, MAX_PART_BYTES
 
 __all__ = ["parse_message", "decode_header", "parse_author", "parse_date",
            "MAX_PART_BYTES", "MAX_MIME_CONTAINERS", "text_charset"]
 
-# A base64/QP part larger than this is not a patch anyone reviews by mail.
-MAX_PART_BYTES = 32 * 1024 * 1024
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _HEADERS_ONLY = BytesParser(policy=email.policy.compat32)
 _PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/plain", "application/x-patch",
@@ -33,9 +32,6 @@ _PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/plain", "application/x-patc
 
 
 _NON_ASCII_RE = re.compile(rb"[\x80-\xff]")
-# A patch mail has a multipart or two; the email library recurses once
-# per nesting level, so more than this many are not read.
-MAX_MIME_CONTAINERS = 64
 _CONTAINER_RE = re.compile(rb"^content-type:[ \t]*+(?:multipart|message)/",
                            re.IGNORECASE | re.MULTILINE)
 
@@ -150,7 +146,7 @@ _ARCHIVE_DATE_RE = re.compile(
     r"^\w{3} (\w{3}) (\d{1,2}) (\d{4}) - (\d\d:\d\d:\d\d) (\w+)$")
 
 
-_MAX_COMMENT_DEPTH = 32
+_MAX_COMMENT_DEPTH = MAX_FROM_COMMENT_DEPTH
 
 
 def _comment_depth(text: str) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from patchlens.diff import FilePatch, FileStatus, Hunk, HunkLine
 from patchlens.mail.model import Comment, Message, Patch
+from patchlens.limits import MAX_HUNK_DIGITS, MAX_QUOTED_COMMENT_LINES
 
 __all__ = ["Fragment", "QuotedBlock", "FlatCache", "read_quotes",
            "anchor_comments", "rebuild_files", "Pasted", "pasted_blocks",
@@ -23,14 +24,11 @@ __all__ = ["Fragment", "QuotedBlock", "FlatCache", "read_quotes",
 
 _QUOTE_RE = re.compile(r"^(>(?:[ \t]?>)*) ?")
 _HUNK_RE = re.compile(r"^@@ -(\d++)(?:,(\d++))? \+(\d++)(?:,(\d++))? @@ ?(.*)$")
-_MAX_DIGITS = 18
+_MAX_DIGITS = MAX_HUNK_DIGITS
 _FILE_RE = re.compile(r"^(?:\+\+\+|---) (?:[abiwco12]/)?(\S+)")
 _GIT_RE = re.compile(r"^diff --git \S+ (?:[abiwco12]/)?(\S+)")
 _ATTRIBUTION_RE = re.compile(r"(wrote|writes|said):\s*$")
-# how many comment lines a Comment keeps: the reviewer's paragraphs and
-# what they paste (a log or a diff is cut later, counted: see
-# split_pasted)
-_MAX_COMMENT_LINES = 400
+_MAX_COMMENT_LINES = MAX_QUOTED_COMMENT_LINES
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
+from patchlens.limits import MAX_SUBJECT_DIGITS
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,7 @@ _VERSION_RE = re.compile(r"^(?:patch|rfc)?+-?+v(\d++)(?:[-.](\d++)|([a-z]))?+$",
 # Names that look like vN plus a letter and are not revisions: Video4Linux.
 _NOT_RESPIN = frozenset({"v4l"})
 _TOKEN_SPLIT_RE = re.compile(r"[\s,]+")
-# A number with more digits is no patch count or revision anyone sent;
-# it is read as this (int() refuses 4,300 digits and more).
-MAX_DIGITS = 9
+MAX_DIGITS = MAX_SUBJECT_DIGITS
 _TOO_BIG = 10 ** MAX_DIGITS
 
 

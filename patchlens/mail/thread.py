@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from patchlens.mail.body import has_diff
 from patchlens.mail.model import Message
 from patchlens.mail.subject import SubjectTag
+from patchlens.limits import MAX_PATCHES as MAX_PATCHES
 
 __all__ = ["Revision", "RevisionChoice", "group_revisions", "choose_revision",
            "ThreadLink", "link_replies"]
-
-
-# No series on a list has more patches; a larger n/m is a typo or junk.
-MAX_PATCHES = 1000
 
 
 @dataclass

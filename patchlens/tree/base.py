@@ -28,15 +28,13 @@ from patchlens.errors import InputError
 from patchlens.mail.model import Series
 from patchlens.tree.open import open_tree
 from patchlens.tree.source import TreeSource
+from patchlens.limits import MAX_COMMITS
 
 if TYPE_CHECKING:   # pygit2 loads only for repositories
     import pygit2
 
 __all__ = ["SeriesBlob", "BaseGuess", "series_blobs", "guess_base",
            "parse_since", "open_series_tree", "MAX_COMMITS"]
-
-# How far back the walk goes by default (commits on the first-parent chain).
-MAX_COMMITS = 1000
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pygit2
 from patchlens.errors import InputError
 from patchlens.tree.paths import normalise_path
 from patchlens.tree.source import MAX_TREE_FILE_BYTES, TreeInfo, TreeKind, warn_too_large
+from patchlens.limits import MAX_LINKS
 
 __all__ = ["GitTree", "open_repository", "resolve_revision"]
 
@@ -25,8 +26,7 @@ _MODE_BLOB = 0o100644
 _MODE_EXEC = 0o100755
 _MODE_LINK = 0o120000
 _FILE_MODES = (_MODE_BLOB, _MODE_EXEC)
-# Symlink chains longer than this are treated as loops.
-_MAX_LINKS = 8
+_MAX_LINKS = MAX_LINKS
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}\Z")
 
 

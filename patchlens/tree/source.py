@@ -15,14 +15,11 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from patchlens.errors import Warning_
+from patchlens.limits import MAX_TREE_FILE_BYTES
 
 __all__ = ["TreeSource", "TreeInfo", "TreeKind", "blob_id", "MAX_TREE_FILE_BYTES",
            "warn_too_large"]
 
-# Largest tree file read whole (the kernel's largest, generated register
-# headers, are ~20 MB): a 2.5 GB (sparse) header is skipped with a
-# warning, never read into memory.
-MAX_TREE_FILE_BYTES = 64 * 1024 * 1024
 _WARNED: set[str] = set()
 
 
