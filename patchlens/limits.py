@@ -143,8 +143,9 @@ LIMITS: tuple[Limit, ...] = (
           "patchlens/extract/maintainers.py", "the rest are not used (warning)"),
     Limit("MAX_TREE_FILE_BYTES", MAX_TREE_FILE_BYTES, "a tree file read whole "
           "(directory or git blob)", "patchlens/tree/source.py, "
-          "patchlens/tree/directory.py, patchlens/tree/git.py",
-          "skipped with a warning, never read"),
+          "patchlens/tree/directory.py, patchlens/tree/git.py, "
+          "patchlens/search/directory.py",
+          "skipped with a warning, never read (nor searched by rg)"),
     Limit("MAX_LINKS", MAX_LINKS, "symlink hops followed in a git tree",
           "patchlens/tree/git.py", "treated as a loop: the file is not read"),
     Limit("MAX_COMMITS", MAX_COMMITS, "first-parent commits `--guess-base` walks",

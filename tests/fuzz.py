@@ -2,7 +2,12 @@
 
 Each *input kind* (mbox, diff, quoted reply, C source, profile, argv;
 and for the mail stage alone: headers with RFC 2231 parameters and
-encoded words, nested MIME, compressed input, regex-stressing lines)
+encoded words, nested MIME, compressed input, regex-stressing lines;
+and issue 16's: C nested deep in a tree file or an added file
+(``cnesting``), regexes from a profile or MAINTAINERS (``profileregex``),
+huge and special files as mailbox, profile, tree file or MAINTAINERS
+(``specialfile``), a damaged scan cache (``cachedamage``: the warm answer
+must be the cold one) and a tree changed under its cache (``dirswap``))
 has a seed written for patchlens (``fixtures/hostile/``), a hypothesis
 strategy that mutates it, and a *target* that feeds one input to the
 stages that read that kind.  A target may end in three ways:
@@ -721,6 +726,462 @@ def target_mail(data: bytes, ctx: Context, kind: str) -> None:
     del series   # the downstream stages have kinds of their own
 
 
+
+# --- C nesting (issue 16): deep shapes, in a tree file or a patch ---------
+
+# A deep C file must be read in time linear in its size: far below
+# HANG_SECONDS even for the shapes past MAX_SYNTAX_DEPTH.
+CNESTING_SECONDS = 10
+
+
+@st.composite
+def cnesting_strategy(draw: st.DrawFn) -> tuple[bool, bytes]:
+    """(as a patch?, C text): one or two hostile shapes (else-if chain,
+    parentheses, braces, #ifdef, a case body, a macro body), mostly
+    small, some near and past the depth limit, sometimes mutated."""
+    from patchlens.limits import MAX_SYNTAX_DEPTH
+    from tests.cshapes import SHAPES, c_shape
+
+    def size() -> int:
+        pick = draw(st.integers(0, 99))
+        if pick < 80:
+            return draw(st.integers(0, 300))
+        if pick < 97:
+            return draw(st.integers(301, 3000))
+        return draw(st.sampled_from((MAX_SYNTAX_DEPTH // 2 - 10,
+                                     MAX_SYNTAX_DEPTH // 2 + 10,
+                                     MAX_SYNTAX_DEPTH - 2, MAX_SYNTAX_DEPTH + 2)))
+    shapes = draw(st.lists(st.sampled_from(sorted(SHAPES)), min_size=1, max_size=2))
+    text = "".join(c_shape(sh, size(), draw(st.integers(1, 50))) for sh in shapes)
+    if draw(st.booleans()):   # one shape wrapped in #ifdefs
+        text = "#ifdef CONFIG_A\n" * 3 + text + "#endif\n" * draw(st.integers(0, 3))
+    data = text.encode()
+    if draw(st.integers(0, 3)) == 0:
+        data = draw(mutated(data, max_ops=2))
+    return draw(st.booleans()), data
+
+
+def target_cnesting(data: tuple[bool, bytes], ctx: Context) -> None:
+    as_patch, text = data
+    t0 = time.monotonic()
+    if as_patch:
+        from tests.cshapes import adding_patch
+        mbox = adding_patch("drivers/x/deep.c", text.decode("utf-8", "surrogateescape"))
+        target_mbox(mbox.encode("utf-8", "surrogateescape"), ctx, "cnesting")
+    else:
+        target_csource(text, ctx, "drivers/x/deep.c")
+    took = time.monotonic() - t0
+    if took > CNESTING_SECONDS:
+        raise Hang(f"cnesting: {len(text)} bytes took {took:.1f} s")
+
+
+# --- profile and MAINTAINERS regexes (issue 16) ---------------------------
+
+_RX_ATOMS = ("a", "d", "x", r"\d", r"\w", r"\s", ".", "[a-z]", "[^/]", "[ad]",
+             "a|aa", "d|dd", "^", "$", r"\1", "(?=a)", "(?!d)", "(?<=a)",
+             r"\b", "/", "-", "_")
+_RX_QUANTS = ("", "*", "+", "?", "{2}", "{1,30}", "*?", "+?", "*+", "++", "{0,}")
+REGEX_SECONDS = 2
+
+
+@st.composite
+def _regex(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 4))):
+        if depth < 3 and draw(st.integers(0, 2)) == 0:
+            inner = draw(_regex(depth + 1))
+            group = draw(st.sampled_from(("({})", "(?:{})", "(?>{})", "({}|{})")))
+            atom = group.format(inner, inner)
+        else:
+            atom = draw(st.sampled_from(_RX_ATOMS))
+        parts.append(atom + draw(st.sampled_from(_RX_QUANTS)))
+    return "".join(parts)
+
+
+@st.composite
+def profileregex_strategy(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """(a regex from a profile or MAINTAINERS, subjects to run it on):
+    nested and overlapping quantifiers, alternations, backreferences,
+    lookaround, long patterns; subjects that make a backtracker fail late."""
+    rx = draw(_regex())
+    if draw(st.integers(0, 9)) == 0:
+        rx = rx * draw(st.integers(2, 40))            # long: past MAX_PATTERN
+    chars = "".join(c for c in rx if c.isalnum()) or "a"
+    subjects = []
+    for _ in range(draw(st.integers(1, 3))):
+        run = draw(st.sampled_from((chars, "a", "d", "ad", "a/", " ")))
+        n = draw(st.sampled_from((10, 60, 250, 256, 257, 5000)))
+        stop = draw(st.sampled_from(("!", "", "x", "/", "\n")))
+        subjects.append((run * (n // len(run) + 1))[:n] + stop)
+    return rx, subjects
+
+
+def target_profileregex(data: tuple[str, list[str]], ctx: Context) -> None:
+    rx, subjects = data
+    parse_profile = _import("patchlens.extract.profile", "parse_profile")
+    parse_maintainers = _import("patchlens.extract.maintainers", "parse_maintainers")
+    saferegex = _import("patchlens.extract.saferegex", "unbounded_reason")
+    bounded = _import("patchlens.extract.saferegex", "bounded_search")
+    import json
+    import re as re_
+    toml = ('[[family]]\nkey = "a"\nprefix = "A_"\nown_subjects = ['
+            + json.dumps(rx) + "]\n").encode()
+    try:
+        _stage("profileregex", "extract.profile.parse_profile", toml,
+               parse_profile, toml, "fuzz.toml")
+    except InputError:
+        pass          # refused: one line (run_one checks); go on with N:
+    reason = _stage("profileregex", "extract.saferegex.unbounded_reason", toml,
+                    saferegex, rx)
+    if reason is None:        # accepted: must run in bounded time
+        compiled = re_.compile(rx)
+        for text in subjects:
+            t0 = time.monotonic()
+            _stage("profileregex", "extract.saferegex.bounded_search", toml,
+                   bounded, compiled, text)
+            if time.monotonic() - t0 > REGEX_SECONDS:
+                raise Hang(f"profileregex: {rx!r} on {text[:40]!r}... took "
+                           f"{time.monotonic() - t0:.1f} s")
+    text = f"Maintainers List\n\nFUZZ\nM:\tx <x@y>\nN:\t{rx}\n\nOTHER\nF:\tdrivers/\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = _stage("profileregex", "extract.maintainers.parse_maintainers",
+                   text.encode(), parse_maintainers, text)
+    for subject in subjects:
+        path = "drivers/" + subject.replace("\n", "") + ".c"
+        t0 = time.monotonic()
+        _stage("profileregex", "extract.maintainers.subsystem", text.encode(),
+               m.subsystem, path)
+        if time.monotonic() - t0 > REGEX_SECONDS:
+            raise Hang(f"profileregex: N: {rx!r} took {time.monotonic() - t0:.1f} s")
+
+
+# --- huge and special files (issue 16) --------------------------------------
+
+_SPECIALS = ("sparse-65M", "sparse-1G", "sparse-3G", "dev-zero", "dev-null",
+             "fifo-zeros", "fifo-text", "directory", "nul-bytes", "long-line",
+             "symlink-loop", "symlink-dev-zero", "empty", "unreadable")
+_CONSUMERS = ("mailbox", "profile", "tree-file", "maintainers")
+SPECIAL_SECONDS = 15
+
+
+def specialfile_strategy() -> st.SearchStrategy:
+    return st.tuples(st.sampled_from(_SPECIALS), st.sampled_from(_CONSUMERS),
+                     st.integers(0, 2 ** 16))
+
+
+def _fifo_writer(path: str, text: bool, deadline: float, done) -> None:  # noqa: ANN001
+    """Write to ``path`` (a FIFO) until the reader goes or the deadline:
+    the endless stdin of the issue, without blocking when no one reads."""
+    import errno
+    chunk = (b"From: a@b\nSubject: x\n\n" * 4000) if text else b"\0" * (1 << 16)
+    fd = -1
+    while time.monotonic() < deadline and not done.is_set():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                return
+            time.sleep(0.01)
+    if fd < 0:
+        return
+    try:
+        while time.monotonic() < deadline and not done.is_set():
+            try:
+                os.write(fd, chunk)
+            except BlockingIOError:
+                time.sleep(0.001)
+            except OSError:
+                return            # EPIPE: the reader stopped, as it must
+    finally:
+        os.close(fd)
+
+
+def _make_special(kind: str, path: Path) -> Callable[[], None]:
+    """Create ``path`` as ``kind``; returns what stops its writer."""
+    import threading
+    stop: Callable[[], None] = lambda: None  # noqa: E731
+    if kind.startswith("sparse-"):
+        size = {"65M": 65 << 20, "1G": 1 << 30, "3G": 3 << 30}[kind[7:]]
+        with open(path, "wb") as fh:
+            fh.write(b"From: a@b\n")
+            fh.truncate(size)
+    elif kind == "dev-zero" or kind == "symlink-dev-zero":
+        os.symlink("/dev/zero", path)
+    elif kind == "dev-null":
+        os.symlink("/dev/null", path)
+    elif kind.startswith("fifo-"):
+        os.mkfifo(path)
+        deadline = time.monotonic() + SPECIAL_SECONDS
+        done = threading.Event()
+        t = threading.Thread(target=_fifo_writer, daemon=True,
+                             args=(str(path), kind == "fifo-text", deadline, done))
+        t.start()
+
+        def stop() -> None:
+            done.set()            # a reader that never opened it is fine
+            t.join(SPECIAL_SECONDS)
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "nul-bytes":
+        path.write_bytes(b"From: a@b\n\0\0\0" * 1000)
+    elif kind == "long-line":
+        path.write_bytes(b"From: a@b\nSubject: " + b"x" * (3 << 20) + b"\n\nbody\n")
+    elif kind == "symlink-loop":
+        os.symlink(path.name, path)
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "unreadable":
+        path.write_bytes(b"From: a@b\n")
+        path.chmod(0)
+    return stop
+
+
+def target_specialfile(data: tuple[str, str, int], ctx: Context) -> None:
+    kind, consumer, salt = data
+    import shutil
+    work = ctx.work / f"special-{salt}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    t0 = time.monotonic()
+    try:
+        if consumer == "tree-file":
+            tree_dir = work / "tree"
+            for rel, blob in ctx.tree_files.items():
+                (tree_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                (tree_dir / rel).write_bytes(blob)
+            target = tree_dir / "include" / "linux" / "msi.h"
+            target.unlink(missing_ok=True)
+        elif consumer == "maintainers":
+            tree_dir = work / "tree"
+            tree_dir.mkdir()
+            target = tree_dir / "MAINTAINERS"
+        else:
+            target = work / "input"
+        stop = _make_special(kind, target)
+        try:
+            if consumer == "mailbox":
+                read_series = _import("patchlens.mail", "read_series")
+                _stage("specialfile", "mail.read_series", data, read_series, str(target))
+            elif consumer == "profile":
+                load = _import("patchlens.extract.profile", "load_profile")
+                _stage("specialfile", "extract.profile.load_profile", data, load, str(target))
+            else:
+                directory = _import("patchlens.tree.directory", "DirectoryTree")
+                tree = _stage("specialfile", "tree.directory.DirectoryTree", data,
+                              directory, str(tree_dir))
+                rel = "MAINTAINERS" if consumer == "maintainers" else "include/linux/msi.h"
+                _stage("specialfile", "tree.read", data, tree.read, rel)
+                if consumer == "tree-file":
+                    extract = _import("patchlens.extract.constants", "extract_constants")
+                    _stage("specialfile", "extract.constants.extract_constants", data,
+                           extract, tree, ctx.profile())
+                else:
+                    parse_m = _import("patchlens.extract.maintainers", "parse_maintainers")
+                    blob = tree.read(rel)
+                    _stage("specialfile", "extract.maintainers.parse_maintainers", data,
+                           parse_m, blob.decode("utf-8", "replace") if blob else None)
+        finally:
+            stop()
+    finally:
+        for p in work.rglob("*"):
+            with contextlib.suppress(OSError):
+                if not p.is_symlink():
+                    p.chmod(0o700)
+        shutil.rmtree(work, ignore_errors=True)
+    took = time.monotonic() - t0
+    if took > SPECIAL_SECONDS:
+        raise Hang(f"specialfile: {kind} as {consumer} took {took:.1f} s")
+
+
+# --- cache damage and directory swaps (issue 16) ------------------------------
+
+def _scan_answer(tree_dir: Path, ctx: Context, cache: bool):
+    """What a scan of ``tree_dir`` answers (sites, filters, structs)."""
+    directory = _import("patchlens.tree.directory", "DirectoryTree")
+    scan = _import("patchlens.extract.scan", "scan_references")
+    extract = _import("patchlens.extract.constants", "extract_constants")
+    tree = directory(str(tree_dir))
+    names = _names(extract(tree, ctx.profile()))
+    got = scan(tree, names, ctx.profile(), cache=cache, jobs=1)
+    return (tuple(sorted(map(repr, got.sites))), tuple(sorted(map(repr, got.filters))),
+            tuple(sorted(map(repr, got.structs))), tuple(sorted(map(repr, got.mentions))))
+
+
+@contextlib.contextmanager
+def _cache_home(path: Path) -> Iterator[None]:
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = old
+
+
+def _write_tree(root: Path, files_: dict[str, bytes]) -> None:
+    for rel, blob in files_.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(blob)
+
+
+def prepare_cache_world(ctx: Context) -> None:
+    """A tree, its cold answer, and a warm cache of it to damage."""
+    import shutil
+    tree = ctx.work / "ctree"
+    _write_tree(tree, ctx.tree_files)
+    pristine = ctx.work / "cache-pristine"
+    with warnings.catch_warnings(), _cache_home(pristine):
+        warnings.simplefilter("ignore")
+        ctx.cold = _scan_answer(tree, ctx, cache=False)        # type: ignore[attr-defined]
+        _scan_answer(tree, ctx, cache=True)
+    shutil.rmtree(ctx.work / "cache", ignore_errors=True)
+
+
+_DAMAGE = ("truncate", "empty", "flip", "garbage", "list", "wrong-types",
+           "none", "directory", "dict-of-junk", "huge-int")
+
+
+@st.composite
+def cachedamage_strategy(draw: st.DrawFn) -> tuple[list[tuple[int, str]], int]:
+    """Which cache files (by index) get which damage, and a salt."""
+    hits = draw(st.lists(st.tuples(st.integers(0, 1000), st.sampled_from(_DAMAGE)),
+                         min_size=1, max_size=4))
+    return hits, draw(st.integers(0, 2 ** 32))
+
+
+def _damage(path: Path, how: str, salt: int) -> None:
+    import pickle
+    import random
+    rng = random.Random(salt)
+    data = path.read_bytes() if path.is_file() else b""
+    if how == "truncate":
+        path.write_bytes(data[:rng.randrange(len(data) + 1)])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "flip" and data:
+        at = rng.randrange(len(data))
+        path.write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:])
+    elif how == "garbage":
+        path.write_bytes(rng.randbytes(rng.randrange(1, 512)))
+    elif how == "list":
+        path.write_bytes(pickle.dumps([1, 2, 3]))
+    elif how == "wrong-types":
+        try:
+            obj = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - damage whatever is there
+            obj = {}
+        if isinstance(obj, dict):
+            obj = {k: ("x" if rng.random() < 0.5 else [None]) for k in obj}
+        path.write_bytes(pickle.dumps(obj))
+    elif how == "none":
+        path.write_bytes(pickle.dumps(None))
+    elif how == "directory":
+        path.unlink()
+        path.mkdir()
+    elif how == "dict-of-junk":
+        path.write_bytes(pickle.dumps({("a",): object.__name__, 1: {2: 3}}))
+    elif how == "huge-int":
+        path.write_bytes(pickle.dumps({"version": 10 ** 100}))
+
+
+def target_cachedamage(data: tuple[list[tuple[int, str]], int], ctx: Context) -> None:
+    """A damaged cache is dropped, never trusted: the warm answer is the
+    cold one."""
+    import shutil
+    hits, salt = data
+    cache = ctx.work / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.copytree(ctx.work / "cache-pristine", cache)
+    entries = sorted(p for p in cache.rglob("*") if p.is_file())
+    for index, how in hits:
+        if entries:
+            target = entries[index % len(entries)]
+            if target.exists() and target.is_file():
+                _damage(target, how, salt + index)
+    with warnings.catch_warnings(), _cache_home(cache):
+        warnings.simplefilter("ignore")
+        warm = _stage("cachedamage", "extract.scan.scan_references(warm)", repr(data).encode(),
+                      _scan_answer, ctx.work / "ctree", ctx, True)
+    if warm != ctx.cold:  # type: ignore[attr-defined]
+        raise Crash("cachedamage", "extract.scan.scan_references(warm)", AssertionError(
+            f"a damaged cache changed the answer ({hits})"), repr(data).encode())
+
+
+_SWAPS = ("rename-root", "rename-subdir", "copy-preserving-times",
+          "same-size-same-mtime", "add-file-old-mtime", "remove-file")
+
+
+@st.composite
+def dirswap_strategy(draw: st.DrawFn) -> tuple[str, int]:
+    return draw(st.sampled_from(_SWAPS)), draw(st.integers(0, 2 ** 16))
+
+
+def target_dirswap(data: tuple[str, int], ctx: Context) -> None:
+    """Warm runs after the tree changed under the cache answer as a cold
+    run does (the renamed-over directory of issue 16)."""
+    import shutil
+    how, salt = data
+    base = ctx.work / f"swap-{salt}"
+    shutil.rmtree(base, ignore_errors=True)
+    old, new, linux = base / "old", base / "new", base / "linux"
+    _write_tree(old, ctx.tree_files)
+    changed = dict(ctx.tree_files)
+    user = next(p for p, b in sorted(changed.items())
+                if p.endswith(".c") and b"MSI_FLAG_" in b)
+    changed["drivers/extra/new-driver.c"] = (
+        b"#include <linux/msi.h>\nint new_driver(struct msi_domain_info *info)\n"
+        b"{\n\treturn info->flags & MSI_FLAG_USE_DEF_DOM_OPS;\n}\n")
+    blob = changed[user]
+    changed[user] = blob.replace(b"MSI_FLAG_", b"MSI_FLAG_", 1)[:-1] + b"/" + blob[-1:] \
+        if how == "same-size-same-mtime" else blob + b"\n/* MSI_FLAG_USE_DEF_DOM_OPS */\n"
+    if how == "remove-file":
+        del changed[user]
+    _write_tree(new, changed)
+    cache = base / "cache"
+    try:
+        with warnings.catch_warnings(), _cache_home(cache):
+            warnings.simplefilter("ignore")
+            os.rename(old, linux)
+            _stage("dirswap", "scan(first)", repr(data).encode(),
+                   _scan_answer, linux, ctx, True)
+            if how == "rename-root":
+                os.rename(linux, base / "linux-old")
+                os.rename(new, linux)
+            elif how == "rename-subdir":
+                shutil.rmtree(linux / "drivers")
+                os.rename(new / "drivers", linux / "drivers")
+            elif how == "copy-preserving-times":
+                shutil.rmtree(linux)
+                shutil.copytree(new, linux, copy_function=shutil.copy2)
+            else:
+                # edit in place, then put the old times back
+                for rel in set(ctx.tree_files) | set(changed):
+                    dst = linux / rel
+                    if rel not in changed:
+                        dst.unlink(missing_ok=True)
+                        continue
+                    st_old = dst.stat() if dst.exists() else None
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    if not dst.exists() or dst.read_bytes() != changed[rel]:
+                        dst.write_bytes(changed[rel])
+                        if st_old is not None:
+                            os.utime(dst, ns=(st_old.st_atime_ns, st_old.st_mtime_ns))
+                        elif how == "add-file-old-mtime":
+                            os.utime(dst, (0, 0))
+            warm = _stage("dirswap", "scan(warm)", repr(data).encode(),
+                          _scan_answer, linux, ctx, True)
+            cold = _scan_answer(linux, ctx, False)
+        if warm != cold:
+            raise Crash("dirswap", "scan(warm)", AssertionError(
+                f"{how}: the warm run answered for the old tree"), repr(data).encode())
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("mbox", lambda: mutated(_read(FIXTURES / "series.mbox")),
          target_mbox),
@@ -742,6 +1203,11 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("compressed", compressed_strategy,
          lambda d, ctx: target_mail(d, ctx, "compressed")),
     Kind("regex", regex_strategy, lambda d, ctx: target_mail(d, ctx, "regex")),
+    Kind("cnesting", cnesting_strategy, target_cnesting),
+    Kind("profileregex", profileregex_strategy, target_profileregex),
+    Kind("specialfile", specialfile_strategy, target_specialfile),
+    Kind("cachedamage", cachedamage_strategy, target_cachedamage, prepare_cache_world),
+    Kind("dirswap", dirswap_strategy, target_dirswap),
 )}
 
 
@@ -859,7 +1325,10 @@ def fuzz_kind(kind: Kind, count: int, seed: int, ctx: Context) -> Tally:
 # workers finish together.
 _COST = {"cli": 387, "csource": 94, "reply": 69, "mbox": 68, "diff": 53,
          "profile": 35, "expr": 27, "headers": 30, "mime": 45, "regex": 30,
-         "compressed": 15}
+         "compressed": 15,
+         # issue 16's kinds, from 2,000-input runs scaled to 14,286
+         "dirswap": 12800, "cachedamage": 5400, "cnesting": 2900,
+         "specialfile": 1400, "profileregex": 760}
 
 
 def _run_kind(job: tuple[str, int, int, str]) -> tuple[str, Tally, float]:
