@@ -72,7 +72,7 @@ SEARCH_VERSION = 8
 # 9: the key holds the profile fingerprint; 14: a filter's kind and
 # default and a mention's kind are enums (FilterKind, FilterAction,
 # MentionKind).
-FACTS_VERSION = 14
+FACTS_VERSION = 15
 # 2: N: patterns kept as text (compiled on first use), answers kept.
 MAINTAINERS_VERSION = 2
 FLAGSET_VERSION = 2        # 2: one file per profile fingerprint
