@@ -56,3 +56,20 @@ def test_every_enforcing_module_uses_its_limit() -> None:
 
 def test_readme_links_the_limits() -> None:
     assert "docs/limits.md" in (REPO / "README.md").read_text()
+
+
+def test_every_issue_16_test_named_in_the_doc_exists() -> None:
+    text = DOC.read_text()
+    section = text[text.index("## Issue 16"):]
+    short = {"R2": "tests/test_hostile_round2.py", "R2C": "tests/test_hostile_round2_c.py",
+             "CS": "tests/test_hostile_cshape.py", "FF": "tests/test_hostile_fuzzfound.py"}
+    named = 0
+    for row in section.splitlines():
+        if not row.startswith("| ") or row.startswith("| Issue 16"):
+            continue
+        where = None
+        for prefix, name in re.findall(r"(R2C|R2|CS|FF|tests/[\w/]+\.py)?::(\w+)", row.split("|")[2]):
+            where = short.get(prefix, prefix) if prefix else where
+            assert where is not None and f"def {name}(" in (REPO / where).read_text(), name
+            named += 1
+    assert named >= 50
