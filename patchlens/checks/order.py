@@ -360,6 +360,10 @@ def _in_tree(applied: AppliedSeries, profile: Profile, names: list[str],
         data = applied.base.read(path)
         if data is None:
             continue
+        # Only a file holding a name not seen yet is decoded and matched
+        # (a name's ASCII bytes are in the text as they are in the file).
+        if not any(n.encode() in data for n in names if n not in out):
+            continue
         out |= set(rx.findall(data.decode("utf-8", "replace")))
         if len(out) == len(names):
             break

@@ -255,3 +255,22 @@ def test_a_comment_uses_nothing(tmp_path: Path,
         "/* was DOMAIN_BUS_WIRED */"))
     _, out = _check(capsys, series, "--tree", str(_tree(tmp_path)))
     assert not [l for l in out if "used-after-removed" in l], out
+
+
+def test_names_in_tree_are_words_of_the_text_whatever_the_bytes(tmp_path, monkeypatch):
+    """_in_tree reads only files holding a name not seen yet; a name
+    next to a non-ASCII letter is no word, invalid UTF-8 beside one
+    does not hide it."""
+    from types import SimpleNamespace
+    from patchlens.checks import order
+    from patchlens.tree.directory import DirectoryTree
+    (tmp_path / "a.c").write_bytes(b"int x = MSI_FLAG_A;\n")
+    (tmp_path / "b.c").write_bytes("int y = \u00e9MSI_FLAG_B;\n".encode())
+    (tmp_path / "c.c").write_bytes(b"\xff\xfeMSI_FLAG_C\xff;\nMSI_FLAG_A\n")
+    tree = DirectoryTree(str(tmp_path))
+    monkeypatch.setattr(order, "search", lambda ctx, src, lits: {
+        p: "" for p in ("a.c", "b.c", "c.c")})
+    prof = SimpleNamespace(candidate_literals=lambda names: ())
+    got = order._in_tree(SimpleNamespace(base=tree), prof,
+                         ["MSI_FLAG_A", "MSI_FLAG_B", "MSI_FLAG_C", "MSI_FLAG_D"], None)
+    assert got == {"MSI_FLAG_A", "MSI_FLAG_C"}
