@@ -186,10 +186,11 @@ def _write_tree(objects: str, oids: list[str]) -> str | None:
         return None                 # SHA-256 objects: git mktree writes it
     width = len(f"{max(len(oids) - 1, 0):x}")
     try:
-        body = b"".join(b"100644 %s\0%s" % (f"{i:0{width}x}".encode(), bytes.fromhex(oid))
-                        for i, oid in enumerate(oids))
+        ids = bytes.fromhex("".join(oids))
     except ValueError:              # not a hex object id
         return None
+    entry = b"100644 %0" + str(width).encode() + b"x\0"
+    body = b"".join(entry % i + ids[20 * i:20 * i + 20] for i in range(len(oids)))
     raw = b"tree %d\0" % len(body) + body
     tid = hashlib.sha1(raw).hexdigest()
     folder = os.path.join(objects, tid[:2])
