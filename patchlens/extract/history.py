@@ -20,7 +20,8 @@ from patchlens.extract.constants import (evaluate_model, extract_constants,
 from patchlens.extract.definitions import Constant, ConstantTable, Model
 from patchlens.extract.patchonly import (PatchOnlyNote, hunk_enum_tag,
                                          hunk_shifts, lay_hunk, lay_preimage,
-                                         preimage_values, shows_enum_opening)
+                                         preimage_values, removed_enumerators,
+                                         shows_enum_opening)
 from patchlens.extract.profile import Profile
 from patchlens.mail.model import Series
 from patchlens.search import SearchContext
@@ -260,7 +261,8 @@ def _preimage(prev_state: TreeSource, n: int,
     # file to hold the names (else they are the tree's business).
     mine = [(path, hunk, reason) for path, hunk, reason in failed.get(n, ())
             if shows_enum_opening(hunk) or (
-                preimage_values(hunk, profile)
+                (preimage_values(hunk, profile)
+                 or removed_enumerators(hunk, profile))
                 and prev_state.read(path) is None)]
     if not n or not mine:
         return None

@@ -14,7 +14,8 @@ from patchlens.extract.definitions import Model, RawEnum, RawEnumerator, RawMacr
 from patchlens.extract.profile import Profile
 
 __all__ = ["PatchOnlyNote", "line_entry", "lay_hunk", "lay_preimage", "shows_enum_opening",
-           "hunk_shifts", "hunk_enum_tag", "preimage_values", "family_enumerators"]
+           "hunk_shifts", "hunk_enum_tag", "preimage_values", "family_enumerators",
+           "removed_enumerators"]
 
 
 @dataclass(frozen=True)
@@ -398,6 +399,21 @@ def lay_preimage(model: Model, path: str, hunk: Hunk, profile: Profile,
     laid = False
     if not explicit:
         return False
+    # A removed enumerator of a family enum whose opening the hunk does
+    # not show existed before the patch all the same: its value is
+    # unknown, its removal is not.
+    for hl, name in removed_enumerators(hunk, profile):
+        if model.expr_of(name)[0] or model.find_enumerator(name) is not None:
+            continue
+        line = hl.old_no or hunk.old_start
+        prev = _previous_enumerator(hunk, hl)
+        why = (f"follows {prev}, whose value the hunk does not show" if prev
+               else "the hunk does not show the start of its enum")
+        model.enums.append(RawEnum(tag or "", path, line, (RawEnumerator(
+            name, None, line, None, origin,
+            reason=f"implicit value unknown: {why}", file=path,
+            after=prev),)))
+        laid = True
     for hl, kind, name, expr in preimage_values(hunk, profile):
         if model.expr_of(name)[0]:
             continue
@@ -409,6 +425,40 @@ def lay_preimage(model: Model, path: str, hunk: Hunk, profile: Profile,
                 name, expr, line, None, origin, file=path),)))
         laid = True
     return laid
+
+
+def removed_enumerators(hunk: Hunk, profile: Profile
+                        ) -> list[tuple[HunkLine, str]]:
+    """(line, name) for the implicit-valued enumerators a hunk removes
+    from a family's enum: the enum named by the hunk (a line of it or
+    its @@ section), or a name the family claims by its prefix."""
+    tag = _hunk_enum_tag(hunk)
+    by_tag = tag is not None and any(f.enum == tag for f in profile.families)
+    out = []
+    for hl in hunk.lines:
+        if hl.kind != "-":
+            continue
+        entry = _line_entry(hl.text)
+        if entry is None or entry[0] != "enumerator" or entry[2] is not None:
+            continue
+        if by_tag or tag is not None and any(
+                f.has_name(entry[1]) for f in profile.families):
+            out.append((hl, entry[1]))
+    return out
+
+
+def _previous_enumerator(hunk: Hunk, line: HunkLine) -> str | None:
+    """The enumerator on the pre-image side just before ``line``."""
+    prev = None
+    for hl in hunk.lines:
+        if hl is line:
+            return prev
+        entry = _line_entry(hl.text) if hl.kind != "+" else None
+        if entry is not None and entry[0] == "enumerator":
+            prev = entry[1]
+        elif _ENUM_OPEN.search(hl.text):
+            prev = None
+    return prev
 
 
 def preimage_values(hunk: Hunk, profile: Profile

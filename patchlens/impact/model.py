@@ -88,6 +88,22 @@ class ConstantChange:
     line: int | None = None
     marks: tuple[str, ...] = ()  # "shift", "collision", "unknown"
 
+    @property
+    def shown_before(self) -> str:
+        """The value before the series; "?" for one the series had but
+        nothing shows (a removal read from a hunk without its enum's
+        start), "-" for none."""
+        if self.before is None and self.kind != "added":
+            return "?"
+        return self.show(self.before)
+
+    @property
+    def shown_after(self) -> str:
+        """The value after the series; "?" when unknown, "-" for none."""
+        if self.after is None and self.kind != "removed":
+            return "?"
+        return self.show(self.after)
+
     def show(self, value: int | None) -> str:
         if value is None:
             return "-"

@@ -187,7 +187,8 @@ def constant_changes(facts: Facts, series: Series | None = None
             marks.append("shift")
         if _collides(facts, name):
             marks.append("collision")
-        if a is not None and a.value is None:
+        if a is not None and a.value is None or \
+                a is None and b is not None and b.value is None:
             marks.append("unknown")
         out.append(ConstantChange(c.title, c.family, name, kind, before,
                                   a.value if a else None, c.bit, patch,
@@ -341,16 +342,18 @@ def impacts(facts: Facts, changes: Sequence[ConstantChange],
             continue
         if ch.kind == "removed":
             out.append(Impact(ch.name, ch.family,
-                              f"removed {ch.family}, was {ch.show(ch.before)}"
+                              (f"removed {ch.family}, value unknown"
+                               if ch.shown_before == "?" else
+                               f"removed {ch.family}, was {ch.shown_before}")
                               + (f", by {ch.patch}" if ch.patch else ""),
                               removal=removal_from_patches(series, ch.name)
                               if no_tree and series is not None
                               else removal(facts, ch.name, applied)))
             continue
         if ch.kind == "added":
-            what = f"new {ch.family}, {ch.show(ch.after)}"
+            what = f"new {ch.family}, {ch.shown_after}"
         else:
-            what = f"{ch.family}, {ch.show(ch.before)} -> {ch.show(ch.after)}"
+            what = f"{ch.family}, {ch.shown_before} -> {ch.shown_after}"
         filters = () if ch.bit else verdicts(facts, ch.name)
         out.append(Impact(ch.name, ch.family, what,
                           _uses(facts, ch.name, unapplied),

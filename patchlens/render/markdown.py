@@ -53,8 +53,8 @@ def _report(r: Report) -> str:
                        "pre-image", "failed"), rows) + [""]
     out += ["## Constants changed by the series", ""]
     out += _table(("family", "name", "before", "after", "patch", "marks"),
-                  [(c.family, f"`{c.name}`", c.show(c.before),
-                    c.show(c.after), c.patch or "-", ", ".join(c.marks))
+                  [(c.family, f"`{c.name}`", c.shown_before,
+                    c.shown_after, c.patch or "-", ", ".join(c.marks))
                    for c in r.constants]) if r.constants else ["none"]
     if r.moves:
         out += [""] + _table(

@@ -168,7 +168,7 @@ def _constants(report: Report) -> list[str]:
     rows = []
     for c in report.constants:
         mark = "".join(marks.get(m, "") for m in c.marks)
-        rows.append((c.family, c.name, c.show(c.before), c.show(c.after),
+        rows.append((c.family, c.name, c.shown_before, c.shown_after,
                      f"{c.patch or '-'} {mark}".rstrip()))
     out += table(("family", "name", "before", "after", "patch"), rows)
     used = {m for c in report.constants for m in c.marks}

@@ -175,3 +175,27 @@ def test_without_a_tree_a_removal_lists_the_uses_its_patches_remove(
     assert [(u["site"]["file"], u["site"]["line"], u["removed_by"])
             for u in imp["removal"]] == [
         ("drivers/irqchip/irq-gizmo-parent.c", 42, "1/2")]
+
+
+def test_without_a_tree_a_removed_token_is_in_the_table(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Patch-only, a ``-`` enumerator line of the bus-token enum whose
+    hunk does not show the enum's start is still a removal (the hunk's
+    @@ section names the enum): it said "none: the series adds, removes
+    or moves no family constant" and listed no use."""
+    _, text = _run(["report", str(FIXTURES / "remove-token.mbox"),
+                    "--no-tree"], capsys)
+    assert "adds, removes or moves no family constant" not in text
+    row = next(l for l in text.splitlines() if TOKEN in l and "1/1" in l
+               and l.startswith("bus token"))
+    # Its value is unknown (the hunk does not show the enum's start),
+    # not absent: "?" before, "-" after.
+    assert row.split()[2:] == ["?", "-", "1/1", "?"]
+    assert "removed bus token, value unknown, by 1/1" in text
+    _, data = _run(["report", str(FIXTURES / "remove-token.mbox"),
+                    "--no-tree", "--format", "json"], capsys)
+    imp = _impact(json.loads(data), TOKEN)
+    got = sorted((u["site"]["file"], u["removed_by"]) for u in imp["removal"])
+    assert ("drivers/irqchip/irq-msi-lib.c", "1/1") in got
+    assert ("drivers/bus/gizmo/gizmo-msi.c", "1/1") in got
+    assert imp["filters"] == [] and imp["uses"] == []
