@@ -190,7 +190,7 @@ def test_without_a_tree_a_removed_token_is_in_the_table(
                and l.startswith("bus token"))
     # Its value is unknown (the hunk does not show the enum's start),
     # not absent: "?" before, "-" after.
-    assert row.split()[2:] == ["?", "-", "1/1", "?"]
+    assert row.split()[3:] == ["?", "-", "1/1", "?"]
     assert "removed bus token, value unknown, by 1/1" in text
     _, data = _run(["report", str(FIXTURES / "remove-token.mbox"),
                     "--no-tree", "--format", "json"], capsys)
