@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from patchlens.checks.usage import new_constants
 from patchlens.c.evaluate import evaluate
+from patchlens.c.widths import BIT_MACROS, MASK_MACROS
 from patchlens.diff import Hunk
 from patchlens.extract.facts import Facts
 from patchlens.extract.roles import Role, Rules, classify_line
@@ -46,10 +47,11 @@ UNSET_FLAG = declare(
 _SETS = frozenset({"sets", "supports", "requires"})
 # Comments, replaced by blanks so columns stay put.
 _COMMENT = re.compile(r"/\*.*?\*/|//.*$")
-# Words before a ( that are no call of a helper.
+# Words before a ( that are no call of a helper: C's, and the bit and
+# mask macros (c/widths.py); the kernel's truth calls (WARN_ON, likely)
+# come from the profile (``Facts.truth_calls``).
 _NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof",
-                        "BIT", "BIT_ULL", "GENMASK", "GENMASK_ULL",
-                        "WARN_ON", "WARN_ON_ONCE", "likely", "unlikely"})
+                        *BIT_MACROS, *MASK_MACROS})
 _NO_RULES = Rules(names={})
 
 
@@ -102,9 +104,11 @@ def _statement_before(lines: list[str], i: int) -> str:
     return " ".join(reversed(parts))
 
 
-def _role(before: str, line: str, col: int, name: str) -> Role:
+def _role(before: str, line: str, col: int, name: str,
+          truth_calls: frozenset[str] = frozenset()) -> Role:
     """What a statement does with ``name`` at ``col`` of ``line``, the
-    statement's earlier lines being ``before``."""
+    statement's earlier lines being ``before`` (``truth_calls``: the
+    profile's calls whose argument is a truth value, no helper)."""
     full = (before + " " if before else "") + line
     col += len(full) - len(line)
     prefix = full[:col]
@@ -132,7 +136,8 @@ def _role(before: str, line: str, col: int, name: str) -> Role:
             depth -= 1
     if open_at > 0:
         callee = re.search(r"(?<!\w)(\w+)\s*$", prefix[:open_at])
-        if callee and callee.group(1) not in _NOT_CALLS:
+        if callee and callee.group(1) not in _NOT_CALLS \
+                and callee.group(1) not in truth_calls:
             return Role.CHECK
     return Role.OTHER
 
@@ -144,10 +149,11 @@ def _post_image(hunk: Hunk) -> Iterator[tuple[int, str, str, int | None]]:
 
 
 def patch_uses(series: Series, names: Iterable[str],
-               hunks: Container[int] | None = None) -> list[PatchUse]:
+               hunks: Container[int] | None = None,
+               truth_calls: frozenset[str] = frozenset()) -> list[PatchUse]:
     """Every use of ``names`` on a line the series adds, with the role the
     statement gives it, read from the patch text (``hunks``: only in
-    the hunks with these ids)."""
+    the hunks with these ids; ``truth_calls``: the profile's)."""
     wanted = set(names)
     if not wanted:
         return []
@@ -165,14 +171,15 @@ def patch_uses(series: Series, names: Iterable[str],
                     code = _code(text)
                     for m in rx.finditer(code):
                         role = _role(_statement_before(texts, i), code,
-                                     m.start(), m.group(1))
+                                     m.start(), m.group(1), truth_calls)
                         out.append(PatchUse(m.group(1), p.label, fp.path,
                                             new_no or h.new_start, role,
                                             text.strip()))
     return out
 
 
-def removed_uses(series: Series, name: str) -> list[PatchUse]:
+def removed_uses(series: Series, name: str,
+                 truth_calls: frozenset[str] = frozenset()) -> list[PatchUse]:
     """Every use of ``name`` on a line the series removes, read from the
     patch text (``line``: the patch's pre-image line): without a tree,
     what the patches show of its uses before the series.  Its own
@@ -192,7 +199,8 @@ def removed_uses(series: Series, name: str) -> list[PatchUse]:
                     if enumerator.match(code) and not before:
                         continue        # its enumerator, not a use
                     for m in rx.finditer(code):
-                        role = _role(before, code, m.start(), name)
+                        role = _role(before, code, m.start(), name,
+                                     truth_calls)
                         if role is Role.DEFINE:
                             continue
                         out.append(PatchUse(name, p.label, fp.path,
@@ -251,7 +259,8 @@ def unused_flags(facts: Facts, series: Series | None = None) -> list[Finding]:
     names = [n for n in new_constants(facts) if facts.final[n].bit]
     if series is not None:
         names = [n for n in names if not existed_before(series, n)]
-    in_patch = patch_uses(series, names) if series is not None else []
+    in_patch = patch_uses(series, names, truth_calls=facts.truth_calls) \
+        if series is not None else []
     out = []
     for name in names:
         const = facts.final[name]

@@ -210,6 +210,9 @@ class Facts:
     # Which domains each flag family means something to (profile
     # ``[[flag_scope]]``).
     flag_scopes: tuple[FlagScope, ...] = ()
+    # Calls whose argument is a truth value (profile ``[calls] truth``:
+    # WARN_ON, likely): a flag inside one is no argument of a helper.
+    truth_calls: frozenset[str] = frozenset()
 
     @property
     def base(self) -> Mapping[str, ConstantAt]:

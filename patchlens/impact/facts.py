@@ -459,6 +459,7 @@ def gather_facts(session: FactSource, names: Iterable[str] | None = None) -> Fac
                  prose=frozenset(profile.prose),
                  proven=_proven(history, profile, states),
                  flag_scopes=profile.flag_scopes,
+                 truth_calls=frozenset(profile.truth_calls),
                  select_fields=tuple(dict.fromkeys(
                      f for s in profile.selections for f in (s.token, s.mask))))
 

@@ -228,3 +228,42 @@ def test_a_parent_advertises_by_bits(
     assert got[True] == [("gadget_msi_parent_ops", False, True,
                           "MSI_GENERIC_FLAGS_MASK")]
     assert got[False] == [("gadget_msi_parent_ops", False, False, None)]
+
+
+def test_truth_calls_come_from_the_profile(tmp_path: Path) -> None:
+    """A flag inside one of the profile's truth calls (``[calls] truth``)
+    is no argument of a helper that tests it; the kernel's words are the
+    profile's, not Python's (any other call still is a helper)."""
+    from patchlens.checks import flags
+    from patchlens.extract.profile import load_profile
+    from patchlens.mail import read_series
+
+    assert not {"WARN_ON", "likely"} & flags._NOT_CALLS
+    truth = frozenset(load_profile(None).truth_calls)
+    assert {"WARN_ON", "WARN_ON_ONCE", "likely"} <= truth
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(_HEAD.format(subject="Warn on the gadget quirk",
+                                 tag="truth") + """\
+diff --git a/kernel/irq/msi.c b/kernel/irq/msi.c
+--- a/kernel/irq/msi.c
++++ b/kernel/irq/msi.c
+@@ -19,6 +19,8 @@
+ 
+ bool msi_can_mask(struct msi_domain_info *info)
+ {
++	GADGET_ASSERT(MSI_FLAG_GADGET_QUIRK);
++	gadget_probe(MSI_FLAG_GADGET_QUIRK);
+ 	if (info->flags & MSI_FLAG_NO_MASK)
+ 		return false;
+ 	return (info->flags & MSI_FLAG_PCI_MSIX) != 0;
+-- 
+2.39.5
+""")
+    series = read_series(str(mbox))
+
+    def roles(calls: frozenset[str]) -> list[str]:
+        return [u.role.value for u in flags.patch_uses(
+            series, ["MSI_FLAG_GADGET_QUIRK"], truth_calls=calls)]
+
+    assert roles(frozenset()) == ["check", "check"]
+    assert roles(frozenset({"GADGET_ASSERT"})) == ["other", "check"]
