@@ -79,8 +79,8 @@ def enum_shifts(changes: Sequence[ConstantChange], final: ConstantTable
             message = (f"{ch.name}, the count of enum {enum}, goes "
                        f"{move}: what it sizes or bounds {grows} with it "
                        "(see array-growth)")
-        if ch.patch_only:
-            message += "; read from the patch text alone"
+        # Read from the patch text alone: the finding's patch-only
+        # marker says so ("[patch line; patch-only]"), once.
         facts: list[ConstantRef | Number] = [
             ConstantRef(ch.name, ch.family, ch.after.value)]
         if known:

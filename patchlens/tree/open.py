@@ -180,7 +180,7 @@ def open_tree(path: str | None, rev: str | None, *,
     on a plain directory.
     """
     if no_tree:
-        return EmptyTree(reason="--no-tree: patch-only analysis")
+        return EmptyTree(reason="--no-tree given")
     how = ""
     if path is None:
         top = find_kernel_top(cwd)
@@ -189,7 +189,7 @@ def open_tree(path: str | None, rev: str | None, *,
                 raise InputError("--rev", "needs --tree, or a kernel tree in "
                                           "the current directory")
             return EmptyTree(reason="the current directory is not inside a "
-                                    "kernel tree: patch-only analysis")
+                                    "kernel tree")
         path, how = top, "the current directory is inside this kernel tree"
     if not os.path.exists(path):
         raise InputError(path, "no such file or directory")

@@ -18,7 +18,7 @@ import pytest
 
 from patchlens.checks.enums import enum_shifts
 from patchlens.extract.profile import load_profile
-from patchlens.findings import Severity
+from patchlens.findings import PATCH_LINE, Severity
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series
 from patchlens.tree.empty import EmptyTree
@@ -92,7 +92,11 @@ def test_patch_only_whole_enum_in_hunk() -> None:
     assert acts == {("MSI_SECONDARY_DOMAIN", "added"),
                     ("MSI_MAX_DEVICE_IRQDOMAINS", "changed")}
     f = next(f for f in h.hazards if f.code == "enum-shift")
-    assert "1 -> 2" in f.message and "patch text" in f.message
+    # Read from the patch text: said once, by the marker (the renderers'
+    # "[patch line; patch-only]"), not again in the sentence.
+    assert "1 -> 2" in f.message and f.patch_only
+    assert f.location_kind == PATCH_LINE
+    assert "patch text" not in f.message
     assert (f.file, f.line) == ("include/linux/msi_dev.h", 15)
     assert h.steps[1].before is not None
 

@@ -142,6 +142,10 @@ def test_open_tree_from_cwd_and_none(tmp_path: Path) -> None:
     assert "not inside a kernel tree" in none.info.reason
     assert list(none.files()) == [] and none.read("x.c") is None
     assert open_tree(str(kernel), None, no_tree=True).info.kind == "none"
+    # The label says "patch-only analysis" once; the reason says why.
+    for empty in (none, open_tree(str(kernel), None, no_tree=True)):
+        said = f"{empty.info.label}; {empty.info.reason}"
+        assert said.count("patch-only analysis") == 1, said
     with pytest.raises(InputError):
         open_tree(str(tmp_path / "missing"), None)
     with pytest.raises(InputError):
