@@ -132,11 +132,31 @@ def review_notes(series: Series | None, facts: Facts,
             if subjects:
                 asked += _impact_answers(facts, own, subjects, label)
             out.append(ReviewNote(
-                _who(c.author), label, c.file, c.new_line,
+                _who(c.author), label, c.file,
+                _report_line(facts, c.file, c.new_line, quoted, from_quote),
                 tuple(c.quoted), _paragraphs(shown), tuple(subjects),
                 tuple(a.line for a in asked), tuple(asked)))
     # Notes about constants first, then the rest, each in thread order.
     return tuple(sorted(out, key=lambda n: not n.subjects))
+
+
+def _report_line(facts: Facts, file: str | None, line: int | None,
+                 quoted: tuple[str, ...], subjects: Iterable[str]
+                 ) -> int | None:
+    """The line a comment is shown at: where the report places the
+    definition it quotes (its last quoted line defines a subject), so
+    one thing has one location in one report -- a hunk that did not
+    apply lands elsewhere in the tree than its patch line (msi.h:548,
+    not the patch's 529); else the comment's own patch line."""
+    last = quoted[-1] if quoted else ""
+    for name in subjects:
+        c = facts.final.get(name)
+        if c is None or c.file != file or c.line is None:
+            continue
+        if re.match(rf"^[+ ]?\s*(#\s*define\s+)?{re.escape(name)}\b"
+                    rf"\s*(=|,|$|\(|\s)", last):
+            return c.line
+    return line
 
 
 def _paragraphs(text: str) -> str:

@@ -177,3 +177,24 @@ def test_bad_question_tables(tmp_path: Path, table: str, what: str) -> None:
     path.write_text("[[family]]\nkey='a'\nprefix='A_'\n" + table)
     with pytest.raises(InputError, match=what):
         load_profile(str(path))
+
+
+def test_a_comment_on_a_definition_is_placed_where_the_report_places_it(
+        fixtures_dir: Path) -> None:
+    """One location for one thing in one report: a comment quoting a
+    flag's definition line is shown at the line the findings and the
+    constants table give it (where a hunk that did not apply would land:
+    Part 3 V1 27/33's MSI_FLAG_PCI_IMS at msi.h:548 on 6.12, not the
+    patch's 529)."""
+    f = _facts()
+    flag = replace(f.final["MSI_FLAG_WIDGET_IMS"], line=61,
+                   origin="patch-only: 3/4: include/linux/msi.h: nearly fits")
+    moved = replace(f, states=(*f.states[:-1],
+                               {**f.final, "MSI_FLAG_WIDGET_IMS": flag}))
+    note = _otto(_demo_report(fixtures_dir, moved))
+    assert (note.file, note.line) == ("include/linux/msi.h", 61)
+    # A definition the report places in another file: the patch line.
+    elsewhere = replace(flag, file="include/linux/msi_api.h")
+    other = replace(f, states=(*f.states[:-1],
+                               {**f.final, "MSI_FLAG_WIDGET_IMS": elsewhere}))
+    assert _otto(_demo_report(fixtures_dir, other)).line == 52
