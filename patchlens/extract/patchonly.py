@@ -7,6 +7,7 @@ hunk; explicit values come from the ``+`` line."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from patchlens.diff import Hunk, HunkLine
@@ -402,14 +403,14 @@ def lay_preimage(model: Model, path: str, hunk: Hunk, profile: Profile,
     # A removed enumerator of a family enum whose opening the hunk does
     # not show existed before the patch all the same: its value is
     # unknown, its removal is not.
-    for hl, name in removed_enumerators(hunk, profile):
+    for hl, name, enum in removed_enumerators(hunk, profile):
         if model.expr_of(name)[0] or model.find_enumerator(name) is not None:
             continue
         line = hl.old_no or hunk.old_start
         prev = _previous_enumerator(hunk, hl)
         why = (f"follows {prev}, whose value the hunk does not show" if prev
                else "the hunk does not show the start of its enum")
-        model.enums.append(RawEnum(tag or "", path, line, (RawEnumerator(
+        model.enums.append(RawEnum(enum, path, line, (RawEnumerator(
             name, None, line, None, origin,
             reason=f"implicit value unknown: {why}", file=path,
             after=prev),)))
@@ -428,10 +429,12 @@ def lay_preimage(model: Model, path: str, hunk: Hunk, profile: Profile,
 
 
 def removed_enumerators(hunk: Hunk, profile: Profile
-                        ) -> list[tuple[HunkLine, str]]:
-    """(line, name) for the implicit-valued enumerators a hunk removes
-    from a family's enum: the enum named by the hunk (a line of it or
-    its @@ section), or a name the family claims by its prefix."""
+                        ) -> list[tuple[HunkLine, str, str]]:
+    """(line, name, enum tag) for the implicit-valued enumerators a hunk
+    removes from a family's enum: the enum named by the hunk (a line of
+    it or its @@ section), else -- the hunk inside an enum whose head
+    neither shows -- a name spelt as an enum family's members are
+    (profile ``spelling``: ``DOMAIN_BUS_``)."""
     tag = _hunk_enum_tag(hunk)
     by_tag = tag is not None and any(f.enum == tag for f in profile.families)
     out = []
@@ -441,10 +444,35 @@ def removed_enumerators(hunk: Hunk, profile: Profile
         entry = _line_entry(hl.text)
         if entry is None or entry[0] != "enumerator" or entry[2] is not None:
             continue
-        if by_tag or tag is not None and any(
-                f.has_name(entry[1]) for f in profile.families):
-            out.append((hl, entry[1]))
+        if by_tag and tag is not None:
+            out.append((hl, entry[1], tag))
+            continue
+        fam = next((f for f in profile.families
+                    if f.enum and f.spelt_like(entry[1])), None)
+        if fam is not None and fam.enum is not None and tag is None \
+                and _among_members(hunk, hl, fam.spelt_like):
+            out.append((hl, entry[1], fam.enum))
     return out
+
+
+def _among_members(hunk: Hunk, line: HunkLine,
+                   spelt: Callable[[str], bool]) -> bool:
+    """The pre-image lines around ``line`` (the nearest enumerator-shaped
+    line before and after it) are enumerators spelt as the family's: the
+    line is inside that enum, not in a list of its values."""
+    pre = [hl for hl in hunk.lines if hl.kind != "+"]
+    i = next(k for k, hl in enumerate(pre) if hl is line)
+
+    def near(lines: list[HunkLine]) -> bool:
+        for hl in lines:
+            if hl.kind == "-" or not hl.text.strip() \
+                    or hl.text.strip().startswith(("/*", "*", "//")):
+                continue
+            entry = _line_entry(hl.text)
+            return entry is not None and entry[0] == "enumerator" \
+                and spelt(entry[1])
+        return False
+    return near(pre[i + 1:]) and near(list(reversed(pre[:i])))
 
 
 def _previous_enumerator(hunk: Hunk, line: HunkLine) -> str | None:

@@ -71,6 +71,17 @@ class Family:
     # value ("real_parent->bus_token"), not a requested child's: such a
     # switch never sees a new child value, so it filters nothing.
     own_subjects: tuple[str, ...] = ()
+    # How an enum family's members are spelt ("DOMAIN_BUS_"): not what
+    # makes a name a member (its enum does), but how to recognise one
+    # where no definition is in reach (no tree: a ``case`` the series
+    # adds, a removed enumerator whose enum's head is not in the hunk).
+    spelling: str | None = None
+
+    def spelt_like(self, name: str) -> bool:
+        """Whether ``name`` is spelt as this family's members are (its
+        ``prefix``, else its ``spelling``)."""
+        lead = self.prefix or self.spelling
+        return lead is not None and name.startswith(lead)
 
     def has_name(self, name: str) -> bool:
         """Whether a macro/enumerator called ``name`` belongs here by prefix."""
@@ -256,7 +267,7 @@ _TOP = {"name", "description", "family", "prefilter", "struct", "setter",
         "review", "flag_scope", "calls"}
 _ORIGIN = re.compile(r"^arg \d+((->|\.)\w+)*$")
 _FAMILY = {"key", "title", "enum", "prefix", "kind", "masks", "storage",
-           "set_suffixes", "flagset_scan", "own_subjects"}
+           "set_suffixes", "flagset_scan", "own_subjects", "spelling"}
 
 
 def _str(where: str, table: dict[str, Any], key: str, ctx: str,
@@ -325,7 +336,8 @@ def _family(where: str, t: dict[str, Any], n: int) -> Family:
                   kind=kind, enum=enum, prefix=prefix,
                   masks=_strs(where, t, "masks", ctx), storage=storage,
                   set_suffixes=_strs(where, t, "set_suffixes", ctx),
-                  flagset_scan=scan, own_subjects=own)
+                  flagset_scan=scan, own_subjects=own,
+                  spelling=_str(where, t, "spelling", ctx))
 
 
 def _calls(where: str, doc: dict[str, Any], key: str) -> tuple[CallRole, ...]:

@@ -131,6 +131,33 @@ def _added_lines(applied: AppliedSeries | None) -> dict[tuple[str, str], tuple[s
     return out
 
 
+_IDENT = re.compile(r"\b[A-Z][A-Z0-9_]*+\b")
+
+
+def _spelt_names(applied: AppliedSeries | None, profile: Profile
+                 ) -> dict[str, str]:
+    """Without a tree: the names the series' lines show spelt as a
+    family's members are (``MSI_FLAG_``, a bus token's ``DOMAIN_BUS_``)
+    -> the family.  The scan reads filters and struct fields in terms of
+    family names; with no tree to define them, a token only an earlier
+    series or another of this series' patches defines would drop out of
+    a parent's ``case`` list.  With a tree, its definitions decide."""
+    if applied is None or applied.base.info.kind != "none":
+        return {}
+    out: dict[str, str] = {}
+    for r in applied.results:
+        for f in r.files:
+            for h in f.hunks:
+                for l in h.hunk.lines:
+                    for name in _IDENT.findall(l.text):
+                        fam = next((x for x in profile.families
+                                    if x.spelt_like(name)
+                                    and not x.is_set_name(name)), None)
+                        if fam is not None:
+                            out.setdefault(name, fam.key)
+    return out
+
+
 def _subsystem(scan: Scan, path: str) -> str:
     sub = scan.subsystems.get(path)
     return sub.name if sub is not None else subsystem_of(path)
@@ -399,6 +426,8 @@ def gather_facts(session: FactSource, names: Iterable[str] | None = None) -> Fac
                                   fs.name, subsystem_of(fs.file)))
     for n in wanted:
         table.setdefault(n, "unknown")
+    for n, fam in _spelt_names(session.applied, profile).items():
+        table.setdefault(n, fam)
     maint: dict[str, tuple[str, ...]] = {}
     from patchlens.extract.constants import local_names
     local = local_names(tables)

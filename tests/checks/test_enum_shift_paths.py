@@ -223,3 +223,36 @@ def test_patch_only_table_renumbering(tmp_path: Path, capsys,
     assert _constants(tmp_path, RENUMBER_FLAGS, capsys) == {
         "MSI_FLAG_ACTIVATE_EARLY": ("changed", 8, 4),
         "MSI_FLAG_MULTI_PCI_MSI": ("changed", 4, 65536)}
+
+
+def _removed(h) -> set[str]:
+    return {c.name for c in h.changes if c.action == "removed"}
+
+
+def test_patch_only_removal_without_enum_start_is_a_removal() -> None:
+    """No tree, a removed token whose hunk shows neither the enum's
+    start nor (its @@ section naming something else) the enum's tag: the
+    family is recognised by its members' spelling (profile ``spelling``)
+    and by the enumerators around the line.  The removal is in the
+    changes, its value unknown."""
+    h = _history(EmptyTree(), DROP_BUS_TOKEN)
+    assert _removed(h) == {"DOMAIN_BUS_GIZMO_MSI"}
+    gone = next(c for c in h.changes if c.name == "DOMAIN_BUS_GIZMO_MSI")
+    assert gone.family == "bus_token" and gone.before is not None \
+        and gone.before.value is None
+    no_section = DROP_BUS_TOKEN.replace(" enum irq_domain_bus_token {", "")
+    assert _removed(_history(EmptyTree(), no_section)) == \
+        {"DOMAIN_BUS_GIZMO_MSI"}
+    # A list of tokens (an array initializer) is no enum: not a removal.
+    array = """\
+--- a/include/linux/gizmo_tokens.h
++++ b/include/linux/gizmo_tokens.h
+@@ -3,7 +3,6 @@
+ static const int gizmo_tokens[] = {
+ 	DOMAIN_BUS_WAKEUP,
+ 	DOMAIN_BUS_VMD_MSI,
+-	DOMAIN_BUS_GIZMO_MSI,
+ 	gizmo_last_token(),
+ };
+"""
+    assert _removed(_history(EmptyTree(), array)) == set()

@@ -1,0 +1,110 @@
+"""Patch-only (no tree), the accept lists name every token a parent's
+``case`` list shows, also one only another series (or another patch of
+this one) defines: the scan reads filters in terms of family names, and
+with no tree to define them such a token dropped out of the list (the
+2022 ARM series' gic_msi_lib_init_dev_msi_info() "accepts: DEVICE_IMS,
+WIRED_TO_MSI", without the PCI_DEVICE_MSI/MSIX its 12/40 adds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from patchlens.cli import main
+
+_MSG = """\
+From mboxrd@z Thu Jan  1 00:00:00 1970
+From: Lia Lister <lia@example.org>
+To: gizmo-irq@lists.example.org
+Subject: [PATCH {n}/2] {subject}
+Date: Tue, 03 Mar 2026 09:0{n}:00 +0000
+Message-ID: <lists-{n}@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+{subject}.
+
+Signed-off-by: Lia Lister <lia@example.org>
+---
+{diff}-- 
+2.39.5
+
+"""
+
+_NEW_PARENT = """\
+diff --git a/drivers/irqchip/irq-gizmo-lib.c b/drivers/irqchip/irq-gizmo-lib.c
+new file mode 100644
+index 0000000..1111111
+--- /dev/null
++++ b/drivers/irqchip/irq-gizmo-lib.c
+@@ -0,0 +1,16 @@
++// SPDX-License-Identifier: GPL-2.0
++#include <linux/msi.h>
++
++bool gizmo_lib_init_dev_msi_info(struct device *dev, struct irq_domain *domain,
++				 struct irq_domain *real_parent,
++				 struct msi_domain_info *info)
++{
++	switch (info->bus_token) {
++	case DOMAIN_BUS_PCI_DEVICE_MSIX:
++		break;
++	default:
++		WARN_ON_ONCE(1);
++		return false;
++	}
++	return true;
++}
+"""
+
+_NEW_TOKEN = """\
+diff --git a/include/linux/irqdomain_defs.h b/include/linux/irqdomain_defs.h
+index 2222222..3333333 100644
+--- a/include/linux/irqdomain_defs.h
++++ b/include/linux/irqdomain_defs.h
+@@ -26,6 +26,7 @@ enum irq_domain_bus_token {
+ 	DOMAIN_BUS_PCI_DEVICE_MSIX,
+ 	DOMAIN_BUS_DMAR,
+ 	DOMAIN_BUS_AMDVI,
++	DOMAIN_BUS_GIZMO_MSI,
+ };
+ 
+ #endif /* _LINUX_IRQDOMAIN_DEFS_H */
+diff --git a/drivers/irqchip/irq-gizmo-lib.c b/drivers/irqchip/irq-gizmo-lib.c
+index 1111111..4444444 100644
+--- a/drivers/irqchip/irq-gizmo-lib.c
++++ b/drivers/irqchip/irq-gizmo-lib.c
+@@ -7,6 +7,7 @@ bool gizmo_lib_init_dev_msi_info(struct device *dev, struct irq_domain *domain,
+ {
+ 	switch (info->bus_token) {
+ 	case DOMAIN_BUS_PCI_DEVICE_MSIX:
++	case DOMAIN_BUS_GIZMO_MSI:
+ 		break;
+ 	default:
+ 		WARN_ON_ONCE(1);
+"""
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def test_patch_only_accept_list_names_tokens_no_tree_defines(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(
+        _MSG.format(n=1, subject="irqchip/gizmo: Add the gizmo MSI library",
+                    diff=_NEW_PARENT)
+        + _MSG.format(n=2, subject="irqchip/gizmo: Add DOMAIN_BUS_GIZMO_MSI",
+                      diff=_NEW_TOKEN))
+    main(["report", str(mbox), "--no-tree", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    imp = next(i for i in data["impacts"] if i["name"] == "DOMAIN_BUS_GIZMO_MSI")
+    (path,) = imp["filters"]
+    assert path["function"] == "gizmo_lib_init_dev_msi_info"
+    shown = json.dumps(path["accepted"])
+    # PCI_DEVICE_MSIX: no tree and no patch defines it (another series').
+    assert "DOMAIN_BUS_PCI_DEVICE_MSIX" in shown
+    assert "DOMAIN_BUS_GIZMO_MSI" in shown
