@@ -213,6 +213,10 @@ class Facts:
     # Calls whose argument is a truth value (profile ``[calls] truth``:
     # WARN_ON, likely): a flag inside one is no argument of a helper.
     truth_calls: frozenset[str] = frozenset()
+    # False without a tree: the code the facts hold is only what the
+    # series' new files show (a parent, a setter in a tree file is not
+    # known), so a count of it is no count of the kernel's.
+    tree_known: bool = True
 
     @property
     def base(self) -> Mapping[str, ConstantAt]:

@@ -102,4 +102,4 @@ def accept(facts: Facts, token: str) -> AcceptAnswer:
                         tuple(sorted(unlisted.items())),
                         token in facts.lookup_tokens,
                         const.title if const is not None else "",
-                        facts.select_fields)
+                        facts.select_fields, facts.tree_known)

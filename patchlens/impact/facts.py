@@ -489,6 +489,8 @@ def gather_facts(session: FactSource, names: Iterable[str] | None = None) -> Fac
                  proven=_proven(history, profile, states),
                  flag_scopes=profile.flag_scopes,
                  truth_calls=frozenset(profile.truth_calls),
+                 tree_known=session.applied is None
+                 or session.applied.base.info.kind != "none",
                  select_fields=tuple(dict.fromkeys(
                      f for s in profile.selections for f in (s.token, s.mask))))
 

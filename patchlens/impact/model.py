@@ -398,6 +398,8 @@ class AcceptAnswer:
     # The fields a parent is found by (profile [[selection]]): text only.
     select_fields: tuple[str, ...] = field(default=(),
                                            metadata={"json": False})
+    # False without a tree: the paths are those of the series' new files.
+    tree_known: bool = field(default=True, metadata={"json": False})
 
 
 @dataclass(frozen=True)

@@ -287,8 +287,13 @@ def invert_answer(facts: Facts, flag: str, text: str = "") -> ReviewAnswer:
              f"setting it, {_counted(len(ans.checks), 'check', 'flip')}")
     if ans.flagsets:
         text_ += f", {_counted(len(ans.flagsets), 'flag set', 'change')}"
+    text_ += _NO_TREE if not facts.tree_known else ""
     return ReviewAnswer("invert", flag, text_,
                         f"patchlens impact invert {flag}", counts)
+
+
+# Without a tree an answer counts only the code of the series' new files.
+_NO_TREE = " (no tree: counts only the files the series creates)"
 
 
 def _counted(n: int, noun: str, verb: str) -> str:
@@ -326,6 +331,7 @@ def accept_answer(facts: Facts, token: str) -> ReviewAnswer:
     learned = tuple(Text("learns_in", p) for p in by_patch)
     if already:
         text_ += f"; {len(already)} already accept it"
+    text_ += _NO_TREE if not facts.tree_known else ""
     counts = {"paths": len(paths), "refuse": len(refuse), "warn": warn,
               "learn": len(learn), "already": len(already)}
     return ReviewAnswer("accept", token, text_,

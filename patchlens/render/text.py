@@ -546,7 +546,8 @@ def _(ans: InvertAnswer) -> str:
 
 @render.register
 def _(ans: AcceptAnswer) -> str:
-    value = "not defined" if ans.value is None else f"value {ans.value}"
+    value = f"value {ans.value}" if ans.value is not None else \
+        "value unknown" if ans.defined else "not defined"
     where = f", {ans.defined}" if ans.defined else ""
     out = wrap(f"ACCEPT {ans.token} ({value}{where})", rest="  ")
     if ans.lookup_only:
@@ -555,8 +556,12 @@ def _(ans: AcceptAnswer) -> str:
                     "no parent's decision on a child meets it",
                     first="  ", rest="  ")
     out.append("")
+    if not ans.tree_known:
+        out += wrap("no tree: only the parents in files the series "
+                    "creates are known", first="", rest="  ")
     if not ans.filters and not ans.selections:
-        out.append(f"no parent-domain path filters {_many(ans.family)}")
+        out.append(f"no parent-domain path filters {_many(ans.family)}"
+                   + ("" if ans.tree_known else " in them"))
     else:
         if not ans.filters:
             out.append("no parent decides on a child's "

@@ -108,3 +108,23 @@ def test_patch_only_accept_list_names_tokens_no_tree_defines(
     # PCI_DEVICE_MSIX: no tree and no patch defines it (another series').
     assert "DOMAIN_BUS_PCI_DEVICE_MSIX" in shown
     assert "DOMAIN_BUS_GIZMO_MSI" in shown
+
+
+def test_patch_only_accept_says_what_it_counts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A token the series defines with a value no hunk shows is defined,
+    its value unknown (it said "not defined"); the parents listed are
+    those of the files the series creates, and the answer says so."""
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(
+        _MSG.format(n=1, subject="irqchip/gizmo: Add the gizmo MSI library",
+                    diff=_NEW_PARENT)
+        + _MSG.format(n=2, subject="irqchip/gizmo: Add DOMAIN_BUS_GIZMO_MSI",
+                      diff=_NEW_TOKEN))
+    main(["impact", "accept", "DOMAIN_BUS_GIZMO_MSI", "--series", str(mbox),
+          "--no-tree"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "not defined" not in text
+    assert "(value unknown, patch 2/2," in text
+    assert "no tree: only the parents in files the series creates are " \
+        "known" in text

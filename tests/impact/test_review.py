@@ -198,3 +198,16 @@ def test_a_comment_on_a_definition_is_placed_where_the_report_places_it(
     other = replace(f, states=(*f.states[:-1],
                                {**f.final, "MSI_FLAG_WIDGET_IMS": elsewhere}))
     assert _otto(_demo_report(fixtures_dir, other)).line == 52
+
+
+def test_answers_without_a_tree_say_what_they_count() -> None:
+    """No tree: the invert and accept answers count only the code of the
+    files the series creates (Part 3 V1 --no-tree said "0 instances
+    would set MSI_FLAG_NO_PCI_IMS ..., 0 checks flip" while 30/33-32/33
+    set and test the flag in tree files)."""
+    f = replace(_facts(), tree_known=False)
+    for ans in (invert_answer(f, "MSI_FLAG_WIDGET_IMS"),
+                accept_answer(f, "DOMAIN_BUS_WIDGET_IMS")):
+        assert ans.text.endswith(
+            "(no tree: counts only the files the series creates)")
+    assert "no tree" not in invert_answer(_facts(), "MSI_FLAG_WIDGET_IMS").text
