@@ -49,7 +49,7 @@ _SETS = frozenset({"sets", "supports", "requires"})
 _COMMENT = re.compile(r"/\*.*?\*/|//.*$")
 # Words before a ( that are no call of a helper: C's, and the bit and
 # mask macros (c/widths.py); the kernel's truth calls (WARN_ON, likely)
-# come from the profile (``Facts.truth_calls``).
+# come from the profile (``Facts.call_rules``).
 _NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof",
                         *BIT_MACROS, *MASK_MACROS})
 _NO_RULES = Rules(names={})
@@ -105,10 +105,11 @@ def _statement_before(lines: list[str], i: int) -> str:
 
 
 def _role(before: str, line: str, col: int, name: str,
-          truth_calls: frozenset[str] = frozenset()) -> Role:
+          rules: Rules = _NO_RULES) -> Role:
     """What a statement does with ``name`` at ``col`` of ``line``, the
-    statement's earlier lines being ``before`` (``truth_calls``: the
-    profile's calls whose argument is a truth value, no helper)."""
+    statement's earlier lines being ``before`` (``rules``: the
+    profile's calls -- setters such as irq_domain_update_bus_token(),
+    look-ups, the truth calls that are no helper)."""
     full = (before + " " if before else "") + line
     col += len(full) - len(line)
     prefix = full[:col]
@@ -118,7 +119,7 @@ def _role(before: str, line: str, col: int, name: str,
         return Role.DEFINE if define.group(1) == name else Role.COMPOSE
     if after.startswith("=") and not after.startswith("=="):
         return Role.DEFINE                      # an enumerator
-    role, _ = classify_line(full, col, name, _NO_RULES)
+    role, _ = classify_line(full, col, name, rules)
     if role is not Role.OTHER:
         return role
     if re.search(r"(?<!&)&(?![&=])[\w\s|()~]*$", prefix):
@@ -137,7 +138,7 @@ def _role(before: str, line: str, col: int, name: str,
     if open_at > 0:
         callee = re.search(r"(?<!\w)(\w+)\s*$", prefix[:open_at])
         if callee and callee.group(1) not in _NOT_CALLS \
-                and callee.group(1) not in truth_calls:
+                and not rules.truth_call(callee.group(1)):
             return Role.CHECK
     return Role.OTHER
 
@@ -150,10 +151,10 @@ def _post_image(hunk: Hunk) -> Iterator[tuple[int, str, str, int | None]]:
 
 def patch_uses(series: Series, names: Iterable[str],
                hunks: Container[int] | None = None,
-               truth_calls: frozenset[str] = frozenset()) -> list[PatchUse]:
+               rules: Rules = _NO_RULES) -> list[PatchUse]:
     """Every use of ``names`` on a line the series adds, with the role the
     statement gives it, read from the patch text (``hunks``: only in
-    the hunks with these ids; ``truth_calls``: the profile's)."""
+    the hunks with these ids; ``rules``: the profile's calls)."""
     wanted = set(names)
     if not wanted:
         return []
@@ -171,7 +172,7 @@ def patch_uses(series: Series, names: Iterable[str],
                     code = _code(text)
                     for m in rx.finditer(code):
                         role = _role(_statement_before(texts, i), code,
-                                     m.start(), m.group(1), truth_calls)
+                                     m.start(), m.group(1), rules)
                         out.append(PatchUse(m.group(1), p.label, fp.path,
                                             new_no or h.new_start, role,
                                             text.strip()))
@@ -179,7 +180,7 @@ def patch_uses(series: Series, names: Iterable[str],
 
 
 def removed_uses(series: Series, name: str,
-                 truth_calls: frozenset[str] = frozenset()) -> list[PatchUse]:
+                 rules: Rules = _NO_RULES) -> list[PatchUse]:
     """Every use of ``name`` on a line the series removes, read from the
     patch text (``line``: the patch's pre-image line): without a tree,
     what the patches show of its uses before the series.  Its own
@@ -200,7 +201,7 @@ def removed_uses(series: Series, name: str,
                         continue        # its enumerator, not a use
                     for m in rx.finditer(code):
                         role = _role(before, code, m.start(), name,
-                                     truth_calls)
+                                     rules)
                         if role is Role.DEFINE:
                             continue
                         out.append(PatchUse(name, p.label, fp.path,
@@ -259,7 +260,7 @@ def unused_flags(facts: Facts, series: Series | None = None) -> list[Finding]:
     names = [n for n in new_constants(facts) if facts.final[n].bit]
     if series is not None:
         names = [n for n in names if not existed_before(series, n)]
-    in_patch = patch_uses(series, names, truth_calls=facts.truth_calls) \
+    in_patch = patch_uses(series, names, rules=facts.call_rules) \
         if series is not None else []
     out = []
     for name in names:

@@ -21,7 +21,7 @@ from enum import StrEnum
 from patchlens.extract.filters import FilterAction, FilterKind
 from patchlens.extract.history import DefinitionMove
 from patchlens.extract.profile import FlagScope
-from patchlens.extract.roles import Role
+from patchlens.extract.roles import Role, Rules
 from patchlens.findings import Finding
 
 __all__ = ["Site", "Mentioned", "ConstantAt", "Instance", "FilterPath", "QuestionCue",
@@ -210,9 +210,10 @@ class Facts:
     # Which domains each flag family means something to (profile
     # ``[[flag_scope]]``).
     flag_scopes: tuple[FlagScope, ...] = ()
-    # Calls whose argument is a truth value (profile ``[calls] truth``:
-    # WARN_ON, likely): a flag inside one is no argument of a helper.
-    truth_calls: frozenset[str] = frozenset()
+    # The profile's calls (``[[setter]]``, ``[[matcher]]``, ``[calls]
+    # truth``): what a line of the patch text does with a name -- the
+    # tree's scan has them too.
+    call_rules: Rules = field(default_factory=lambda: Rules(names={}))
     # False without a tree: the code the facts hold is only what the
     # series' new files show (a parent, a setter in a tree file is not
     # known), so a count of it is no count of the kernel's.

@@ -430,6 +430,7 @@ def gather_facts(session: FactSource, names: Iterable[str] | None = None) -> Fac
         table.setdefault(n, fam)
     maint: dict[str, tuple[str, ...]] = {}
     from patchlens.extract.constants import local_names
+    from patchlens.extract.roles import rules_for
     local = local_names(tables)
     final_scan = session.scan(table, final=True, local=local)
     base_scan = session.scan(table, final=False, local=local) \
@@ -488,7 +489,7 @@ def gather_facts(session: FactSource, names: Iterable[str] | None = None) -> Fac
                  prose=frozenset(profile.prose),
                  proven=_proven(history, profile, states),
                  flag_scopes=profile.flag_scopes,
-                 truth_calls=frozenset(profile.truth_calls),
+                 call_rules=rules_for(profile, {}),
                  tree_known=session.applied is None
                  or session.applied.base.info.kind != "none",
                  select_fields=tuple(dict.fromkeys(

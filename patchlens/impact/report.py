@@ -319,7 +319,7 @@ def unapplied_uses(facts: Facts, series: Series,
         Site(u.name, u.role, u.file, u.line, None,
              subsystems.get(u.file) or subsystem_of(u.file),
              u.patch, "read from the patch text: its hunk did not apply")
-        for u in patch_uses(series, names, failed, facts.truth_calls)
+        for u in patch_uses(series, names, failed, facts.call_rules)
         if u.role not in (Role.DEFINE, Role.OTHER))
 
 

@@ -236,6 +236,7 @@ def test_truth_calls_come_from_the_profile(tmp_path: Path) -> None:
     profile's, not Python's (any other call still is a helper)."""
     from patchlens.checks import flags
     from patchlens.extract.profile import load_profile
+    from patchlens.extract.roles import Rules
     from patchlens.mail import read_series
 
     assert not {"WARN_ON", "likely"} & flags._NOT_CALLS
@@ -263,7 +264,8 @@ diff --git a/kernel/irq/msi.c b/kernel/irq/msi.c
 
     def roles(calls: frozenset[str]) -> list[str]:
         return [u.role.value for u in flags.patch_uses(
-            series, ["MSI_FLAG_GADGET_QUIRK"], truth_calls=calls)]
+            series, ["MSI_FLAG_GADGET_QUIRK"],
+            rules=Rules(names={}, truth_calls=calls))]
 
     assert roles(frozenset()) == ["check", "check"]
     assert roles(frozenset({"GADGET_ASSERT"})) == ["other", "check"]

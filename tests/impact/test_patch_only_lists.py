@@ -128,3 +128,38 @@ def test_patch_only_accept_says_what_it_counts(
     assert "(value unknown, patch 2/2," in text
     assert "no tree: only the parents in files the series creates are " \
         "known" in text
+
+
+_OWN_TOKEN = """\
+diff --git a/drivers/irqchip/irq-gizmo-its.c b/drivers/irqchip/irq-gizmo-its.c
+index 5555555..6666666 100644
+--- a/drivers/irqchip/irq-gizmo-its.c
++++ b/drivers/irqchip/irq-gizmo-its.c
+@@ -40,6 +40,7 @@ static int gizmo_its_init_domain(struct irq_domain *parent)
+ 	domain = irq_domain_create_hierarchy(parent, 0, 64, NULL, NULL, NULL);
+ 	if (!domain)
+ 		return -ENOMEM;
++	irq_domain_update_bus_token(domain, DOMAIN_BUS_GIZMO_MSI);
+ 	return 0;
+ }
+ 
+"""
+
+
+def test_patch_only_setter_call_sets_the_token(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Read from the patch text, a token handed to one of the profile's
+    setters (irq_domain_update_bus_token()) is set -- the domain's own
+    token --, not "checked" by a helper (the held-out remap-tokens
+    series, --no-tree, said "check" for VT-d's and AMD-Vi's)."""
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(
+        _MSG.format(n=1, subject="irqchip/gizmo: Add DOMAIN_BUS_GIZMO_MSI",
+                    diff=_NEW_TOKEN.split("diff --git a/drivers")[0])
+        + _MSG.format(n=2, subject="irqchip/gizmo: Mark the ITS domain",
+                      diff=_OWN_TOKEN))
+    main(["report", str(mbox), "--no-tree", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    imp = next(i for i in data["impacts"] if i["name"] == "DOMAIN_BUS_GIZMO_MSI")
+    roles = [(s["file"], s["role"]) for g in imp["uses"] for s in g["sites"]]
+    assert roles == [("drivers/irqchip/irq-gizmo-its.c", "set")]
