@@ -269,3 +269,70 @@ diff --git a/kernel/irq/msi.c b/kernel/irq/msi.c
 
     assert roles(frozenset()) == ["check", "check"]
     assert roles(frozenset({"GADGET_ASSERT"})) == ["other", "check"]
+
+
+_NEW_PARENT = """\
+From mboxrd@z Thu Jan  1 00:00:00 1970
+From: Fay Flagger <fay@example.org>
+To: gadget-irq@lists.example.org
+Subject: [PATCH 2/2] irqchip/widget: Add the widget MSI parent
+Date: Tue, 03 Mar 2026 09:02:00 +0000
+Message-ID: <flags-parent-2@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+
+A parent which requires the gadget quirk.
+
+Signed-off-by: Fay Flagger <fay@example.org>
+---
+diff --git a/drivers/irqchip/irq-widget-msi.c b/drivers/irqchip/irq-widget-msi.c
+new file mode 100644
+--- /dev/null
++++ b/drivers/irqchip/irq-widget-msi.c
+@@ -0,0 +1,14 @@
++// SPDX-License-Identifier: GPL-2.0
++#include <linux/msi.h>
++
++#define WIDGET_MSI_FLAGS_REQUIRED	(MSI_FLAG_USE_DEF_DOM_OPS |	\\
++					 MSI_FLAG_GADGET_QUIRK)
++
++#define WIDGET_MSI_FLAGS_SUPPORTED	(MSI_GENERIC_FLAGS_MASK |	\\
++					 MSI_FLAG_PCI_MSIX)
++
++static const struct msi_parent_ops widget_msi_parent_ops = {
++	.supported_flags	= WIDGET_MSI_FLAGS_SUPPORTED,
++	.required_flags		= WIDGET_MSI_FLAGS_REQUIRED,
++	.prefix			= "WIDGET-",
++};
+-- 
+2.39.5
+"""
+
+
+def test_a_parent_a_later_patch_adds_advertises_from_that_patch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """1/2 adds a generic flag, 2/2 a parent whose supported flags cover
+    it by mask: the parent advertises it from 2/2 (it said 1/2, the
+    patch defining the flag, before the parent existed), through its
+    supported flags' macro -- not through the required-flags macro that
+    names the flag (the held-out GICv2m conversion said
+    "GICV2M_MSI_FLAGS_REQUIRED" for .supported_flags)."""
+    import json
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    shutil.copytree(CHECK_TREE, tmp_path / "linux")
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(_HEAD.format(subject="Add MSI_FLAG_GADGET_QUIRK",
+                                 tag="later").replace("[PATCH 1/1]",
+                                                      "[PATCH 1/2]")
+                    + GENERIC_FLAG + "-- \n2.39.5\n\n" + _NEW_PARENT)
+    main(["report", str(mbox), "--tree", str(tmp_path / "linux"),
+          "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    (imp,) = [i for i in data["impacts"] if i["name"] == "MSI_FLAG_GADGET_QUIRK"]
+    rows = {a["instance"]: (a["with_series"], a["patch"], a["via"])
+            for a in imp["advertisers"]}
+    assert rows["widget_msi_parent_ops"] == (
+        True, "2/2", "WIDGET_MSI_FLAGS_SUPPORTED (MSI_GENERIC_FLAGS_MASK)")
+    assert rows["gadget_msi_parent_ops"] == (
+        True, "1/2", "MSI_GENERIC_FLAGS_MASK")
