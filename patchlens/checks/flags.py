@@ -262,14 +262,24 @@ def unused_flags(facts: Facts, series: Series | None = None) -> list[Finding]:
         names = [n for n in names if not existed_before(series, n)]
     in_patch = patch_uses(series, names, rules=facts.call_rules) \
         if series is not None else []
+    # The series' own lines that set or compose a family mask
+    # (``MSI_GENERIC_FLAGS_MASK`` in a supported-flags macro): they carry
+    # every flag whose bit the mask covers, as a field naming the mask
+    # does in the tree's tables.
+    masks = facts.set_values[-1] if facts.set_values else {}
+    mask_sets = [u for u in patch_uses(series, masks, rules=facts.call_rules)
+                 if u.role in (Role.SET, Role.COMPOSE)] \
+        if series is not None and masks and names else []
     out = []
     for name in names:
         const = facts.final[name]
         uses = [s for s in facts.sites if s.name == name]
         written = [u for u in in_patch if u.name == name]
+        bit = const.value or 0
         sets = any(s.role in (Role.SET, Role.COMPOSE) for s in uses) or any(
             u.role in (Role.SET, Role.COMPOSE) for u in written) \
-            or _set_in_tables(facts, name)
+            or _set_in_tables(facts, name) \
+            or any(masks[u.name] & bit for u in mask_sets)
         checks = any(s.role in (Role.CHECK, Role.MATCH) for s in uses) or any(
             u.role in (Role.CHECK, Role.MATCH) for u in written)
         patch = facts.introduced_by(name)

@@ -229,7 +229,8 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
             continue
         if hl.kind == " " and context_defines and expr is not None \
                 and not model.expr_of(name)[0] \
-                and any(f.has_name(name) for f in profile.families):
+                and any(f.has_name(name) or name in f.masks
+                        for f in profile.families):
             # Shown by the patch, kept by it: defined (explicit value).
             line = hl.new_no or hunk.new_start
             if kind == "macro":

@@ -336,3 +336,32 @@ def test_a_parent_a_later_patch_adds_advertises_from_that_patch(
         True, "2/2", "WIDGET_MSI_FLAGS_SUPPORTED (MSI_GENERIC_FLAGS_MASK)")
     assert rows["gadget_msi_parent_ops"] == (
         True, "1/2", "MSI_GENERIC_FLAGS_MASK")
+
+
+_MASK_SETTER = """\
+diff --git a/drivers/irqchip/irq-gadget-msi.c b/drivers/irqchip/irq-gadget-msi.c
+--- a/drivers/irqchip/irq-gadget-msi.c
++++ b/drivers/irqchip/irq-gadget-msi.c
+@@ -20,6 +20,9 @@
+ #include <linux/msi.h>
+ 
++#define GADGET_MSI_FLAGS_SUPPORTED	(MSI_GENERIC_FLAGS_MASK |	\\
++					 MSI_FLAG_PCI_MSIX)
++
+ static int gadget_msi_count;
+ 
+"""
+
+
+def test_without_a_tree_a_mask_the_series_composes_sets_the_bit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """No tree: a supported-flags macro a patch writes with
+    MSI_GENERIC_FLAGS_MASK carries the new generic flag's bit 3, so
+    "nothing sets" it is false (the held-out GICv2m conversion,
+    --no-tree, said so for USE_DEV_FWNODE and PARENT_PM_DEV); nothing
+    tests it still holds."""
+    got = _check(tmp_path, monkeypatch, capsys,
+                 GENERIC_FLAG.split("diff --git a/kernel")[0] + _MASK_SETTER,
+                 "Add MSI_FLAG_GADGET_QUIRK", tree=False)
+    assert [l.split(": ")[2] for l in got] == ["unchecked-flag"]
