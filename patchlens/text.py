@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 __all__ = ["WIDTH", "ascii_text", "wrap", "table", "fit", "site", "plural",
-           "ranges", "patch_numbers"]
+           "ranges", "patch_numbers", "scope"]
 
 WIDTH = 72
 
@@ -62,6 +62,18 @@ def site(file: str | None, line: int | None) -> str:
     if not file:
         return "-"
     return f"{file}:{line}" if line else file
+
+
+def scope(role: str, function: str | None, quote: str = "") -> str:
+    """Where in the file a use is, after its ``file:line``: " f()" for a
+    function, " in X" for the macro a ``compose`` use is the body of (a
+    macro is no function: "GICV2M_MSI_FLAGS_REQUIRED()" misread it).
+    ``quote``: markdown's backtick."""
+    if not function:
+        return ""
+    if role == "compose" and function.upper() == function:
+        return f" in {quote}{function}{quote}"
+    return f" {quote}{function}(){quote}"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -11,7 +11,7 @@ from patchlens.checks.hunks import HUNK_CODES
 from patchlens.impact.model import Answer, Report
 from patchlens.impact.report import FROM_PATCH_TEXT
 from patchlens.render import text
-from patchlens.text import ranges, site
+from patchlens.text import ranges, scope, site
 from patchlens.render.terse import marks
 
 __all__ = ["render"]
@@ -82,7 +82,7 @@ def _report(r: Report) -> str:
                                                imp.neighbours), ""]
         for u in imp.removal:
             st = u.site
-            fn = f" `{st.function}()`" if st.function else ""
+            fn = scope(st.role, st.function, "`")
             fate = (f"**added by {u.added_by}: stale-reference**"
                     if u.added_by else "**left: stale-reference**"
                     if u.left else f"{u.how or 'removed'} by {u.removed_by}")
@@ -95,7 +95,7 @@ def _report(r: Report) -> str:
             who = f" ({'; '.join(g.maintainers)})" if g.maintainers else ""
             out.append(f"- **{g.subsystem}**{who}: {counts}")
             for st in g.sites:
-                fn = f" `{st.function}()`" if st.function else ""
+                fn = scope(st.role, st.function, "`")
                 patch = f" [{st.patch}]" if st.patch else ""
                 out.append(f"  - {st.role} {site(st.file, st.line)}"
                            f"{fn}{patch}")

@@ -16,7 +16,7 @@ from patchlens.impact.model import (
     AcceptAnswer, Application, FilterVerdict, Impact, InstanceRow, InvertAnswer,
     RemovedUse, RenameAnswer, Report, ReviewNote, SeriesDiff, SeriesInfo,
 )
-from patchlens.text import WIDTH, plural, ranges, site, table, wrap
+from patchlens.text import WIDTH, plural, ranges, scope, site, table, wrap
 from patchlens.render.terse import marks as finding_marks
 
 __all__ = ["render", "render_findings", "applied_patches", "hunk_total"]
@@ -335,7 +335,7 @@ def _removal(imp: Impact, patch_only: bool = False) -> list[str]:
         out += wrap(f"{sub}:", rest="  ")
         for u in uses:
             s = u.site
-            fn = f" {s.function}()" if s.function else ""
+            fn = scope(s.role, s.function)
             if u.added_by:
                 fate = f"ADDED by {u.added_by}: stale-reference"
             elif u.left:
@@ -370,7 +370,7 @@ def _impact(imp: Impact, patch_only: bool = False) -> list[str]:
                         rest="    ")
         for s in group.sites:
             where = site(s.file, s.line)
-            fn = f" {s.function}()" if s.function else ""
+            fn = scope(s.role, s.function)
             patch = f" [{s.patch}]" if s.patch else ""
             out += wrap(f"{s.role:<8}{where}{fn}{patch}", first="  ",
                         rest=" " * 10)
