@@ -31,6 +31,9 @@ facts                   ``facts-<V>.pickle``        content id ``/`` digest of t
                                                     scan rules, flag-set literals and
                                                     profile fingerprint
 maintainers             ``maintainers-<V>.pickle``  content id of MAINTAINERS          ``Maintainers`` (one entry kept)     MAINTAINERS
+definitions             ``definitions-<V>.pickle``  ``<content id>:<path>`` of a       ``RawFile``: the file's enums and    DEFINITIONS
+                                                    header the constants are read      object-like macros (the
+                                                    from                               constants' step 1)
 flag-set macros         ``flagset-macros-<V>-<P>``  content id (``P``: the profile's   ``(RawMacro, ...)``: the file's      FLAGSET
                         ``.pickle``                 fingerprint, in the file name)     macros when it defines a flag set
 archive scans           ``archive-scan-<V>.pickle`` ``<A>``: digest of the archive's   ``({epoch git dir: last commit},     ARCHIVE
@@ -61,7 +64,8 @@ from typing import Any
 
 __all__ = ["cache_home", "cache_dir", "Store", "Check",
            "SEARCH_VERSION", "FACTS_VERSION", "MAINTAINERS_VERSION",
-           "FLAGSET_VERSION", "ARCHIVE_VERSION", "search_store", "archive_store", "facts_store",
+           "FLAGSET_VERSION", "ARCHIVE_VERSION", "DEFINITIONS_VERSION",
+           "search_store", "archive_store", "facts_store", "definitions_store",
            "maintainers_store", "flagset_store", "load_pickle",
            "save_pickle"]
 
@@ -76,6 +80,8 @@ FACTS_VERSION = 15
 # 2: N: patterns kept as text (compiled on first use), answers kept.
 MAINTAINERS_VERSION = 2
 FLAGSET_VERSION = 2        # 2: one file per profile fingerprint
+# Bump with any change to what extract.definitions.read_definitions reads.
+DEFINITIONS_VERSION = 1
 ARCHIVE_VERSION = 2        # 2: index entries are plain tuples
 
 # Whether one entry (key, value) has the shape its store promises.
@@ -266,6 +272,13 @@ def maintainers_store(enabled: bool, check: Check) -> Store:
     """The parsed MAINTAINERS by content id ("maint")."""
     return Store(enabled, {"maint": (f"maintainers-{MAINTAINERS_VERSION}.pickle",
                                      lambda k, v: _is_str(k) and check(k, v))})
+
+
+def definitions_store(enabled: bool, check: Check) -> Store:
+    """One file's raw definitions by ``<content id>:<path>`` ("defs"):
+    a warm run parses no header it has read before."""
+    return Store(enabled, {"defs": (f"definitions-{DEFINITIONS_VERSION}.pickle",
+                                    lambda k, v: _is_str(k) and check(k, v))})
 
 
 def flagset_store(enabled: bool, fingerprint: str, check: Check) -> Store:

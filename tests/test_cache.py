@@ -239,3 +239,27 @@ def test_maintainers_answers_are_kept_for_the_next_run(refs_tree, monkeypatch) -
     monkeypatch.setattr(maintainers, "_compiled_n", None)
     warm = scan_references(DirectoryTree(str(refs_tree)), NAMES, prof, jobs=1)
     assert warm.subsystems == cold.subsystems
+
+
+def test_a_warm_run_parses_no_header_it_has_read(foo_tree, monkeypatch) -> None:
+    """The constants' headers: their raw definitions are stored by
+    content id and path; a new process reads them from the store."""
+    from patchlens.extract import definitions
+    prof = parse_profile(FOO_PROFILE, "foo.toml")
+    cold = extract_constants(DirectoryTree(str(foo_tree)), prof,
+                             context=SearchContext(racy_ns=0))
+    assert "FOO_FLAG_B" in {c.name for c in cold.constants}
+    cache._LOADED.clear()                       # the next run: a new process
+    definitions._RAW_CACHE.clear()
+    monkeypatch.setattr(definitions, "parse_c", None)     # would fail if called
+    warm = extract_constants(DirectoryTree(str(foo_tree)), prof,
+                             context=SearchContext(racy_ns=0))
+    assert warm == cold
+    # Damaged entries are dropped: the header is parsed again.
+    store = cache.definitions_store(True, lambda k, v: True)
+    cache.save_pickle(store.paths["defs"], {k: "x" for k in store.get("defs")})
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(foo_tree.parent / "cache"))
+    definitions._RAW_CACHE.clear()
+    assert extract_constants(DirectoryTree(str(foo_tree)), prof,
+                             context=SearchContext(racy_ns=0)) == cold

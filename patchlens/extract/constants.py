@@ -26,15 +26,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from patchlens.cache import definitions_store
 from patchlens.extract.definitions import (
     Constant, ConstantTable, EnumDef, FlagSet, Model, RawEnum, RawEnumerator,
-    RawMacro, read_definitions)
+    RawFile, RawMacro, read_definitions)
 from patchlens.c.evaluate import MAX_MACRO_DEPTH, Value, bit_number, evaluate
 from patchlens.extract.flagsets import (flag_macros, resolve_flag_sets,
                                         scan_flag_sets)
 from patchlens.extract.profile import Family, Profile
 from patchlens.search import SearchContext, files_containing
-from patchlens.tree.source import TreeSource
+from patchlens.tree.source import TreeSource, blob_id
 
 __all__ = [
     "Constant", "FlagSet", "EnumDef", "ConstantTable",
@@ -78,20 +79,47 @@ def model_inputs(source: TreeSource, profile: Profile,
     return tuple(out)
 
 
-def model_of(inputs: Iterable[tuple[str, bytes]]) -> Model:
-    """The model of the files ``inputs`` (:func:`model_inputs`)."""
+def model_of(inputs: Iterable[tuple[str, bytes]], cache: bool = False) -> Model:
+    """The model of the files ``inputs`` (:func:`model_inputs`); with
+    ``cache``, each file's definitions come from the definitions store
+    when it has read those bytes at that path before."""
+    store = definitions_store(cache, _valid_raw)
+    known = store.get("defs")
     model = Model()
     for p, data in inputs:
-        raw = read_definitions(p, data)
+        key = f"{blob_id(data)}:{p}"
+        raw = known.get(key)
+        if raw is None:
+            raw = read_definitions(p, data)
+            known[key] = raw
+            store.touch("defs")
         model.files.append(p)
         model.enums.extend(raw.enums)
         model.macros.extend(raw.macros)
+    store.flush()
     return model
+
+
+def _valid_raw(key: object, value: object) -> bool:
+    """A definitions entry: a RawFile of raw enums and macros of the
+    key's path."""
+    if not isinstance(value, RawFile) or not isinstance(key, str):
+        return False
+    path = key.partition(":")[2]
+    return isinstance(value.enums, tuple) and isinstance(value.macros, tuple) \
+        and all(isinstance(e, RawEnum) and e.file == path and isinstance(e.line, int)
+                and isinstance(e.items, tuple)
+                and all(isinstance(i, RawEnumerator) and isinstance(i.name, str)
+                        and isinstance(i.line, int) for i in e.items)
+                for e in value.enums) \
+        and all(isinstance(m, RawMacro) and m.file == path and isinstance(m.name, str)
+                and isinstance(m.expr, str) and isinstance(m.line, int)
+                for m in value.macros)
 
 
 def model_from(source: TreeSource, profile: Profile,
                paths_hint: Iterable[str], context: SearchContext) -> Model:
-    return model_of(model_inputs(source, profile, paths_hint, context))
+    return model_of(model_inputs(source, profile, paths_hint, context), context.cache)
 
 
 # -- step 3: values --------------------------------------------------------

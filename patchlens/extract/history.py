@@ -226,7 +226,7 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
                           list(done.files), list(done.notes))
             todo = [m for m in sorted(failed) if prev_n < m <= n]
         else:
-            model = model_of(inputs)
+            model = model_of(inputs, context.cache)
             todo = [m for m in sorted(failed) if m <= n]
         for m in todo:
             for path, hunk, reason in failed[m]:
