@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import strategies as st
 
@@ -486,10 +487,14 @@ def prepare_cli_world(ctx: Context) -> None:
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    """``patchlens.cli.main(argv)`` in-process: (status, stdout, stderr)."""
+    """``patchlens.cli.main(argv)`` in-process: (status, stdout, stderr).
+    As in a process of its own, --verbose speaks of this run's sessions
+    (and no run keeps the last one's alive)."""
+    from patchlens import session
     from patchlens.cli import main as cli_main
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            mock.patch.object(session, "_OPENED", []):
         try:
             status = cli_main(argv)
         except SystemExit as exc:
@@ -497,12 +502,26 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     return int(status or 0), out.getvalue(), err.getvalue()
 
 
+_PARSER: list[argparse.ArgumentParser] = []
+
+
+def _one_parser() -> argparse.ArgumentParser:
+    """``build_parser()`` once for all generated argv: building it costs
+    more than most runs (parsing leaves it as it was)."""
+    if not _PARSER:
+        from patchlens.cli import build_parser
+        _PARSER.append(build_parser())
+    return _PARSER[0]
+
+
 def target_cli(data: tuple[list[str], bytes], ctx: Context) -> None:
     argv = _resolve_argv(data[0], ctx, data[1])
+    parser = _one_parser()
     try:
         # in the scratch directory: a relative path ('..') names the same
         # files whatever directory the suite runs from (not all of /tmp)
-        with contextlib.chdir(ctx.work):
+        with contextlib.chdir(ctx.work), \
+                mock.patch("patchlens.cli.build_parser", lambda: parser):
             status, _, err = run_cli(argv)
     except (ImportError, NotImplementedError):
         # A subcommand (or a stage it needs) that is not written yet; the

@@ -5,6 +5,8 @@ tree as git grep reads it, --help examples, completion and man page."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import pty
 import select
@@ -12,10 +14,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
-from patchlens.cli import EXAMPLES, build_parser, man_page
+from patchlens import session
+from patchlens.cli import EXAMPLES, build_parser, main, man_page
 from patchlens.commands.common import use_color
 from patchlens.text import table
 
@@ -28,11 +32,35 @@ ESC = "\x1b["
 
 def run(*argv: str, cwd: str | Path | None = None,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real entry point in a child: for what is about the process
+    (its exit status, a pipe, the cache a later run finds)."""
     full = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     full.update(env or {})
     return subprocess.run([sys.executable, "-m", "patchlens", *argv],
                           cwd=cwd, env=full, capture_output=True, text=True,
                           timeout=120, check=False)
+
+
+def call(*argv: str, cwd: str | Path | None = None,
+         env: dict[str, str] | None = None
+         ) -> subprocess.CompletedProcess[str]:
+    """:func:`run`'s answer from ``patchlens.cli.main`` in this process:
+    for what the command says, not how the process behaves (its stdout
+    here is no terminal, as in :func:`run`).  The environment and cwd
+    are the child's; --verbose lists only this call's sessions."""
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ), \
+            mock.patch.object(session, "_OPENED", []), \
+            contextlib.chdir(cwd or os.getcwd()), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        os.environ.pop("NO_COLOR", None)
+        os.environ.update(env or {})
+        try:
+            status = main(list(argv))
+        except SystemExit as exc:   # argparse's usage errors
+            status = exc.code if isinstance(exc.code, int) else 2
+    return subprocess.CompletedProcess(list(argv), status, out.getvalue(),
+                                       err.getvalue())
 
 
 def run_pty(argv: list[str], *, stdout_tty: bool, stderr_tty: bool,
@@ -74,7 +102,7 @@ def run_pty(argv: list[str], *, stdout_tty: bool, stderr_tty: bool,
 # -- errors ---------------------------------------------------------------
 
 def test_misspelt_command_one_prefix_and_a_suggestion() -> None:
-    r = run("reprot")
+    r = run("reprot")                 # the entry point's status and line
     assert r.returncode == 2
     lines = r.stderr.splitlines()
     assert len(lines) == 1
@@ -84,7 +112,7 @@ def test_misspelt_command_one_prefix_and_a_suggestion() -> None:
 
 
 def test_misspelt_choice_in_a_subcommand() -> None:
-    r = run("report", SERIES, "--format", "jsn")
+    r = call("report", SERIES, "--format", "jsn")
     assert r.returncode == 2
     assert r.stderr.startswith("patchlens: report: argument --format")
     assert r.stderr.rstrip().endswith("did you mean json?")
@@ -94,12 +122,12 @@ def test_misspelt_choice_in_a_subcommand() -> None:
 
 def test_color_always_never_and_pipes() -> None:
     base = ("check", SERIES, "--tree", TREE, "--format", "terse")
-    always = run(*base, "--color=always")
+    always = call(*base, "--color=always")
     assert f"{ESC}31mERROR{ESC}0m:" in always.stdout
     assert f"{ESC}33mWARNING{ESC}0m:" in always.stdout
-    assert ESC not in run(*base, "--color=never").stdout
+    assert ESC not in call(*base, "--color=never").stdout
     assert ESC not in run(*base).stdout               # auto, a pipe
-    assert ESC not in run(*base, "--color=always", "--format", "json").stdout
+    assert ESC not in call(*base, "--color=always", "--format", "json").stdout
 
 
 def test_color_auto_on_a_terminal_and_no_color() -> None:
@@ -129,18 +157,18 @@ def test_use_color_rules() -> None:
 
 def test_ignore_drops_codes_and_refuses_unknown_ones() -> None:
     base = ("check", SERIES, "--tree", TREE, "--format", "terse")
-    full = run(*base)
+    full = call(*base)
     assert "bit-collision" in full.stdout and "enum-shift" in full.stdout
-    fewer = run(*base, "--ignore", "bit-collision,enum-shift")
+    fewer = call(*base, "--ignore", "bit-collision,enum-shift")
     assert "bit-collision" not in fewer.stdout
     assert "enum-shift" not in fewer.stdout
     assert fewer.stdout.count("\n") < full.stdout.count("\n")
-    bad = run(*base, "--ignore", "bit-colision")
+    bad = call(*base, "--ignore", "bit-colision")
     assert bad.returncode == 2
     assert bad.stderr.splitlines() == [
         "patchlens: --ignore: unknown finding code bit-colision; "
         "did you mean bit-collision?"]
-    rep = run("report", SERIES, "--tree", TREE, "--format", "json",
+    rep = call("report", SERIES, "--tree", TREE, "--format", "json",
               "--ignore", "bit-collision")
     assert '"bit-collision"' not in rep.stdout
 
@@ -156,18 +184,18 @@ def test_git_config_defaults_and_the_command_line_wins(tmp_path: Path) -> None:
     _git(tmp_path, "config", "patchlens.tree", TREE)
     _git(tmp_path, "config", "patchlens.failOn", "check")
     _git(tmp_path, "config", "patchlens.color", "always")
-    r = run("check", SERIES, "--format", "terse", cwd=tmp_path)
+    r = call("check", SERIES, "--format", "terse", cwd=tmp_path)
     assert "bit-collision" in r.stdout             # the tree was read
     assert ESC in r.stdout                         # colour from config
     assert r.returncode == 1
-    r = run("check", SERIES, "--format", "terse", "--color=never",
+    r = call("check", SERIES, "--format", "terse", "--color=never",
             "--ignore", "bit-collision,used-before-defined", "--fail-on",
             "error", cwd=tmp_path)
     assert ESC not in r.stdout and r.returncode == 0
-    r = run("check", SERIES, "--no-tree", "--format", "json", cwd=tmp_path)
+    r = call("check", SERIES, "--no-tree", "--format", "json", cwd=tmp_path)
     assert '"patch_only": true' in r.stdout or "patch-only" in r.stdout
     _git(tmp_path, "config", "patchlens.failOn", "sometimes")
-    r = run("check", SERIES, cwd=tmp_path)
+    r = call("check", SERIES, cwd=tmp_path)
     assert r.returncode == 2
     assert r.stderr.startswith("patchlens: git config patchlens.failon:")
 
@@ -176,15 +204,16 @@ def test_git_config_defaults_and_the_command_line_wins(tmp_path: Path) -> None:
 
 def test_verbose_says_stages_and_counts(tmp_path: Path) -> None:
     env = {"XDG_CACHE_HOME": str(tmp_path)}
-    quiet = run("report", SERIES, "--tree", TREE, env=env)
+    quiet = call("report", SERIES, "--tree", TREE, env=env)
     assert quiet.stderr == ""
-    r = run("report", SERIES, "--tree", TREE, "--verbose", env=env)
+    r = call("report", SERIES, "--tree", TREE, "--verbose", env=env)
     assert r.stdout == quiet.stdout
     assert "patchlens: stages: series" in r.stderr
     assert "apply" in r.stderr and "patchlens: total" in r.stderr
     assert "searched" in r.stderr and "files parsed" in r.stderr
     again = run("report", SERIES, "--tree", TREE, "--verbose", env=env)
     assert " 0 files parsed" in again.stderr      # warm: all from the cache
+    #                            (a new process: the cache on disk)
 
 
 def test_progress_one_line_on_a_terminal_only(tmp_path: Path) -> None:
@@ -231,18 +260,18 @@ def test_working_tree_is_read_as_git_grep_does(tmp_path: Path) -> None:
     _git(work, "add", "-A")
     _git(work, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm",
          "base")
-    clean = run("constants", "--format", "json", cwd=work)
+    clean = call("constants", "--format", "json", cwd=work)
     assert clean.returncode == 0
     msi = work / "include" / "linux" / "msi.h"
     text = msi.read_text()
     msi.write_text(text.replace("#endif", "#define MSI_FLAG_B4CLI_TEST\t"
                                 "BIT(30)\n#endif", 1))
-    edited = run("constants", cwd=work)
+    edited = call("constants", cwd=work)
     assert "MSI_FLAG_B4CLI_TEST" in edited.stdout
     assert "the working tree" in " ".join(edited.stdout.split())
-    head = run("constants", "--rev", "HEAD", cwd=work)
+    head = call("constants", "--rev", "HEAD", cwd=work)
     assert "MSI_FLAG_B4CLI_TEST" not in head.stdout
-    rep = run("report", SERIES, cwd=work)
+    rep = call("report", SERIES, cwd=work)
     tree_line = [ln for ln in rep.stdout.splitlines()
                  if ln.startswith("Tree")][0]
     assert "working tree" in " ".join(rep.stdout.split("Applied")[0].split())
@@ -256,7 +285,7 @@ def test_tree_line_says_each_fact_once(tmp_path: Path) -> None:
     _git(work, "add", "-A")
     _git(work, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm",
          "base")
-    r = run("report", SERIES, "--rev", "HEAD", cwd=work)
+    r = call("report", SERIES, "--rev", "HEAD", cwd=work)
     head = " ".join(r.stdout.split("Applied")[0].split())
     assert head.count("names no base-commit") <= 1
 
@@ -275,7 +304,7 @@ def test_table_never_splits_a_file_line() -> None:
 # -- markdown -------------------------------------------------------------
 
 def test_markdown_quotes_diff_lines_in_a_fenced_block() -> None:
-    r = run("report", SERIES, "--tree", TREE, "--format", "markdown")
+    r = call("report", SERIES, "--tree", TREE, "--format", "markdown")
     body = r.stdout.split("## Review", 1)[1]
     if "```diff" not in body:
         pytest.skip("the demo thread has no reply quoting patch lines")
@@ -322,7 +351,7 @@ def test_every_subcommand_help_has_examples(words: list[str],
 
 @pytest.mark.parametrize("shell", ["bash", "zsh"])
 def test_completion_scripts(shell: str, tmp_path: Path) -> None:
-    r = run("completion", shell)
+    r = call("completion", shell)
     assert r.returncode == 0
     for word in ("report", "check", "--format", "--ignore", "b4-check"):
         assert word in r.stdout

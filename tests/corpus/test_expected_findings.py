@@ -18,7 +18,9 @@ function ``f()`` it names.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
 import re
 import subprocess
@@ -26,6 +28,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -156,14 +159,33 @@ def load_expectations(path: Path) -> Expectations:
 
 @functools.lru_cache(maxsize=None)
 def run_check(series: str, setting: str, revision: int | None, tree: Path | None) -> tuple[Found, ...]:
-    args = [sys.executable, "-m", "patchlens", "check", str(CORPUS / f"{series}.mbox"),
-            "--format", "terse"]
+    args = ["check", str(CORPUS / f"{series}.mbox"), "--format", "terse"]
     args += ["--no-tree"] if tree is None else ["--tree", str(tree)]
     if revision is not None:
         args += ["-v", str(revision)]
-    proc = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=600)
-    assert proc.returncode in (0, 1), f"check exited {proc.returncode}: {proc.stderr}"
-    return tuple(f for f in map(parse_terse_line, proc.stdout.splitlines()) if f is not None)
+    if tree is None:
+        # Patch-only is small work: the CLI in this process (a child
+        # would spend more on starting than on the series).
+        status, out, err = _check_here(args)
+    else:
+        # A kernel tree: a child each, so no run keeps a tree's
+        # analysis alive in the test process.
+        proc = subprocess.run([sys.executable, "-m", "patchlens", *args], capture_output=True,
+                              text=True, cwd=REPO, timeout=600)
+        status, out, err = proc.returncode, proc.stdout, proc.stderr
+    assert status in (0, 1), f"check exited {status}: {err}"
+    return tuple(f for f in map(parse_terse_line, out.splitlines()) if f is not None)
+
+
+def _check_here(args: list[str]) -> tuple[int, str, str]:
+    """``patchlens.cli.main(args)`` from the repository: (status, stdout, stderr)."""
+    from patchlens import session
+    from patchlens.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(REPO), mock.patch.object(session, "_OPENED", []), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(args)
+    return status, out.getvalue(), err.getvalue()
 
 
 def compare_family(expect: Expectations, found: Sequence[Found]) -> list[str]:
