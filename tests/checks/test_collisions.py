@@ -10,29 +10,13 @@ fixture tree."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from patchlens.cli import main
+from tests.checks.builders import flag_mail, run, where, write_series
 
-CHECK_TREE = Path(__file__).resolve().parents[2] / "fixtures" / "checks" / "tree"
-
-_HEAD = """From mboxrd@z Thu Jan  1 00:00:00 1970
-From: Fay Flagger <fay@example.org>
-To: gadget-irq@lists.example.org
-Subject: [PATCH 1/1] genirq/msi: Add a gadget flag
-Date: Tue, 03 Mar 2026 09:01:00 +0000
-Message-ID: <flags-collision@example.org>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=UTF-8
-
-Add a gadget flag.
-
-Signed-off-by: Fay Flagger <fay@example.org>
----
-"""
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 # The context (PCI_MSIX, NO_MASK) is the tree's; the trailing comment
 # line differs, so the hunk fails.  GADGET_IMS lands on NO_MASK's bit.
@@ -111,37 +95,28 @@ diff --git a/include/linux/msi.h b/include/linux/msi.h
 
 
 
-def _collisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                capsys: pytest.CaptureFixture[str], diff: str,
-                tree: bool = True, fmt: str = "terse") -> list[str]:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    mbox = tmp_path / "series.mbox"
-    mbox.write_text(_HEAD + diff + "-- \n2.39.5\n")
-    args = ["--no-tree"]
-    if tree:
-        shutil.copytree(CHECK_TREE, tmp_path / "linux")
-        args = ["--tree", str(tmp_path / "linux")]
-    main(["check", str(mbox), *args, "--format", fmt])
-    out = capsys.readouterr().out
+def _collisions(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                diff: str, tree: bool = True, fmt: str = "terse") -> list[str]:
+    mbox = write_series(tmp_path, flag_mail(diff, "Add a gadget flag", "collision"))
+    _, out = run(capsys, "check", str(mbox), *where(tmp_path, tree),
+                 "--format", fmt)
     if fmt != "terse":
         return out.splitlines()
     return [l for l in out.splitlines() if ": bit-collision: " in l]
 
 
 def test_context_of_the_tree_collides_at_the_landing_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    assert _collisions(tmp_path, monkeypatch, capsys, VERIFIED) == [
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, capsys, VERIFIED) == [
         "include/linux/msi.h:28: ERROR: bit-collision: MSI_FLAG_GADGET_IMS "
         "is bit 17 (0x20000), already used by MSI_FLAG_NO_MASK (MSI flag "
         "family) [patch line] (1/1)"]
 
 
 def test_a_collision_says_what_it_does_to_instances(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
-    out = "\n".join(_collisions(tmp_path, monkeypatch, capsys, VERIFIED,
+    out = "\n".join(_collisions(tmp_path, capsys, VERIFIED,
                                 fmt="json"))
     (f,) = [f for f in json.loads(out)["findings"]
             if f["code"] == "bit-collision"]
@@ -158,30 +133,26 @@ def test_a_collision_says_what_it_does_to_instances(
 
 
 def test_context_of_another_layout_claims_no_collision(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    assert _collisions(tmp_path, monkeypatch, capsys, OTHERBASE) == []
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, capsys, OTHERBASE) == []
 
 
 def test_a_name_the_tree_defines_is_not_a_collision(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    assert _collisions(tmp_path, monkeypatch, capsys, SAMENAME) == []
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, capsys, SAMENAME) == []
 
 
 def test_no_family_context_is_patch_only(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    assert _collisions(tmp_path, monkeypatch, capsys, NOCONTEXT) == [
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, capsys, NOCONTEXT) == [
         "include/linux/msi.h:28: WARNING: bit-collision: "
         "MSI_FLAG_GADGET_LEGACY is bit 17 (0x20000), already used by "
         "MSI_FLAG_NO_MASK (MSI flag family) [patch line; patch-only] (1/1)"]
 
 
 def test_two_new_flags_on_one_bit_the_patch_proves(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    assert _collisions(tmp_path, monkeypatch, capsys, TWONEW,
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _collisions(tmp_path, capsys, TWONEW,
                        tree=False) == [
         "include/linux/msi.h:27: ERROR: bit-collision: MSI_FLAG_GADGET_IMS "
         "is bit 18 (0x40000), already used by MSI_FLAG_GADGET_DYN (MSI flag "
@@ -208,14 +179,13 @@ def test_every_location_says_what_it_is() -> None:
 
 
 def test_without_a_tree_the_added_flag_collides_not_its_context(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Patch-only, the context flag NO_MASK first appears in the table at
     the same patch as the flag the patch adds: the finding names the
     added flag, at its own line, as the one landing on a used bit (it
     said "MSI_FLAG_NO_MASK ... already used by MSI_FLAG_GADGET_IMS",
     backwards, at NO_MASK's line)."""
-    assert _collisions(tmp_path, monkeypatch, capsys, VERIFIED,
+    assert _collisions(tmp_path, capsys, VERIFIED,
                        tree=False) == [
         "include/linux/msi.h:28: ERROR: bit-collision: MSI_FLAG_GADGET_IMS "
         "is bit 17 (0x20000), already used by MSI_FLAG_NO_MASK (MSI flag "

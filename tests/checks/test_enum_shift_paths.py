@@ -22,11 +22,12 @@ from patchlens.findings import PATCH_LINE, Severity
 from patchlens.tree import open_tree
 from patchlens.tree.apply import apply_series
 from patchlens.tree.empty import EmptyTree
+from tests.checks.builders import FIXTURES, mail, run, write_series
 from tests.checks.helpers import checked_history
 from tests.tree_helpers import make_series
 
 PROFILE = load_profile(None)
-TREE = Path(__file__).resolve().parents[2] / "fixtures" / "extract" / "tree"
+TREE = FIXTURES / "extract" / "tree"
 
 # A domain id inserted in the middle of a whole enum (the hunk shows the
 # enum's opening line): the count moves 1 -> 2.
@@ -181,45 +182,35 @@ RENUMBER_FLAGS = """\
 
 
 def _mbox(tmp_path: Path, diff: str) -> Path:
-    path = tmp_path / "series.mbox"
-    path.write_text(
-        "From mboxrd@z Thu Jan  1 00:00:00 1970\n"
-        "From: Cy Checker <cy@example.org>\n"
-        "Subject: [PATCH 1/1] genirq/msi: Rework the domain ids\n"
-        "Date: Tue, 03 Mar 2026 09:01:00 +0000\n"
-        "Message-ID: <shift-paths-1@example.org>\n\n"
-        "Rework.\n\nSigned-off-by: Cy Checker <cy@example.org>\n---\n"
-        + diff + "-- \n2.39.5\n")
-    return path
+    return write_series(tmp_path, mail(
+        diff, "genirq/msi: Rework the domain ids", author="Cy Checker <cy@example.org>",
+        msgid="shift-paths-1@example.org", body="Rework.", mime=False))
 
 
 def _constants(tmp_path: Path, diff: str, capsys) -> dict[str, tuple]:
     import json
-    from patchlens.cli import main
-    main(["report", str(_mbox(tmp_path, diff)), "--no-tree", "--format",
-          "json"])
-    data = json.loads(capsys.readouterr().out)
+    _, out = run(capsys, "report", str(_mbox(tmp_path, diff)), "--no-tree",
+                 "--format", "json")
+    data = json.loads(out)
     assert not [f for f in data["findings"]
                 if f["code"] == "stale-reference"]
     return {c["name"]: (c["kind"], c["before"], c["after"])
             for c in data["constants"]}
 
 
-def test_patch_only_table_revert(tmp_path: Path, capsys,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("private_cache")
+def test_patch_only_table_revert(tmp_path: Path, capsys) -> None:
     """The context name is not "new", the removed one is removed, the
     count shifts (today: MSI_DEFAULT_DOMAIN and the count were "new")."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert _constants(tmp_path, REVERT_DOMAIN_ID, capsys) == {
         "MSI_SECONDARY_DOMAIN": ("removed", 1, None),
         "MSI_MAX_DEVICE_IRQDOMAINS": ("shifted", 2, 1)}
 
 
-def test_patch_only_table_renumbering(tmp_path: Path, capsys,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("private_cache")
+def test_patch_only_table_renumbering(tmp_path: Path, capsys) -> None:
     """Explicit values on "-" lines are the values before the patch: a
     renumbered flag is changed, not new; a context flag is unchanged."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert _constants(tmp_path, RENUMBER_FLAGS, capsys) == {
         "MSI_FLAG_ACTIVATE_EARLY": ("changed", 8, 4),
         "MSI_FLAG_MULTI_PCI_MSI": ("changed", 4, 65536)}

@@ -7,29 +7,14 @@ not new.  Kernel-shaped series on the check fixture tree."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from patchlens.cli import main
+from tests.checks.builders import (check_tree, flag_mail, run, where,
+                                   write_series)
 
-CHECK_TREE = Path(__file__).resolve().parents[2] / "fixtures" / "checks" / "tree"
-
-_HEAD = """From mboxrd@z Thu Jan  1 00:00:00 1970
-From: Fay Flagger <fay@example.org>
-To: gadget-irq@lists.example.org
-Subject: [PATCH 1/1] genirq/msi: {subject}
-Date: Tue, 03 Mar 2026 09:01:00 +0000
-Message-ID: <flags-{tag}@example.org>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=UTF-8
-
-{subject}.
-
-Signed-off-by: Fay Flagger <fay@example.org>
----
-"""
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 # A generic flag (bit 3: inside MSI_GENERIC_FLAGS_MASK = GENMASK(15, 0))
 # that the core tests; the gadget parent's supported_flags is
@@ -128,39 +113,29 @@ diff --git a/include/linux/msi.h b/include/linux/msi.h
 """
 
 
-def _check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-           capsys: pytest.CaptureFixture[str], diff: str, subject: str,
-           tree: bool) -> list[str]:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    mbox = tmp_path / "series.mbox"
-    mbox.write_text(_HEAD.format(subject=subject, tag=subject.split()[-1].lower())
-                    + diff + "-- \n2.39.5\n")
-    args = ["--no-tree"]
-    if tree:
-        shutil.copytree(CHECK_TREE, tmp_path / "linux")
-        args = ["--tree", str(tmp_path / "linux")]
-    main(["check", str(mbox), *args, "--format", "terse",
-          "--fail-on", "check"])
-    return [l for l in capsys.readouterr().out.splitlines()
-            if "-flag:" in l]
+def _check(tmp_path: Path, capsys: pytest.CaptureFixture[str], diff: str,
+           subject: str, tree: bool) -> list[str]:
+    mbox = write_series(tmp_path, flag_mail(diff, subject,
+                                            subject.split()[-1].lower()))
+    _, out = run(capsys, "check", str(mbox), *where(tmp_path, tree),
+                 "--format", "terse", "--fail-on", "check")
+    return [l for l in out.splitlines() if "-flag:" in l]
 
 
 def test_a_mask_covering_the_bit_sets_it(tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]
                                         ) -> None:
     """supported_flags = MSI_GENERIC_FLAGS_MASK advertises bit 3."""
-    assert _check(tmp_path, monkeypatch, capsys, GENERIC_FLAG,
+    assert _check(tmp_path, capsys, GENERIC_FLAG,
                   "Add MSI_FLAG_GADGET_QUIRK", tree=True) == []
 
 
 def test_outside_every_mask_nothing_sets_it(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]
                                            ) -> None:
     """Bit 18 is outside the generic mask and no field names it; the
     core tests it inside ``& (A | X)``."""
-    assert _check(tmp_path, monkeypatch, capsys, DOMAIN_FLAG,
+    assert _check(tmp_path, capsys, DOMAIN_FLAG,
                   "Add MSI_FLAG_GADGET_QUIRK", tree=True) == [
         "include/linux/msi.h:21: CHECK: unset-flag: nothing sets "
         "MSI_FLAG_GADGET_QUIRK: checks of it are never true (1/1)"]
@@ -168,35 +143,29 @@ def test_outside_every_mask_nothing_sets_it(tmp_path: Path,
 
 @pytest.mark.parametrize("tree", [False, True])
 def test_the_series_own_setters_and_tests_count(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], tree: bool) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], tree: bool) -> None:
     """Set on a continuation line of a ``.flags =`` initializer and
     tested through a helper, in files the tree lacks (the hunks fail)."""
-    assert _check(tmp_path, monkeypatch, capsys, OWN_SETTERS,
+    assert _check(tmp_path, capsys, OWN_SETTERS,
                   "Add MSI_FLAG_GADGET_NOMASK", tree=tree) == []
 
 
 def test_renumbered_flags_are_not_new(tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]
                                       ) -> None:
-    assert _check(tmp_path, monkeypatch, capsys, RENUMBER,
+    assert _check(tmp_path, capsys, RENUMBER,
                   "Rearrange MSI domain flags", tree=False) == []
 
 
 def test_the_report_calls_a_renumbered_flag_changed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Without a tree, the renumbered flags are changed (their old value
     read from the removed line), not new."""
     import json
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    mbox = tmp_path / "series.mbox"
-    mbox.write_text(_HEAD.format(subject="Rearrange MSI domain flags",
-                                 tag="renumber-report")
-                    + RENUMBER + "-- \n2.39.5\n")
-    main(["report", str(mbox), "--no-tree", "--format", "json"])
-    data = json.loads(capsys.readouterr().out)
+    mbox = write_series(tmp_path, flag_mail(RENUMBER, "Rearrange MSI domain flags",
+                                            "renumber-report"))
+    _, out = run(capsys, "report", str(mbox), "--no-tree", "--format", "json")
+    data = json.loads(out)
     got = {c["name"]: (c["kind"], c["before"], c["after"])
            for c in data["constants"]}
     assert got["MSI_FLAG_USE_DEF_DOM_OPS"] == ("changed", 1 << 0, 1 << 4)
@@ -204,22 +173,19 @@ def test_the_report_calls_a_renumbered_flag_changed(
 
 
 def test_a_parent_advertises_by_bits(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The report's advertiser table agrees with unset-flag: the gadget
     parent's supported_flags (MSI_GENERIC_FLAGS_MASK | MSI_FLAG_NO_MASK)
     keeps a new flag at bit 3 through the mask, not one at bit 18."""
     import json
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    shutil.copytree(CHECK_TREE, tmp_path / "linux")
+    linux = check_tree(tmp_path)
     got = {}
     for diff in (GENERIC_FLAG, DOMAIN_FLAG):
-        mbox = tmp_path / "series.mbox"
-        mbox.write_text(_HEAD.format(subject="Add MSI_FLAG_GADGET_QUIRK",
-                                     tag="advertise") + diff + "-- \n2.39.5\n")
-        main(["report", str(mbox), "--tree", str(tmp_path / "linux"),
-              "--format", "json"])
-        data = json.loads(capsys.readouterr().out)
+        mbox = write_series(tmp_path, flag_mail(diff, "Add MSI_FLAG_GADGET_QUIRK",
+                                                "advertise"))
+        _, out = run(capsys, "report", str(mbox), "--tree", str(linux),
+                     "--format", "json")
+        data = json.loads(out)
         (imp,) = [i for i in data["impacts"]
                   if i["name"] == "MSI_FLAG_GADGET_QUIRK"]
         got[diff is GENERIC_FLAG] = [

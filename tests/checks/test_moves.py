@@ -18,21 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from patchlens.cli import main
+from tests.checks.builders import FIXTURES as ALL_FIXTURES
+from tests.checks.builders import run
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "removal"
+FIXTURES = ALL_FIXTURES / "removal"
 TREE = FIXTURES / "tree"
 
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def _report(series: Path, capsys: pytest.CaptureFixture[str],
             fmt: str = "json") -> str:
-    main(["report", str(series), "--tree", str(TREE), "--format", fmt])
-    return capsys.readouterr().out
+    return run(capsys, "report", str(series), "--tree", str(TREE), "--format", fmt)[1]
 
 
 def _codes(data: dict) -> list[str]:
@@ -112,8 +109,8 @@ def test_patch_only_move(series: str, patch: str, capsys) -> None:
     the header the series creates; no constant is "added" (today: the
     9 tokens were new in one case, and the report crashed in the
     other)."""
-    main(["report", str(FIXTURES / series), "--no-tree", "--format", "json"])
-    data = json.loads(capsys.readouterr().out)
+    _, out = run(capsys, "report", str(FIXTURES / series), "--no-tree", "--format", "json")
+    data = json.loads(out)
     (mv,) = data["moves"]
     assert (mv["old_file"], mv["old_line"], mv["new_file"], mv["new_line"]) \
         == ("include/linux/irqdomain.h", 25,

@@ -6,27 +6,24 @@ no hunk noise without a tree."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from patchlens.cli import main
+from tests.checks.builders import (FIXTURES, check_tree, mail, run,
+                                   write_series)
 
-CHECKS = Path(__file__).resolve().parents[2] / "fixtures" / "checks"
+CHECKS = FIXTURES / "checks"
 PREREQ = CHECKS / "needs-prerequisite" / "series.mbox"
+
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def _mail(n: int, total: int, subject: str, diff: str) -> str:
-    return (f"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
-            f"From: Cy Checker <cy@example.org>\n"
-            f"Subject: [PATCH {n}/{total}] {subject}\n"
-            f"Date: Thu, 05 Mar 2026 09:0{n}:00 +0000\n"
-            f"Message-ID: <order-{n}@example.org>\n"
-            + (f"In-Reply-To: <order-0@example.org>\n" if n else "")
-            + "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n"
-            f"{subject}.\n\nSigned-off-by: Cy Checker <cy@example.org>\n"
-            f"---\n{diff}-- \n2.39.5\n\n")
+    return mail(diff, subject, author="Cy Checker <cy@example.org>",
+                msgid=f"order-{n}@example.org", n=n, total=total,
+                date=f"Thu, 05 Mar 2026 09:0{n}:00 +0000",
+                in_reply_to="order-0@example.org" if n else None) + "\n"
 
 
 # 1/3 uses MSI_GADGET_DOMAIN, 2/3 adds it, 3/3 shows it as context (on
@@ -83,26 +80,14 @@ def _series(tmp_path: Path, diffs: list[tuple[str, str]]) -> Path:
     text = text.replace("---\n-- \n", "-- \n")
     for n, (subject, diff) in enumerate(diffs, start=1):
         text += _mail(n, total, subject, diff)
-    path = tmp_path / "series.mbox"
-    path.write_text(text)
-    return path
+    return write_series(tmp_path, text)
 
-
-def _tree(tmp_path: Path) -> Path:
-    root = tmp_path / "linux"
-    shutil.copytree(CHECKS / "tree", root)
-    return root
 
 
 def _check(capsys: pytest.CaptureFixture[str], series: Path,
            *where: str) -> tuple[int, list[str]]:
-    status = main(["check", str(series), *where, "--format", "terse"])
-    return status, capsys.readouterr().out.splitlines()
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    status, out = run(capsys, "check", str(series), *where, "--format", "terse")
+    return status, out.splitlines()
 
 
 def test_a_context_name_is_not_defined_by_the_patch_showing_it(
@@ -128,7 +113,7 @@ def test_a_prerequisite_is_said_once_with_its_evidence(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """With a tree lacking the name: one WARNING naming the hunk that
     shows it and the tree; no ERROR (old code: nothing at all)."""
-    status, out = _check(capsys, PREREQ, "--tree", str(_tree(tmp_path)))
+    status, out = _check(capsys, PREREQ, "--tree", str(check_tree(tmp_path)))
     found = [l for l in out if ": needs-prerequisite: " in l]
     assert len(found) == 1, out
     assert "MSI_GADGET_DOMAIN is context in 2/2 but not in linux" in found[0]
@@ -142,7 +127,7 @@ def test_no_prerequisite_for_a_name_the_tree_has(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The tree has MSI_DEFAULT_DOMAIN: a context line showing it, and a
     use of it, need nothing."""
-    root = _tree(tmp_path)
+    root = check_tree(tmp_path)
     series = _series(tmp_path, [
         ("genirq/msi: Look up the default domain",
          USE.replace("MSI_GADGET_DOMAIN", "MSI_DEFAULT_DOMAIN")),
@@ -163,7 +148,7 @@ def test_a_true_breakage_is_still_found(
         ("genirq/msi: Look up the gadget domain", USE),
         ("genirq/msi: Add the gadget domain", ADD),
         ("genirq/msi: Add the gadget IMS domain", AFTER)])
-    args = ["--tree", str(_tree(tmp_path))] if where == "tree" \
+    args = ["--tree", str(check_tree(tmp_path))] if where == "tree" \
         else ["--no-tree"]
     status, out = _check(capsys, series, *args)
     found = [l for l in out if ": used-before-defined: " in l]
@@ -182,7 +167,7 @@ def test_used_after_removed_both_ways(
         where: str, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     series = CHECKS / "used-after-removed" / "series.mbox"
-    args = ["--tree", str(_tree(tmp_path))] if where == "tree" \
+    args = ["--tree", str(check_tree(tmp_path))] if where == "tree" \
         else ["--no-tree"]
     _, out = _check(capsys, series, *args)
     found = [l for l in out if ": used-after-removed: " in l]
@@ -236,7 +221,7 @@ def test_context_after_the_defining_patch_is_no_prerequisite(
     start = text.index("From mboxrd", text.index("[PATCH 2/3]") - 200)
     end = text.index("From mboxrd", text.index("[PATCH 3/3]") - 200)
     series.write_text(text[:start] + text[end:])      # 2/3 is missing
-    _, out = _check(capsys, series, "--tree", str(_tree(tmp_path)))
+    _, out = _check(capsys, series, "--tree", str(check_tree(tmp_path)))
     assert not [l for l in out if "needs-prerequisite" in l
                 or "used-before" in l], out
 
@@ -253,7 +238,7 @@ def test_a_comment_uses_nothing(tmp_path: Path,
     series.write_text(text.replace(
         old, "+\tirq_domain_update_bus_token(d, DOMAIN_BUS_NEXUS); "
         "/* was DOMAIN_BUS_WIRED */"))
-    _, out = _check(capsys, series, "--tree", str(_tree(tmp_path)))
+    _, out = _check(capsys, series, "--tree", str(check_tree(tmp_path)))
     assert not [l for l in out if "used-after-removed" in l], out
 
 

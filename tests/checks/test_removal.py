@@ -15,20 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from patchlens.cli import main
+from tests.checks.builders import FIXTURES as ALL_FIXTURES
+from tests.checks.builders import mail, run, write_series
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "removal"
+FIXTURES = ALL_FIXTURES / "removal"
 TOKEN = "DOMAIN_BUS_GIZMO_MSI"
 
 
+pytestmark = pytest.mark.usefixtures("private_cache")
+
+
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    status = main(args)
-    return status, capsys.readouterr().out
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return run(capsys, *args)
 
 
 def _report(series: str, capsys: pytest.CaptureFixture[str],
@@ -99,20 +97,7 @@ def test_comment_naming_the_token_is_no_use(tmp_path: Path, capsys) -> None:
 
 # A flag removed from an enum whose explicit value the hunk shows, with
 # its one user (a parent's supported flags) removed by an earlier patch.
-_FLAG_REMOVAL = """\
-From mboxrd@z Thu Jan  1 00:00:00 1970
-From: Rae Remover <rae@example.org>
-To: gizmo-irq@lists.example.org
-Subject: [PATCH 1/2] irqchip/gizmo: Stop advertising MSI_FLAG_GIZMO_SLOTS
-Date: Tue, 03 Mar 2026 09:01:00 +0000
-Message-ID: <rm-flag-1@example.org>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=UTF-8
-
-Nobody allocates from the slots.
-
-Signed-off-by: Rae Remover <rae@example.org>
----
+_UNADVERTISE = """\
 diff --git a/drivers/irqchip/irq-gizmo-parent.c b/drivers/irqchip/irq-gizmo-parent.c
 --- a/drivers/irqchip/irq-gizmo-parent.c
 +++ b/drivers/irqchip/irq-gizmo-parent.c
@@ -124,22 +109,8 @@ diff --git a/drivers/irqchip/irq-gizmo-parent.c b/drivers/irqchip/irq-gizmo-pare
  	.bus_select_token	= DOMAIN_BUS_NEXUS,
  	.prefix			= "GIZMO-",
  };
--- 
-2.39.5
-
-From mboxrd@z Thu Jan  1 00:00:00 1970
-From: Rae Remover <rae@example.org>
-To: gizmo-irq@lists.example.org
-Subject: [PATCH 2/2] genirq/msi: Remove MSI_FLAG_GIZMO_SLOTS
-Date: Tue, 03 Mar 2026 09:02:00 +0000
-Message-ID: <rm-flag-2@example.org>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=UTF-8
-
-No user left.
-
-Signed-off-by: Rae Remover <rae@example.org>
----
+"""
+_REMOVE_FLAG = """\
 diff --git a/include/linux/msi.h b/include/linux/msi.h
 --- a/include/linux/msi.h
 +++ b/include/linux/msi.h
@@ -150,9 +121,17 @@ diff --git a/include/linux/msi.h b/include/linux/msi.h
  };
  
  /* What a parent domain offers its children. */
--- 
-2.39.5
 """
+_REMOVER = "Rae Remover <rae@example.org>"
+_FLAG_REMOVAL = "\n".join([
+    mail(_UNADVERTISE, "irqchip/gizmo: Stop advertising MSI_FLAG_GIZMO_SLOTS",
+         author=_REMOVER, to="gizmo-irq@lists.example.org", n=1, total=2,
+         msgid="rm-flag-1@example.org", body="Nobody allocates from the slots."),
+    mail(_REMOVE_FLAG, "genirq/msi: Remove MSI_FLAG_GIZMO_SLOTS",
+         author=_REMOVER, to="gizmo-irq@lists.example.org", n=2, total=2,
+         msgid="rm-flag-2@example.org", date="Tue, 03 Mar 2026 09:02:00 +0000",
+         body="No user left."),
+])
 
 
 def test_without_a_tree_a_removal_lists_the_uses_its_patches_remove(
@@ -160,8 +139,7 @@ def test_without_a_tree_a_removal_lists_the_uses_its_patches_remove(
     """Patch-only, a removed flag's uses before the series are the ones
     the patches remove (read from their - lines); it said "no code in
     the tree used it before the series" with no tree at all."""
-    mbox = tmp_path / "series.mbox"
-    mbox.write_text(_FLAG_REMOVAL)
+    mbox = write_series(tmp_path, _FLAG_REMOVAL)
     _, text = _run(["report", str(mbox), "--no-tree"], capsys)
     assert "no code in the tree used it before the series" not in text
     flat = " ".join(text.split())
