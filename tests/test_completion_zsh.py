@@ -16,7 +16,10 @@ import pytest
 
 # Drives an interactive ``zsh -f`` through zpty: the completion
 # function in $1 on fpath, compinit, a compadd that prints every match
-# it is given as <<match>>, then the words in $2 and a TAB.
+# it is given as <<match>>, then the words in $2 and a TAB.  Neither
+# <<...>> nor READY is in a line as typed: a loaded machine's pty echoes
+# typed-ahead lines (again when zsh reads them), and an echo must not be
+# taken for the answer.
 DRIVER = r"""
 zmodload zsh/zpty || exit 3
 dir=$1 line=$2
@@ -24,8 +27,8 @@ zpty z zsh -f -i
 zpty -w z "PS1='' PROMPT='' RPROMPT=''"
 zpty -w z "fpath=(${(q)dir} \$fpath)"
 zpty -w z "autoload -Uz compinit && compinit -u -D"
-zpty -w z 'compadd () { local -a __hits; builtin compadd -O __hits "$@"; (( ${#__hits} )) && print -rl -- "<<${^__hits}>>"; builtin compadd "$@" }'
-zpty -w z "print -r -- READY"
+zpty -w z 'compadd () { local -a __hits; builtin compadd -O __hits "$@"; (( ${#__hits} )) && print -rl -- "<""<${^__hits}>"">"; builtin compadd "$@" }'
+zpty -w z "print -r -- RE''ADY"
 zpty -r z out '*READY*' || exit 4
 zpty -n -w z "$line"$'\t'
 zpty -n -w z $'\C-e\C-u print -r -- DONE\n'
