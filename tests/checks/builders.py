@@ -48,10 +48,10 @@ def mail(diff: str, subject: str, *, author: str, msgid: str,
             f"---\n{diff}-- \n2.39.5\n")
 
 
-def flag_mail(diff: str, subject: str, tag: str) -> str:
-    """Fay's one genirq/msi patch to the gadget list (``tag`` makes its
-    Message-ID)."""
-    return mail(diff, f"genirq/msi: {subject}", body=f"{subject}.",
+def flag_mail(diff: str, subject: str, tag: str, total: int = 1) -> str:
+    """Fay's genirq/msi patch (the first of ``total``) to the gadget
+    list (``tag`` makes its Message-ID)."""
+    return mail(diff, f"genirq/msi: {subject}", body=f"{subject}.", total=total,
                 author=FLAGGER, to=GADGET_LIST, msgid=f"flags-{tag}@example.org")
 
 

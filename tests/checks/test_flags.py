@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks.builders import (check_tree, flag_mail, run, where,
-                                   write_series)
+from tests.checks.builders import (FLAGGER, GADGET_LIST, check_tree,
+                                   flag_mail, mail, run, where, write_series)
 
 pytestmark = pytest.mark.usefixtures("private_cache")
 
@@ -208,9 +208,7 @@ def test_truth_calls_come_from_the_profile(tmp_path: Path) -> None:
     assert not {"WARN_ON", "likely"} & flags._NOT_CALLS
     truth = frozenset(load_profile(None).truth_calls)
     assert {"WARN_ON", "WARN_ON_ONCE", "likely"} <= truth
-    mbox = tmp_path / "series.mbox"
-    mbox.write_text(_HEAD.format(subject="Warn on the gadget quirk",
-                                 tag="truth") + """\
+    mbox = write_series(tmp_path, flag_mail("""\
 diff --git a/kernel/irq/msi.c b/kernel/irq/msi.c
 --- a/kernel/irq/msi.c
 +++ b/kernel/irq/msi.c
@@ -223,9 +221,7 @@ diff --git a/kernel/irq/msi.c b/kernel/irq/msi.c
  	if (info->flags & MSI_FLAG_NO_MASK)
  		return false;
  	return (info->flags & MSI_FLAG_PCI_MSIX) != 0;
--- 
-2.39.5
-""")
+""", "Warn on the gadget quirk", "truth"))
     series = read_series(str(mbox))
 
     def roles(calls: frozenset[str]) -> list[str]:
@@ -237,20 +233,7 @@ diff --git a/kernel/irq/msi.c b/kernel/irq/msi.c
     assert roles(frozenset({"GADGET_ASSERT"})) == ["other", "check"]
 
 
-_NEW_PARENT = """\
-From mboxrd@z Thu Jan  1 00:00:00 1970
-From: Fay Flagger <fay@example.org>
-To: gadget-irq@lists.example.org
-Subject: [PATCH 2/2] irqchip/widget: Add the widget MSI parent
-Date: Tue, 03 Mar 2026 09:02:00 +0000
-Message-ID: <flags-parent-2@example.org>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=UTF-8
-
-A parent which requires the gadget quirk.
-
-Signed-off-by: Fay Flagger <fay@example.org>
----
+_WIDGET_PARENT = """\
 diff --git a/drivers/irqchip/irq-widget-msi.c b/drivers/irqchip/irq-widget-msi.c
 new file mode 100644
 --- /dev/null
@@ -270,14 +253,16 @@ new file mode 100644
 +	.required_flags		= WIDGET_MSI_FLAGS_REQUIRED,
 +	.prefix			= "WIDGET-",
 +};
--- 
-2.39.5
 """
+_NEW_PARENT = mail(_WIDGET_PARENT, "irqchip/widget: Add the widget MSI parent",
+                   author=FLAGGER, to=GADGET_LIST, n=2, total=2,
+                   date="Tue, 03 Mar 2026 09:02:00 +0000",
+                   msgid="flags-parent-2@example.org",
+                   body="A parent which requires the gadget quirk.")
 
 
 def test_a_parent_a_later_patch_adds_advertises_from_that_patch(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """1/2 adds a generic flag, 2/2 a parent whose supported flags cover
     it by mask: the parent advertises it from 2/2 (it said 1/2, the
     patch defining the flag, before the parent existed), through its
@@ -285,16 +270,11 @@ def test_a_parent_a_later_patch_adds_advertises_from_that_patch(
     names the flag (the held-out GICv2m conversion said
     "GICV2M_MSI_FLAGS_REQUIRED" for .supported_flags)."""
     import json
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    shutil.copytree(CHECK_TREE, tmp_path / "linux")
-    mbox = tmp_path / "series.mbox"
-    mbox.write_text(_HEAD.format(subject="Add MSI_FLAG_GADGET_QUIRK",
-                                 tag="later").replace("[PATCH 1/1]",
-                                                      "[PATCH 1/2]")
-                    + GENERIC_FLAG + "-- \n2.39.5\n\n" + _NEW_PARENT)
-    main(["report", str(mbox), "--tree", str(tmp_path / "linux"),
-          "--format", "json"])
-    data = json.loads(capsys.readouterr().out)
+    linux = check_tree(tmp_path)
+    mbox = write_series(tmp_path, flag_mail(GENERIC_FLAG, "Add MSI_FLAG_GADGET_QUIRK",
+                                            "later", total=2), _NEW_PARENT, sep="\n")
+    _, out = run(capsys, "report", str(mbox), "--tree", str(linux), "--format", "json")
+    data = json.loads(out)
     (imp,) = [i for i in data["impacts"] if i["name"] == "MSI_FLAG_GADGET_QUIRK"]
     rows = {a["instance"]: (a["with_series"], a["patch"], a["via"])
             for a in imp["advertisers"]}
@@ -320,14 +300,13 @@ diff --git a/drivers/irqchip/irq-gadget-msi.c b/drivers/irqchip/irq-gadget-msi.c
 
 
 def test_without_a_tree_a_mask_the_series_composes_sets_the_bit(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """No tree: a supported-flags macro a patch writes with
     MSI_GENERIC_FLAGS_MASK carries the new generic flag's bit 3, so
     "nothing sets" it is false (the held-out GICv2m conversion,
     --no-tree, said so for USE_DEV_FWNODE and PARENT_PM_DEV); nothing
     tests it still holds."""
-    got = _check(tmp_path, monkeypatch, capsys,
+    got = _check(tmp_path, capsys,
                  GENERIC_FLAG.split("diff --git a/kernel")[0] + _MASK_SETTER,
                  "Add MSI_FLAG_GADGET_QUIRK", tree=False)
     assert [l.split(": ")[2] for l in got] == ["unchecked-flag"]
