@@ -425,11 +425,14 @@ def _effects(facts: Facts, new: str, patch: str | None
                     continue
                 via = inst.macro_for(fname, old) or how
                 verb = _VERBS[meaning][0]
+                # The field's own line: "x.required_flags (f.c:491)",
+                # not the struct's opening line.
+                at = inst.lines.get(fname, inst.line)
                 lines.append(
-                    f"{inst.name}.{fname} ({inst.file}:{inst.line}) {verb} "
+                    f"{inst.name}.{fname} ({inst.file}:{at}) {verb} "
                     f"{old}" + (f" through {via}" if via else "")
                     + f": it now also {verb} {new}")
-                places.append(Location(inst.file, inst.line, TREE_LINE,
+                places.append(Location(inst.file, at, TREE_LINE,
                                        "instance", f"{inst.name}.{fname}"))
     if len(lines) > _MAX_INSTANCES:
         rest = len(lines) - _MAX_INSTANCES

@@ -127,8 +127,9 @@ def test_a_collision_says_what_it_does_to_instances(
         "MSI_FLAG_GADGET_IMS = (1 << 17) would land at include/linux/msi.h:28"
         " [patch-only: 1/1: include/linux/msi.h: nearly fits at line 24"
         " (5 of 6 lines match)]",
+        # The field's line (28), not the struct's (27): it names the field.
         "gadget_msi_parent_ops.supported_flags "
-        "(drivers/irqchip/irq-gadget-msi.c:27) advertises MSI_FLAG_NO_MASK:"
+        "(drivers/irqchip/irq-gadget-msi.c:28) advertises MSI_FLAG_NO_MASK:"
         " it now also advertises MSI_FLAG_GADGET_IMS"]
 
 
