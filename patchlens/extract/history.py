@@ -18,7 +18,7 @@ from patchlens.diff import Hunk
 from patchlens.extract.constants import (evaluate_model, extract_constants,
                                          model_from, model_inputs, model_of)
 from patchlens.extract.definitions import Constant, ConstantTable, Model
-from patchlens.extract.patchonly import (PatchOnlyNote, hunk_enum_tag,
+from patchlens.extract.patchonly import (PatchOnlyNote, hunk_enum_tag, line_entry,
                                          hunk_shifts, lay_hunk, lay_preimage,
                                          preimage_values, removed_enumerators,
                                          shows_enum_opening)
@@ -233,7 +233,8 @@ def constant_history(applied: AppliedSeries, series: Series, profile: Profile,
                 origin = origin_of(m, path, reason)
                 if lay_hunk(model, path, hunk, profile, origin,
                             near.get(id(hunk)), keep,
-                            path not in tree_files) and m == n:
+                            path not in tree_files,
+                            _removed_names(failed[m])) and m == n:
                     notes.append(PatchOnlyNote(labels.get(m, str(m)), path,
                                                reason))
         last = (inputs, keep, model)
@@ -270,12 +271,24 @@ def _preimage(prev_state: TreeSource, n: int,
     for m in sorted(i for i in failed if i < n):
         for path, hunk, reason in failed[m]:
             lay_hunk(model, path, hunk, profile, origin_of(m, path, reason),
-                     keep=keep, context_defines=prev_state.read(path) is None)
+                     keep=keep, context_defines=prev_state.read(path) is None,
+                     removed=_removed_names(failed[m]))
     laid = [lay_preimage(model, path, hunk, profile,
                          origin_of(n, path, reason), keep,
                          explicit=prev_state.read(path) is None)
             for path, hunk, reason in mine]
     return evaluate_model(model, profile) if any(laid) else None
+
+
+def _removed_names(hunks: list[tuple[str, Hunk, str]]) -> frozenset[str]:
+    """The names on the ``-`` lines of a patch's failed hunks."""
+    out = set()
+    for _, hunk, _ in hunks:
+        for hl in hunk.lines:
+            entry = line_entry(hl.text) if hl.kind == "-" else None
+            if entry is not None:
+                out.add(entry[1])
+    return frozenset(out)
 
 
 def _proven_shifts(steps: list[Step],

@@ -160,6 +160,14 @@ def _file_of(model: Model, name: str) -> str | None:
     return next((m.file for m in model.macros if m.name == name), None)
 
 
+def _from_tree(model: Model, name: str) -> bool:
+    """The model's definition of ``name`` is the tree's own line."""
+    hit = model.find_enumerator(name)
+    if hit is not None:
+        return model.enums[hit[0]].items[hit[1]].origin == "tree"
+    return any(m.origin == "tree" for m in model.macros if m.name == name)
+
+
 def _relevant(name: str, profile: Profile, model: Model, tag: str | None) -> bool:
     if any(f.has_name(name) or name in f.masks for f in profile.families):
         return True
@@ -171,7 +179,8 @@ def _relevant(name: str, profile: Profile, model: Model, tag: str | None) -> boo
 def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
                      origin: str, near: int | None = None,
                      keep: frozenset[str] = frozenset(),
-                     context_defines: bool = False) -> bool:
+                     context_defines: bool = False,
+                     removed: frozenset[str] = frozenset()) -> bool:
     """Lay a hunk that did not apply onto the model: removed names go,
     added names are inserted after the enumerator that precedes them in
     the hunk (when the tree has it), explicit values come from the '+'
@@ -190,7 +199,13 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
     ``context_defines``: the file is not in the tree, so the patch text
     is all there is: a context line giving a family name an explicit
     value defines it (the patch shows it before and after itself), as
-    ``lay_preimage`` reads it before the patch."""
+    ``lay_preimage`` reads it before the patch.
+
+    ``removed``: the names the patch's hunks that did not apply remove.
+    A ``+`` line of a name the tree already defines in this very file,
+    which the patch removes nowhere, is a second definition (the tree
+    moved on and has the name, maybe at another value): the tree's stays,
+    the value does not "change"."""
     tag = _hunk_enum_tag(hunk)
     if tag and not any(e.tag == tag for e in model.enums) \
             and _new_enum_from_hunk(model, path, hunk, tag, profile, origin):
@@ -257,6 +272,11 @@ def lay_hunk(model: Model, path: str, hunk: Hunk, profile: Profile,
                     pending_front = []
             continue
         if not _relevant(name, profile, model, tag):
+            if kind == "enumerator":
+                prev_name, prev_no = name, hl.new_no
+            continue
+        if name not in removed and _file_of(model, name) == path \
+                and _from_tree(model, name):
             if kind == "enumerator":
                 prev_name, prev_no = name, hl.new_no
             continue

@@ -191,3 +191,41 @@ def test_without_a_tree_the_added_flag_collides_not_its_context(
         "include/linux/msi.h:28: ERROR: bit-collision: MSI_FLAG_GADGET_IMS "
         "is bit 17 (0x20000), already used by MSI_FLAG_NO_MASK (MSI flag "
         "family) [patch line; patch-only] (1/1)"]
+
+
+# An older series adding MSI_FLAG_NO_MASK at another bit, on a layout
+# the tree has moved on from (its context is not there): the tree
+# already defines the name in this file.
+_READDED = """\
+diff --git a/include/linux/msi.h b/include/linux/msi.h
+--- a/include/linux/msi.h
++++ b/include/linux/msi.h
+@@ -18,6 +18,7 @@ enum {
+ 	MSI_FLAG_USE_DEF_DOM_OPS	= (1 << 0),
+ 	MSI_FLAG_USE_DEF_CHIP_OPS	= (1 << 1),
+ 	MSI_FLAG_MULTI_PCI_MSI		= (1 << 2),
++	MSI_FLAG_NO_MASK		= (1 << 3),
+ };
+ 
+ /* What a parent domain offers its children. */
+"""
+
+
+def test_a_name_the_file_has_added_again_is_no_value_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A hunk that does not apply adds a flag the tree's file already
+    defines (at another bit) and removes it nowhere: a second
+    definition, not a new value -- the report said "bit 7 -> bit 8" for
+    the 2022 ARM series' MSI_FLAG_USE_DEV_FWNODE on linux-6.12."""
+    import json
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    shutil.copytree(CHECK_TREE, tmp_path / "linux")
+    mbox = tmp_path / "series.mbox"
+    mbox.write_text(_HEAD.format(subject="Add MSI_FLAG_NO_MASK", tag="again")
+                    + _READDED + "-- \n2.39.5\n")
+    main(["report", str(mbox), "--tree", str(tmp_path / "linux"),
+          "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert [c["name"] for c in data["constants"]] == []
+    assert not [f for f in data["findings"] if f["code"] == "bit-collision"]
