@@ -212,20 +212,16 @@ diff --git a/include/linux/msi.h b/include/linux/msi.h
 
 
 def test_a_name_the_file_has_added_again_is_no_value_change(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A hunk that does not apply adds a flag the tree's file already
     defines (at another bit) and removes it nowhere: a second
     definition, not a new value -- the report said "bit 7 -> bit 8" for
     the 2022 ARM series' MSI_FLAG_USE_DEV_FWNODE on linux-6.12."""
     import json
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    shutil.copytree(CHECK_TREE, tmp_path / "linux")
-    mbox = tmp_path / "series.mbox"
-    mbox.write_text(_HEAD.format(subject="Add MSI_FLAG_NO_MASK", tag="again")
-                    + _READDED + "-- \n2.39.5\n")
-    main(["report", str(mbox), "--tree", str(tmp_path / "linux"),
-          "--format", "json"])
-    data = json.loads(capsys.readouterr().out)
+    mbox = write_series(tmp_path, flag_mail(_READDED, "Add MSI_FLAG_NO_MASK",
+                                            "again"))
+    _, out = run(capsys, "report", str(mbox), *where(tmp_path, True),
+                 "--format", "json")
+    data = json.loads(out)
     assert [c["name"] for c in data["constants"]] == []
     assert not [f for f in data["findings"] if f["code"] == "bit-collision"]
