@@ -20,6 +20,7 @@ import pytest
 
 from patchlens import session
 from patchlens.cli import EXAMPLES, build_parser, main, man_page
+from patchlens.commands import common
 from patchlens.commands.common import use_color
 from patchlens.text import table
 
@@ -47,9 +48,10 @@ def call(*argv: str, cwd: str | Path | None = None,
     """:func:`run`'s answer from ``patchlens.cli.main`` in this process:
     for what the command says, not how the process behaves (its stdout
     here is no terminal, as in :func:`run`).  The environment and cwd
-    are the child's; --verbose lists only this call's sessions."""
+    are the child's; --verbose lists only this call's sessions, and the
+    colour a call turns on ends with it."""
     out, err = io.StringIO(), io.StringIO()
-    with mock.patch.dict(os.environ), \
+    with mock.patch.dict(os.environ), mock.patch.dict(common._COLOR), \
             mock.patch.object(session, "_OPENED", []), \
             contextlib.chdir(cwd or os.getcwd()), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
