@@ -102,9 +102,22 @@ def cache_dir() -> str:
     return os.path.join(cache_home(), "scan")
 
 
+# Every store file is MAGIC, the BLAKE2b digest of the pickle, then the
+# pickle.  A file whose digest does not match (a flipped byte, a cut
+# write, a file some other program wrote) is dropped before it is
+# unpickled: damaged pickles can raise anything, or load objects that
+# lack attributes, and no per-entry check can catch every such shape.
+MAGIC = b"patchlens-cache/1\n"
+_DIGEST = 32
+
+
+def _digest(payload: bytes | memoryview) -> bytes:
+    return hashlib.blake2b(payload, digest_size=_DIGEST).digest()
+
+
 def load_pickle(path: str) -> dict[Any, Any]:
-    """The dict pickled in ``path``; {} when absent, unreadable or not a
-    dict."""
+    """The dict pickled in ``path``; {} when absent, unreadable, damaged
+    (its digest does not match) or not a dict."""
     # The collector is paused while unpickling: the facts store is
     # ~100,000 new objects, each allocation burst ran a collection over
     # everything the run holds (0.1-0.2 s of a warm run; no cycles here).
@@ -112,7 +125,12 @@ def load_pickle(path: str) -> dict[Any, Any]:
     gc.disable()
     try:
         with open(path, "rb") as fh:
-            obj = pickle.load(fh)
+            data = fh.read()
+        head = len(MAGIC) + _DIGEST
+        if not data.startswith(MAGIC) or len(data) < head or \
+                data[len(MAGIC):head] != _digest(memoryview(data)[head:]):
+            return {}
+        obj = pickle.loads(memoryview(data)[head:])
         return obj if isinstance(obj, dict) else {}
     except Exception:           # a corrupt or foreign cache is never fatal
         return {}
@@ -127,8 +145,9 @@ def save_pickle(path: str, obj: Mapping[Any, Any]) -> None:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        payload = pickle.dumps(dict(obj), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(dict(obj), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(MAGIC + _digest(payload) + payload)
         os.replace(tmp, path)
         tmp = None
     except OSError:
