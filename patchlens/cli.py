@@ -16,7 +16,9 @@ import importlib
 import re
 import sys
 import time
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from patchlens import __version__
 from patchlens.errors import EXIT_INTERNAL, EXIT_USAGE, InputError
@@ -342,11 +344,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if debug:
         args = [a for a in args[:end] if a != "--debug"] + args[end:]
     try:
-        return _main(args, debug)
+        with warnings.catch_warnings():
+            # A stage's warning is one line, as every other message:
+            # never Python's "file.py:62: Warning: ..." and source line.
+            warnings.showwarning = _show_warning
+            return _main(args, debug)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         return _internal_error(exc, debug)
+
+
+def _show_warning(message: Warning | str, category: type[Warning],
+                  filename: str, lineno: int, file: TextIO | None = None,
+                  line: str | None = None) -> None:
+    try:
+        sys.stderr.write(f"patchlens: warning: {message}\n")
+    except OSError:
+        pass
 
 
 def _main(args: list[str], debug: bool) -> int:
