@@ -532,8 +532,9 @@ def target_cli(data: tuple[list[str], bytes], ctx: Context) -> None:
     except Exception as exc:  # noqa: BLE001
         raise Crash("cli", "cli.main", exc, argv) from exc
     if status not in (0, 1, 2):
+        said = err.strip().splitlines()[-1:] or ["(nothing on stderr)"]
         raise Crash("cli", "cli.main",
-                    AssertionError(f"exit status {status}"), argv)
+                    AssertionError(f"exit status {status}: {said[0][:300]}"), argv)
     if status == 2 and len(err.strip().splitlines()) != 1:
         raise Crash("cli", "cli.main", AssertionError(
             f"exit 2 without exactly one error line: {err[:300]!r}"), argv)
