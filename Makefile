@@ -40,7 +40,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-# The man page, generated from the parser (tests/test_cli_manners.py
+# The man page, generated from the parser (tests/cli/test_cli_manners.py
 # checks the shipped one is current).
 man: $(STAMP)
 	$(BIN)/python -c 'import sys; from patchlens.cli import man_page; sys.stdout.write(man_page())' > docs/man/patchlens.1

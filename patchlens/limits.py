@@ -5,7 +5,7 @@ refused with one line (``patchlens: <file>: <what>``, exit 2), or a part
 of it is skipped or cut with a warning, or a value is "unknown" -- never
 a hang, a traceback or a MemoryError.  The stages import their bounds
 from here; :data:`LIMITS` describes each one, and docs/limits.md is
-tested against it (tests/test_limits.py), so the two cannot drift.
+tested against it (tests/package/test_limits.py), so the two cannot drift.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 C readers walk -- an ``else if`` chain, parentheses, braces, ``#ifdef``
 -- with family constants inside, and a series adding such a file.
 
-Shared by tests/test_hostile_cshape.py and the ``cnesting`` fuzz kind.
+Shared by tests/c/test_hostile_cshape.py and the ``cnesting`` fuzz kind.
 Written for these tests, in the shape of driver code.
 """
 

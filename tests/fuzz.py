@@ -17,7 +17,7 @@ stages that read that kind.  A target may end in three ways:
 - anything else, which is a bug: a :class:`Crash` naming the kind, the
   stage and the exception.
 
-``tests/test_hostile_generated.py`` runs 200 inputs per kind inside
+``tests/cli/test_hostile_generated.py`` runs 200 inputs per kind inside
 ``make test``; ``make fuzz`` (``python -m tests.fuzz``) runs 100,000 in
 total and prints how many were tried and failed per kind.
 
@@ -1248,7 +1248,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 class KnownBug:
     """A crash already reported to the stage's owner.  Generated runs count
     it apart (so one known bug does not stop the search for others);
-    ``tests/test_hostile_known.py`` reproduces each one as a strict xfail.
+    ``tests/cli/test_hostile_known.py`` reproduces each one as a strict xfail.
     """
     key: str
     stage: str                # Crash.stage it shows up in

@@ -3,7 +3,7 @@ repository (tags v6.1 and v6.12): real deltas of the constant families
 between the two releases, each written as a ``git format-patch`` mbox
 with a cover letter and applied on v6.1.  Nothing here copies kernel
 code into the repository: the files are read from the cache when the
-tests run (``make test-kernel``; tests/test_heldout_kernel.py), the
+tests run (``make test-kernel``; tests/corpus/test_heldout_kernel.py), the
 edits below only say which real block replaces which.
 
 The hand-derived answers are in tests/corpus/EXPECTATIONS.md

@@ -1,4 +1,4 @@
-"""The worst-case regex test of tests/test_hostile_regex.py, run over the
+"""The worst-case regex test of tests/package/test_hostile_regex.py, run over the
 stages that read C, the tree, the profile and MAINTAINERS: extract/, c/,
 checks/, search/, tree/, impact/, graph, session and the profile's own
 regexes (``own_subjects`` and any other regex a profile TOML holds)."""
@@ -12,7 +12,7 @@ import pytest
 
 from patchlens.extract.profile import load_profile
 from patchlens.extract.saferegex import MAX_SUBJECT, unbounded_reason
-from tests import test_hostile_regex as base
+from tests.package import test_hostile_regex as base
 
 SOURCES = sorted([*(base.PACKAGE / "extract").glob("*.py"),
                   *(base.PACKAGE / "c").glob("*.py"),

@@ -37,7 +37,7 @@ from patchlens.extract.roles import Rules
 from patchlens.extract.scan import analyse_file
 from tests.cshapes import adding_patch, c_shape
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "fixtures" / "refs" / "tree"
 
 # Shape -> (size, every), past MAX_SYNTAX_DEPTH but "macro" (a #define

@@ -27,7 +27,7 @@ import pytest
 
 from tests.json_schemas import validate
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 THREAD = REPO.parent / "shared" / "corpus" / "lkml" / "ims-part3-v1.mbox"
 COVER = "20221111133158.196269823@linutronix.de"
 BIN = Path(sys.executable).parent

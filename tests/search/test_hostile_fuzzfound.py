@@ -15,7 +15,7 @@ import pytest
 
 from patchlens.search.directory import ripgrep
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "fixtures" / "hostile" / "tree"
 
 

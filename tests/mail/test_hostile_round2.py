@@ -27,7 +27,7 @@ from patchlens.mail.subject import parse_subject
 from patchlens.mail.trailers import find_trailers
 from tests.fuzz import FIXTURES, SEED_TREE, run_cli
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SERIES = FIXTURES / "series.mbox"
 SEP = "From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 DIFF = ("diff --git a/drivers/foo/foo.c b/drivers/foo/foo.c\n"

@@ -23,7 +23,7 @@ import pytest
 
 from tests.fuzz import FIXTURES, SEED_TREE, run_cli, snapshot
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SERIES = FIXTURES / "series.mbox"
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from patchlens.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TREE = ROOT / "fixtures" / "extract" / "tree"
 
 SERIES = """\

@@ -23,7 +23,7 @@ from patchlens.extract.definitions import Model, read_definitions
 from patchlens.extract.maintainers import parse_maintainers
 from patchlens.extract.profile import load_profile, parse_profile
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 12
 
 

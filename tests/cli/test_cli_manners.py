@@ -24,7 +24,7 @@ from patchlens.commands import common
 from patchlens.commands.common import use_color
 from patchlens.text import table
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "fixtures" / "demo"
 SERIES = str(DEMO / "series.mbox")
 TREE = str(DEMO / "tree")

@@ -29,7 +29,7 @@ try:                       # Python 3.11+
 except ImportError:  # pragma: no cover
     pytest.skip("needs Python 3.11's re internals", allow_module_level=True)
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "patchlens"
 SOURCES = sorted([*(PACKAGE / "mail").glob("*.py"), PACKAGE / "diff.py",
                   *(PACKAGE / "commands").glob("*.py"),

@@ -15,7 +15,7 @@ import pytest
 from patchlens.cli import main
 from patchlens.impact.report import PATCH_ONLY
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHECKS = REPO / "fixtures" / "checks"
 CORPUS = REPO.parent / "shared" / "corpus" / "lkml"
 

@@ -17,7 +17,7 @@ from patchlens.tree.overlay import OverlayTree
 from tests.checks.helpers import checked_history
 from tests.tree_helpers import make_series
 
-TREE = Path(__file__).resolve().parents[1] / "fixtures" / "extract" / "tree"
+TREE = Path(__file__).resolve().parents[2] / "fixtures" / "extract" / "tree"
 PROFILE = load_profile(None)
 
 

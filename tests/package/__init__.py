@@ -1,0 +1,1 @@
+"""The package as a whole: layering, limits, regexes, the benchmark tools."""
