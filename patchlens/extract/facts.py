@@ -95,11 +95,6 @@ class Instance:
         ``name`` (None: the field names it itself, or not at all)."""
         return self.via.get(fname, {}).get(name)
 
-    def macros_for(self, name: str) -> tuple[str, ...]:
-        """The flag-set macros through which any field carries ``name``."""
-        return tuple(dict.fromkeys(m for f in self.via.values()
-                                   if (m := f.get(name))))
-
 
 @dataclass(frozen=True)
 class FilterPath:

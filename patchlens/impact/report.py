@@ -295,10 +295,9 @@ def _via(inst: Instance, fname: str, name: str, mask: str | None
          ) -> str | None:
     """The flag-set macro (and mask) field ``fname`` carries a flag
     through: "X86_VECTOR_MSI_FLAGS_SUPPORTED (MSI_GENERIC_FLAGS_MASK)"."""
-    if inst.macro_for(fname, name):
-        return inst.macro_for(fname, name)
-    if not mask:
-        return None
+    direct = inst.macro_for(fname, name)
+    if direct or not mask:
+        return direct
     macro = inst.macro_for(fname, mask)
     return f"{macro} ({mask})" if macro else mask
 

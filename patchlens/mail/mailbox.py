@@ -225,14 +225,8 @@ def read_mailbox(path: str, warnings: list[str]) -> list[Message]:
         if not msgs:
             raise InputError(path, "directory holds no mail")
         return msgs
-    data = _read_bytes(path)
-    where = "<stdin>" if path == "-" else path
-    if not data.strip():
-        raise InputError(where, "empty input")
-    msgs = _messages_in(data, where, warnings)
-    if not msgs:
-        raise InputError(where, "no readable message")
-    return msgs
+    return read_mailbox_data(_read_bytes(path),
+                             "<stdin>" if path == "-" else path, warnings)
 
 
 def read_mailbox_data(data: bytes, where: str, warnings: list[str]) -> list[Message]:
